@@ -1,0 +1,19 @@
+# The boot media, made without root:
+#   build/esp/       the ESP tree: EFI/BOOT/BOOTX64.EFI and EFI/BOOT/KERNEL.ELF
+#   build/disk.img   a GPT disk with one EFI System Partition (FAT32, 64 MiB
+#                    at 1 MiB) holding that tree; dd it to a USB stick.
+# mtools writes the FAT file system into a partition image, sfdisk writes the
+# partition table, dd splices the two.
+set(ESP_DIR ${CMAKE_BINARY_DIR}/esp)
+set(DISK_IMG ${CMAKE_BINARY_DIR}/disk.img)
+add_custom_command(
+  OUTPUT ${DISK_IMG}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${ESP_DIR}/EFI/BOOT
+  COMMAND ${CMAKE_COMMAND} -E copy ${KESTREL_LOADER_EFI} ${ESP_DIR}/EFI/BOOT/BOOTX64.EFI
+  COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:kernel> ${ESP_DIR}/EFI/BOOT/KERNEL.ELF
+  COMMAND ${CMAKE_COMMAND} -E env MFORMAT=${MFORMAT} MMD=${MMD} MCOPY=${MCOPY} SFDISK=${SFDISK}
+          sh ${PROJECT_SOURCE_DIR}/scripts/mkimage.sh ${ESP_DIR} ${DISK_IMG}
+  DEPENDS loader kernel ${KESTREL_LOADER_EFI} $<TARGET_FILE:kernel>
+          ${PROJECT_SOURCE_DIR}/scripts/mkimage.sh
+  COMMENT "Building the ESP tree and disk.img")
+add_custom_target(image ALL DEPENDS ${DISK_IMG})

@@ -1,0 +1,35 @@
+/*
+ * _start: where the loader jumps, with the boot-info pointer (a direct-map
+ * virtual address) in %rdi, interrupts off, on the loader's small hand-off
+ * stack. It never returns.
+ *
+ * The first instruction reads the TSC so the boot timing covers the whole
+ * kernel. Then: clear the direction flag (the SysV ABI requires DF=0 at every
+ * call, and the firmware gives no promise), switch to the kernel's own boot
+ * stack in .bss, and call kmain(bootinfo, tsc) with a zero frame pointer so
+ * backtraces end here.
+ */
+	.section .text.entry, "ax"
+	.globl _start
+	.type _start, @function
+_start:
+	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %rsi		/* 2nd argument: TSC at kernel entry */
+	cli
+	cld
+	lea	boot_stack_top(%rip), %rsp
+	xor	%ebp, %ebp
+	call	kmain
+1:	cli
+	hlt
+	jmp	1b
+	.size _start, . - _start
+
+	.section .bss
+	.p2align 12
+	.globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom:
+	.skip 16384
+boot_stack_top:

@@ -1,0 +1,106 @@
+/*
+ * Validating and reading the boot info. The loader is a separate program
+ * that may be older or newer than this kernel, so the header is checked before
+ * any other field is trusted; a mismatch is reported on serial (the
+ * framebuffer description itself is not trusted yet) and stops the boot.
+ */
+#include "boot/boot.h"
+
+#include "lib/panic.h"
+#include "lib/string.h"
+
+static struct bootinfo *bootinfo;
+static uint64_t tsc_kernel_entry;
+static bool test_mode;
+
+void boot_init(struct bootinfo *bi, uint64_t tsc_entry)
+{
+	if (bi->magic != BOOTINFO_MAGIC)
+		panic("boot info at %p: bad magic 0x%llx (expected 0x%llx): loader mismatch", bi,
+		      (unsigned long long)bi->magic, BOOTINFO_MAGIC);
+	if (bi->version != BOOTINFO_VERSION || bi->size < sizeof(*bi))
+		panic("boot info: version %u size %u, this kernel needs version %u size %zu",
+		      bi->version, bi->size, BOOTINFO_VERSION, sizeof(*bi));
+	if (bi->mmap_desc_size < sizeof(struct bootinfo_mmap_desc) || bi->mmap_desc_size % 8)
+		panic("boot info: memory-map descriptor size %llu is invalid",
+		      (unsigned long long)bi->mmap_desc_size);
+	bootinfo = bi;
+	tsc_kernel_entry = tsc_entry;
+	test_mode = boot_cmdline_get("test", &(size_t){0}) != NULL;
+}
+
+const struct bootinfo *boot_info(void) { return bootinfo; }
+uint64_t boot_tsc_kernel_entry(void) { return tsc_kernel_entry; }
+bool boot_test_mode(void) { return test_mode; }
+
+const char *boot_cmdline(void)
+{
+	return bootinfo ? phys_to_virt(bootinfo->cmdline_phys) : "";
+}
+
+const char *boot_cmdline_get(const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+	const char *p = boot_cmdline();
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *word = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - word) > klen && strncmp(word, key, klen) == 0 && word[klen] == '=') {
+			*len = (size_t)(p - word) - klen - 1;
+			return word + klen + 1;
+		}
+	}
+	return NULL;
+}
+
+bool boot_cmdline_is(const char *key, const char *value)
+{
+	size_t len;
+	const char *v = boot_cmdline_get(key, &len);
+	return v && len == strlen(value) && strncmp(v, value, len) == 0;
+}
+
+size_t boot_mmap_count(void)
+{
+	return bootinfo->mmap_size / bootinfo->mmap_desc_size;
+}
+
+const struct bootinfo_mmap_desc *boot_mmap_entry(size_t i)
+{
+	return (const struct bootinfo_mmap_desc *)((const char *)phys_to_virt(bootinfo->mmap_phys) +
+	                                           i * bootinfo->mmap_desc_size);
+}
+
+bool boot_mem_type_usable(uint32_t type)
+{
+	switch (type) {
+	case BOOTINFO_EFI_CONVENTIONAL:
+	case BOOTINFO_EFI_BOOT_SERVICES_CODE:
+	case BOOTINFO_EFI_BOOT_SERVICES_DATA:
+	case BOOTINFO_EFI_LOADER_CODE:
+	case BOOTINFO_EFI_LOADER_DATA:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *boot_mem_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"reserved", "loader code", "loader data", "boot code", "boot data",
+		"runtime code", "runtime data", "conventional", "unusable", "ACPI reclaim",
+		"ACPI NVS", "MMIO", "MMIO port", "PAL code", "persistent", "unaccepted",
+	};
+	switch (type) {
+	case BOOTINFO_MEM_KERNEL: return "kernel";
+	case BOOTINFO_MEM_BOOTINFO: return "boot info";
+	case BOOTINFO_MEM_PAGE_TABLES: return "boot page tables";
+	case BOOTINFO_MEM_STACK: return "boot stack";
+	}
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}

@@ -1,0 +1,27 @@
+/*
+ * The kernel console: one place where text goes to every output, the serial
+ * port and (when the loader found one) the framebuffer terminal. The text is
+ * kept in the terminal's cell grid in RAM; the framebuffer only receives cells
+ * that changed, at flush time.
+ */
+#pragma once
+
+#include <boot/bootinfo.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Serial first (works before anything else), then the framebuffer. */
+void console_init_serial(void);
+void console_init_framebuffer(const struct bootinfo_framebuffer *fb);
+bool console_has_framebuffer(void);
+/* Columns and rows of the framebuffer terminal (0 without one). */
+void console_size(unsigned *cols, unsigned *rows);
+
+/* Both outputs; console_write flushes the framebuffer at the end. */
+void console_write(const char *s, size_t n);
+void console_write_noflush(const char *s, size_t n);
+void console_flush(void);
+
+/* One output only (tests and the screen-dump protocol). */
+void console_write_serial(const char *s, size_t n);
+void console_write_framebuffer(const char *s, size_t n);

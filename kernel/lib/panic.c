@@ -1,0 +1,35 @@
+/*
+ * The panic path. It must work from any state, so it takes no lock (a
+ * console lock could be held by the code that panicked) and formats with
+ * kvformat, which keeps no state. A second panic while printing the first
+ * (a fault in the console, say) skips straight to stopping.
+ * With SMP, this is also where the other CPUs get stopped (by NMI IPI).
+ */
+#include "lib/panic.h"
+
+#include <stdbool.h>
+
+#include "arch/x86_64/cpu.h"
+#include "boot/boot.h"
+#include "console/console.h"
+#include "dev/qemu_exit.h"
+#include "lib/kprintf.h"
+
+static volatile int panic_depth;
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	cpu_cli();
+	if (panic_depth++ == 0) {
+		kprintf("\n\033[1;31mpanic:\033[0m ");
+		va_start(ap, fmt);
+		kvprintf(fmt, ap);
+		va_end(ap);
+		kprintf("\nsystem halted\n");
+	}
+	if (boot_test_mode())
+		qemu_exit(false);
+	cpu_halt_forever();
+}

@@ -1,0 +1,15 @@
+/*
+ * panic(): for broken invariants. Prints the message on every console and
+ * stops the CPU with interrupts off; in test mode (a "test=" command line) it
+ * first exits QEMU with the failure code so the harness sees it.
+ */
+#pragma once
+
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/* Debug check: panics with the expression, file and line when false. */
+#define KASSERT(expr)                                                                      \
+	do {                                                                               \
+		if (!(expr))                                                               \
+			panic("assertion failed: %s at %s:%d", #expr, __FILE__, __LINE__); \
+	} while (0)

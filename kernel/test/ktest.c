@@ -1,0 +1,72 @@
+/*
+ * The self-test table and runner. Some entries exist to prove the harness
+ * cannot be fooled: "fail" panics, "triple-fault" resets the machine, "hang"
+ * never finishes. Each must be reported as a failure by tests/boot/harness.py.
+ */
+#include "test/ktest.h"
+
+#include "arch/x86_64/cpu.h"
+#include "boot/boot.h"
+#include "dev/qemu_exit.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+
+static bool test_boot(void) { return true; }
+
+static bool test_fail(void)
+{
+	panic("test=fail: a deliberate panic");
+}
+
+/* Load an empty IDT, then raise an exception: no handler for the #BP, none for
+ * the #GP that follows, none for the #DF: the CPU shuts down (triple fault). */
+static bool test_triple_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) empty = {0, 0};
+	kprintf("test: triple-faulting on purpose\n");
+	__asm__ volatile("lidt %0\n\tint3" : : "m"(empty));
+	return false;
+}
+
+static bool test_hang(void)
+{
+	kprintf("test: hanging on purpose with interrupts off\n");
+	for (;;)
+		cpu_cli(), cpu_pause();
+}
+
+static const struct ktest ktests[] = {
+	{"boot", "boot to kernel ready and exit", test_boot},
+	{"bootinfo", "check the loader's boot info", ktest_bootinfo},
+	{"screen", "draw a fixed screen for the screendump comparison", ktest_screen},
+	{"fail", "panic on purpose (harness self-check)", test_fail},
+	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault},
+	{"hang", "hang on purpose (harness self-check)", test_hang},
+};
+
+void ktest_run_from_cmdline(void)
+{
+	size_t len;
+	const char *name = boot_cmdline_get("test", &len);
+
+	if (!name)
+		return;
+	for (size_t i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++) {
+		const struct ktest *t = &ktests[i];
+		if (strlen(t->name) != len || strncmp(t->name, name, len) != 0)
+			continue;
+		kprintf("test %s: %s\n", t->name, t->what);
+		bool ok = t->run();
+		kprintf("test %s: %s\n", t->name, ok ? "passed" : "FAILED");
+		qemu_exit(ok);
+		panic("test %s finished but QEMU did not exit: no isa-debug-exit device?", t->name);
+	}
+	kprintf("unknown test '%.*s'; known tests:", (int)len, name);
+	for (size_t i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++)
+		kprintf(" %s", ktests[i].name);
+	panic("unknown test");
+}

@@ -1,0 +1,48 @@
+/*
+ * The few x86_64 instructions the loader needs, as static inline accessors so
+ * the rest of the loader contains no inline assembly.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define MSR_EFER 0xc0000080u
+#define EFER_NXE (1ull << 11) /* Intel SDM vol. 3A, 2.2.1: execute-disable enable */
+
+#define CPUID_EXT_NX (1u << 20)      /* CPUID 0x80000001 EDX: execute disable */
+#define CPUID_EXT_PDPE1GB (1u << 26) /* CPUID 0x80000001 EDX: 1 GiB pages */
+
+static inline uint64_t ldr_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void ldr_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+/* EDX of CPUID 0x80000001, or 0 when the extended leaf is missing. */
+static inline uint32_t ldr_cpuid_ext_edx(void)
+{
+	uint32_t a, b, c, d;
+	ldr_cpuid(0x80000000u, &a, &b, &c, &d);
+	if (a < 0x80000001u)
+		return 0;
+	ldr_cpuid(0x80000001u, &a, &b, &c, &d);
+	return d;
+}
+
+static inline uint64_t ldr_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void ldr_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}

@@ -1,0 +1,69 @@
+/*
+ * Reading files from the loader's own volume: the EFI System Partition the
+ * firmware loaded BOOTX64.EFI from (EFI_LOADED_IMAGE_PROTOCOL.DeviceHandle ->
+ * EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, UEFI 2.10 section 13.4). Files are read
+ * whole into pool memory; the caller owns the buffer.
+ */
+#include "loader.h"
+
+EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root)
+{
+	EFI_LOADED_IMAGE *li;
+	EFI_FILE_IO_INTERFACE *fs;
+	EFI_STATUS st;
+
+	st = gBS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"open volume: no loaded-image protocol for the loader");
+	st = gBS->HandleProtocol(li->DeviceHandle, &FileSystemProtocol, (void **)&fs);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"open volume: the boot device has no FAT file system");
+	st = fs->OpenVolume(fs, root);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"open volume: OpenVolume failed");
+	return EFI_SUCCESS;
+}
+
+/* EFI_NOT_FOUND is returned silently (optional files); other errors print. */
+EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, UINTN *size)
+{
+	EFI_FILE_HANDLE f;
+	EFI_FILE_INFO *info;
+	EFI_STATUS st;
+	UINTN len;
+	void *buf;
+
+	st = root->Open(root, &f, (CHAR16 *)path, EFI_FILE_MODE_READ, 0);
+	if (st == EFI_NOT_FOUND)
+		return st;
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"read %s: cannot open", path);
+
+	info = LibFileInfo(f);
+	if (!info) {
+		f->Close(f);
+		return ldr_error(EFI_DEVICE_ERROR, L"read %s: cannot get file info", path);
+	}
+	len = info->FileSize;
+	FreePool(info);
+
+	/* One extra byte so text files can be NUL-terminated by the caller. */
+	st = gBS->AllocatePool(EfiLoaderData, len + 1, &buf);
+	if (EFI_ERROR(st)) {
+		f->Close(f);
+		return ldr_error(st, L"read %s: cannot allocate %lu bytes", path, (UINT64)len);
+	}
+	UINTN got = len;
+	st = f->Read(f, &got, buf);
+	f->Close(f);
+	if (EFI_ERROR(st) || got != len) {
+		gBS->FreePool(buf);
+		if (!EFI_ERROR(st))
+			st = EFI_END_OF_FILE;
+		return ldr_error(st, L"read %s: read %lu of %lu bytes", path, (UINT64)got, (UINT64)len);
+	}
+	((UINT8 *)buf)[len] = 0;
+	*data = buf;
+	*size = len;
+	return EFI_SUCCESS;
+}

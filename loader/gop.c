@@ -1,0 +1,72 @@
+/*
+ * The framebuffer, from the Graphics Output Protocol (UEFI 2.10 section 12.9).
+ *
+ * The current mode is used as it is (a later change picks the best mode).
+ * BltOnly modes have no linear framebuffer and count as "no framebuffer";
+ * so does a machine without GOP at all (QEMU -vga none): the kernel then
+ * runs on serial alone. The screen is cleared here with a Blt fill, so the
+ * kernel console can assume a black framebuffer and draw only its own text.
+ */
+#include "loader.h"
+
+static UINT32 mask_of_format(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, int which)
+{
+	/* which: 0 red, 1 green, 2 blue, 3 reserved. */
+	static const UINT32 rgb[4] = {0x000000ff, 0x0000ff00, 0x00ff0000, 0xff000000};
+	static const UINT32 bgr[4] = {0x00ff0000, 0x0000ff00, 0x000000ff, 0xff000000};
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		return rgb[which];
+	case PixelBlueGreenRedReserved8BitPerColor:
+		return bgr[which];
+	default: {
+		EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+		UINT32 masks[4] = {m->RedMask, m->GreenMask, m->BlueMask, m->ReservedMask};
+		return masks[which];
+	}
+	}
+}
+
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+	EFI_STATUS st;
+
+	SetMem(fb, sizeof(*fb), 0);
+	fb->format = BOOTINFO_FB_NONE;
+	st = gBS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
+		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
+		return;
+	}
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		fb->format = BOOTINFO_FB_RGBX;
+		break;
+	case PixelBlueGreenRedReserved8BitPerColor:
+		fb->format = BOOTINFO_FB_BGRX;
+		break;
+	case PixelBitMask:
+		fb->format = BOOTINFO_FB_BITMASK;
+		break;
+	default:
+		ldr_info(L"GOP mode %u is BltOnly (no linear framebuffer): serial only",
+		         gop->Mode->Mode);
+		return;
+	}
+	fb->base_phys = gop->Mode->FrameBufferBase;
+	fb->size = gop->Mode->FrameBufferSize;
+	fb->width = info->HorizontalResolution;
+	fb->height = info->VerticalResolution;
+	fb->pitch = info->PixelsPerScanLine;
+	fb->red_mask = mask_of_format(info, 0);
+	fb->green_mask = mask_of_format(info, 1);
+	fb->blue_mask = mask_of_format(info, 2);
+	fb->reserved_mask = mask_of_format(info, 3);
+
+	EFI_GRAPHICS_OUTPUT_BLT_PIXEL black = {0, 0, 0, 0};
+	gop->Blt(gop, &black, EfiBltVideoFill, 0, 0, 0, 0, fb->width, fb->height, 0);
+	ldr_info(L"framebuffer %ux%u pitch %u at 0x%lx", fb->width, fb->height, fb->pitch,
+	         fb->base_phys);
+}

@@ -1,0 +1,43 @@
+/*
+ * Loading the kernel: validate the ELF (elf.c), then copy each PT_LOAD segment
+ * into one contiguous run of fresh physical pages and zero the rest (bss and
+ * the gaps between segments).
+ *
+ * The pages come from AllocatePages(AllocateAnyPages): wherever the firmware
+ * has room, never a fixed physical address, because real machines keep
+ * firmware and MMIO at addresses a hobby loader might guess. They are tagged
+ * BOOTINFO_MEM_KERNEL so the kernel's page-frame allocator knows to keep them.
+ * Segments are read from the loader's own copy of the file, never from memory
+ * the segments are being written to.
+ */
+#include "loader.h"
+
+EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k)
+{
+	struct elf_error err;
+	enum elf_status es;
+	EFI_STATUS st;
+
+	es = elf_parse(file, size, &k->img, &err);
+	if (es != ELF_OK)
+		return ldr_error(EFI_LOAD_ERROR,
+		                 L"load kernel %s: %a (program header %u, value 0x%lx, limit 0x%lx)",
+		                 LDR_KERNEL_PATH, elf_status_str(es), err.index, err.value, err.limit);
+
+	k->phys_size = k->img.virt_end - k->img.virt_base;
+	UINTN pages = LDR_PAGES(k->phys_size);
+	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_KERNEL, pages,
+	                        &k->phys_base);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"load kernel %s: out of resources: needs %lu pages",
+		                 LDR_KERNEL_PATH, (UINT64)pages);
+
+	UINT8 *dst = (UINT8 *)(UINTN)k->phys_base;
+	SetMem(dst, k->phys_size, 0);
+	for (UINT32 i = 0; i < k->img.nsegs; i++) {
+		const struct elf_segment *s = &k->img.segs[i];
+		CopyMem(dst + (s->vaddr - k->img.virt_base), (const UINT8 *)file + s->offset,
+		        s->filesz);
+	}
+	return EFI_SUCCESS;
+}

@@ -1,0 +1,66 @@
+/*
+ * Declarations shared between the loader's steps (the .c files in loader/). Each step is
+ * one file and returns an EFI_STATUS; on failure it has already printed a
+ * message naming the step, the file and the status (ldr_error).
+ */
+#pragma once
+
+#include <efi.h>
+#include <efilib.h>
+
+#include <boot/bootinfo.h>
+
+#include "elf.h"
+
+/* Paths on the loader's own volume (docs/boot.md). */
+#define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
+#define LDR_CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
+#define LDR_CMDLINE_MAX 4095
+
+#define LDR_PAGE_SIZE 4096ull
+#define LDR_PAGES(bytes) (((bytes) + LDR_PAGE_SIZE - 1) / LDR_PAGE_SIZE)
+
+/* log.c: every message goes to ConOut, which OVMF also mirrors to serial. */
+void ldr_info(const CHAR16 *fmt, ...);
+EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...);
+void ldr_wait_before_return(void);
+
+/* file.c: read a whole file from the volume this loader was loaded from. */
+EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
+EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, UINTN *size);
+
+/* kernel.c: validate the ELF and copy its segments into fresh pages. */
+struct ldr_kernel {
+	struct elf_image img;
+	EFI_PHYSICAL_ADDRESS phys_base; /* image virt_base lives here */
+	UINT64 phys_size;
+};
+EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k);
+
+/* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb);
+
+/* acpi.c: the RSDP from the configuration table, or 0. */
+UINT64 ldr_find_rsdp(void);
+
+/* paging.c: the hand-off page tables. */
+struct ldr_paging {
+	EFI_PHYSICAL_ADDRESS pool; /* page-table pages come from here */
+	UINTN pool_pages;
+	UINTN used;
+	UINT64 pml4;
+	int nx; /* CPU supports execute-disable: set EFER.NXE before CR3 */
+	int huge1g;
+};
+EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel *k,
+                                 UINT64 direct_map_size, UINT64 handoff_phys, UINT64 stack_phys,
+                                 UINTN stack_pages);
+
+/* exit.c: the final memory map and ExitBootServices. */
+EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr);
+EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap);
+
+/* handoff.S: load CR3, switch stack, jump; never returns. */
+void ldr_handoff(UINT64 cr3, UINT64 entry, UINT64 stack_top, UINT64 bootinfo_virt)
+	__attribute__((noreturn));
+extern char ldr_handoff_end[];

@@ -1,0 +1,54 @@
+/*
+ * Loader messages. Everything goes through the firmware console (ConOut),
+ * which on OVMF is both the screen and the serial port, so a person at a real
+ * machine and a test reading serial see the same text. Errors end by waiting
+ * for a key or ten seconds, so the message can be read before the firmware
+ * moves on to the next boot option.
+ */
+#include "loader.h"
+
+#define LDR_ERROR_WAIT_US (10ull * 1000 * 1000)
+
+void ldr_info(const CHAR16 *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	Print(L"kestrel: ");
+	VPrint(fmt, ap);
+	Print(L"\r\n");
+	va_end(ap);
+}
+
+EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
+{
+	va_list ap;
+	CHAR16 desc[64];
+
+	StatusToString(desc, status);
+	va_start(ap, fmt);
+	Print(L"kestrel: error: ");
+	VPrint(fmt, ap);
+	Print(L": %s (EFI status 0x%lx)\r\n", desc, (UINT64)status);
+	va_end(ap);
+	return status;
+}
+
+/* Wait for a key press or LDR_ERROR_WAIT_US, whichever comes first. */
+void ldr_wait_before_return(void)
+{
+	EFI_EVENT events[2];
+	EFI_EVENT timer;
+	UINTN index;
+
+	Print(L"kestrel: returning to the firmware in 10 seconds (press a key to continue now)\r\n");
+	if (EFI_ERROR(gBS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &timer))) {
+		gBS->Stall(LDR_ERROR_WAIT_US);
+		return;
+	}
+	/* The timer period is in 100 ns units (UEFI 2.10, 7.1 SetTimer). */
+	gBS->SetTimer(timer, TimerRelative, LDR_ERROR_WAIT_US * 10);
+	events[0] = gST->ConIn ? gST->ConIn->WaitForKey : timer;
+	events[1] = timer;
+	gBS->WaitForEvent(2, events, &index);
+	gBS->CloseEvent(timer);
+}

@@ -1,0 +1,196 @@
+/*
+ * The Kestrel loader: a UEFI application (EFI/BOOT/BOOTX64.EFI) that loads the
+ * kernel ELF from its own volume and jumps to it with a struct bootinfo.
+ *
+ * efi_main reads as the boot chain's table of contents; each step lives in its
+ * own file and returns an EFI_STATUS, having printed what failed. Any failure
+ * before ExitBootServices is shown on screen and serial, then the loader waits
+ * (key or 10 s) and returns the status so the firmware tries the next boot
+ * option. docs/boot.md walks through every step.
+ *
+ * gnu-efi's crt0 calls efi_main with the SysV convention after relocating the
+ * image, so efi_main is deliberately not EFIAPI.
+ */
+#include "loader.h"
+#include "cpu.h"
+
+#define LDR_STACK_PAGES 4
+#define LDR_MMAP_SLACK_DESCRIPTORS 32
+#define SIZE_1G (1ull << 30)
+
+/* True when the space-separated word `w` occurs in `s`. */
+static int has_word(const char *s, const char *w)
+{
+	for (const char *p = s; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *a = p, *b = w;
+		while (*a && *a != ' ' && *a == *b)
+			a++, b++;
+		if (*b == 0 && (*a == 0 || *a == ' '))
+			return 1;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Read the optional command-line file; "" when it does not exist. */
+static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
+{
+	void *data;
+	UINTN size;
+	EFI_STATUS st = ldr_read_file(root, LDR_CMDLINE_PATH, &data, &size);
+
+	if (st == EFI_NOT_FOUND) {
+		static char empty[1];
+		*out = empty;
+		*len = 0;
+		return EFI_SUCCESS;
+	}
+	if (EFI_ERROR(st))
+		return st;
+	if (size > LDR_CMDLINE_MAX)
+		return ldr_error(EFI_BAD_BUFFER_SIZE, L"command line %s: %lu bytes, at most %u allowed",
+		                 LDR_CMDLINE_PATH, (UINT64)size, LDR_CMDLINE_MAX);
+	/* One line of printable ASCII: line breaks and tabs become spaces, and
+	 * trailing white space (the editor's final newline) is dropped. */
+	char *s = data;
+	for (UINTN i = 0; i < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r' || c == '\t')
+			s[i] = ' ';
+		else if (c < 0x20 || c > 0x7e)
+			return ldr_error(EFI_INVALID_PARAMETER,
+			                 L"command line %s: byte 0x%x at offset %lu is not printable ASCII",
+			                 LDR_CMDLINE_PATH, c, (UINT64)i);
+	}
+	while (size > 0 && s[size - 1] == ' ')
+		size--;
+	s[size] = 0;
+	*out = s;
+	*len = size;
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
+{
+	EFI_FILE_HANDLE root;
+	struct ldr_kernel kernel;
+	struct ldr_paging paging;
+	char *cmdline;
+	UINTN cmdline_len, kernel_size, map_size, desc_size;
+	UINT64 max_addr;
+	void *kernel_file;
+	EFI_STATUS st;
+
+	ldr_info(L"loader starting");
+
+	st = ldr_open_volume(image, &root);
+	if (EFI_ERROR(st))
+		return st;
+	st = read_cmdline(root, &cmdline, &cmdline_len);
+	if (EFI_ERROR(st))
+		return st;
+	st = ldr_read_file(root, LDR_KERNEL_PATH, &kernel_file, &kernel_size);
+	if (st == EFI_NOT_FOUND)
+		return ldr_error(st, L"read kernel: %s is missing from the boot volume", LDR_KERNEL_PATH);
+	if (EFI_ERROR(st))
+		return st;
+	st = ldr_load_kernel(kernel_file, kernel_size, &kernel);
+	if (EFI_ERROR(st))
+		return st;
+	UINT64 tsc_loaded = ldr_rdtsc();
+	ldr_info(L"kernel %s: %lu bytes, %u segments, entry 0x%lx, loaded at 0x%lx",
+	         LDR_KERNEL_PATH, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
+	         kernel.phys_base);
+
+	/* One allocation holds the boot info, the command line and the final
+	 * memory map, so the kernel has a single range to keep. */
+	st = ldr_memory_map_size(&map_size, &desc_size, &max_addr);
+	if (EFI_ERROR(st))
+		return st;
+	UINTN map_cap = map_size + LDR_MMAP_SLACK_DESCRIPTORS * desc_size;
+	UINTN map_off = (sizeof(struct bootinfo) + cmdline_len + 1 + 15) & ~(UINTN)15;
+	UINTN bi_pages = LDR_PAGES(map_off + map_cap);
+	EFI_PHYSICAL_ADDRESS bi_phys;
+	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_BOOTINFO, bi_pages,
+	                        &bi_phys);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"boot info: cannot allocate %lu pages", (UINT64)bi_pages);
+	struct bootinfo *bi = (struct bootinfo *)(UINTN)bi_phys;
+	SetMem(bi, bi_pages * LDR_PAGE_SIZE, 0);
+	bi->magic = BOOTINFO_MAGIC;
+	bi->version = BOOTINFO_VERSION;
+	bi->size = sizeof(*bi);
+	bi->cmdline_phys = bi_phys + sizeof(*bi);
+	bi->cmdline_len = cmdline_len;
+	CopyMem((void *)(UINTN)bi->cmdline_phys, cmdline, cmdline_len);
+	bi->tsc_loader_entry = tsc_entry;
+	bi->tsc_kernel_loaded = tsc_loaded;
+	bi->kernel_phys_base = kernel.phys_base;
+	bi->kernel_phys_size = kernel.phys_size;
+	bi->kernel_virt_base = kernel.img.virt_base;
+	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
+
+	ldr_get_framebuffer(&bi->fb);
+	bi->rsdp_phys = ldr_find_rsdp();
+	if (!bi->rsdp_phys)
+		ldr_info(L"warning: no ACPI RSDP in the configuration table");
+
+	EFI_PHYSICAL_ADDRESS stack;
+	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_STACK,
+	                        LDR_STACK_PAGES, &stack);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"hand-off stack: cannot allocate %u pages", LDR_STACK_PAGES);
+
+	/* Map at least the 32-bit space (MMIO: LAPIC, I/O APIC, HPET, a low
+	 * framebuffer), all RAM, and the framebuffer wherever it is. */
+	UINT64 dm = 4 * SIZE_1G;
+	if (max_addr > dm)
+		dm = max_addr;
+	if (bi->fb.base_phys + bi->fb.size > dm)
+		dm = bi->fb.base_phys + bi->fb.size;
+	dm = (dm + SIZE_1G - 1) & ~(SIZE_1G - 1);
+	bi->direct_map_offset = BOOTINFO_DIRECT_MAP_OFFSET;
+	bi->direct_map_size = dm;
+
+	st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff, stack,
+	                           LDR_STACK_PAGES);
+	if (EFI_ERROR(st))
+		return st;
+	bi->page_tables_phys = paging.pml4;
+
+	/* Test hook (tests/boot): fault inside boot services, so the harness can
+	 * prove it recognises the firmware's exception dump. */
+	if (has_word(cmdline, "loader.test=fault")) {
+		ldr_info(L"loader.test=fault: executing ud2 on purpose");
+		__builtin_trap();
+	}
+
+	ldr_info(L"exiting boot services, jumping to the kernel at 0x%lx", kernel.img.entry);
+	void *map = (UINT8 *)bi + map_off;
+	st = ldr_exit_boot_services(image, bi, map, map_cap);
+	if (EFI_ERROR(st))
+		return st;
+
+	/* Boot services are gone: no printing, no allocating from here on. */
+	if (paging.nx)
+		ldr_wrmsr(MSR_EFER, ldr_rdmsr(MSR_EFER) | EFER_NXE);
+	bi->tsc_before_jump = ldr_rdtsc();
+	ldr_handoff(paging.pml4, kernel.img.entry,
+	            BOOTINFO_DIRECT_MAP_OFFSET + stack + LDR_STACK_PAGES * LDR_PAGE_SIZE,
+	            BOOTINFO_DIRECT_MAP_OFFSET + bi_phys);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	UINT64 tsc_entry = ldr_rdtsc();
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	st = ldr_boot(image, tsc_entry);
+	/* Only reached on failure before the jump. */
+	ldr_wait_before_return();
+	return st;
+}
