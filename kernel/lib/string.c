@@ -1,0 +1,125 @@
+/*
+ * Byte-at-a-time implementations of the routines in string.h. They favour
+ * being obviously correct over speed; if profiles ever show them, the fast
+ * path is "rep movsb"/"rep stosb" behind an arch/x86_64 accessor (fast on
+ * CPUs with ERMSB, Intel SDM vol. 1, 7.3.9.3), not cleverer C.
+ *
+ * The kernel is compiled with -fno-builtin, which is what stops clang from
+ * recognising the loops below as memcpy/memset idioms and compiling them into
+ * calls to themselves (the build's objdump check guards this). Each function
+ * is self-contained so it can also be compiled for the host under other names
+ * (tests/host/test_string.c).
+ */
+#include "lib/string.h"
+
+#include <stdint.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    for (size_t i = 0; i < n; i++)
+        d[i] = s[i];
+    return dst;
+}
+
+/*
+ * Copies forwards when the destination starts below the source and
+ * backwards otherwise, so each source byte is read before the copy can
+ * overwrite it. Comparing the addresses as integers is well defined even
+ * when the two pointers point into different objects.
+ */
+void *memmove(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if ((uintptr_t)d < (uintptr_t)s) {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    } else if ((uintptr_t)d > (uintptr_t)s) {
+        for (size_t i = n; i > 0; i--)
+            d[i - 1] = s[i - 1];
+    }
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = dst;
+
+    for (size_t i = 0; i < n; i++)
+        d[i] = (unsigned char)c;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a;
+    const unsigned char *y = b;
+
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+
+    while (s[n] != '\0')
+        n++;
+    return n;
+}
+
+/* Never reads s[max] or beyond: s need not be terminated within max bytes. */
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+
+    while (*x != '\0' && *x == *y) {
+        x++;
+        y++;
+    }
+    return *x < *y ? -1 : *x > *y;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+        if (x[i] == '\0')
+            return 0;
+    }
+    return 0;
+}
+
+/* The terminator is part of the string: strchr(s, 0) finds it (C11 7.24.5.2). */
+char *strchr(const char *s, int c)
+{
+    const char ch = (char)c;
+
+    for (;; s++) {
+        if (*s == ch)
+            return (char *)s;
+        if (*s == '\0')
+            return NULL;
+    }
+}
