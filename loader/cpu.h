@@ -35,6 +35,15 @@ static inline uint32_t ldr_cpuid_ext_edx(void)
 	return d;
 }
 
+#define CR4_LA57 (1ull << 12) /* Intel SDM vol. 3A, 2.5: 5-level paging active */
+
+static inline uint64_t ldr_read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t ldr_rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

@@ -58,8 +58,10 @@ _Static_assert(__builtin_offsetof(struct elf64_phdr, p_filesz) == 32, "p_filesz"
 #define ELF_PF_W 0x2u
 #define ELF_PF_R 0x4u
 
-/* The kernel must live in the canonical higher half, and not in the direct map. */
-#define ELF_KERNEL_MIN_VADDR 0xffff800000000000ull
+/* The kernel must live in the top 2 GiB (what -mcmodel=kernel assumes), far
+ * above the direct map at 0xffff800000000000, whose large pages the loader's
+ * page-table builder must never have to split. */
+#define ELF_KERNEL_MIN_VADDR 0xffffffff80000000ull
 /* Refuse images whose loaded span is larger than this (a sane kernel is a few MiB). */
 #define ELF_MAX_IMAGE_SPAN (1ull << 30)
 #define ELF_MAX_SEGMENTS 16

@@ -71,6 +71,12 @@ EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *m
 		if (st != EFI_INVALID_PARAMETER)
 			break;
 	}
-	/* Boot services may be partly gone: the console may or may not work. */
-	return ldr_error(st, L"ExitBootServices failed");
+	/* UEFI 2.10 section 7.4: after a failed ExitBootServices only
+	 * GetMemoryMap and ExitBootServices may be called, so returning to the
+	 * firmware is not allowed. Print (the console may still work; it is the
+	 * only trace we can leave) and stop here, rather than hang silently. */
+	ldr_error(st, L"ExitBootServices failed after %u attempts; the machine is halted",
+	          LDR_EXIT_ATTEMPTS);
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }

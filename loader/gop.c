@@ -4,10 +4,14 @@
  * The current mode is used as it is (a later change picks the best mode).
  * BltOnly modes have no linear framebuffer and count as "no framebuffer";
  * so does a machine without GOP at all (QEMU -vga none): the kernel then
- * runs on serial alone. The screen is cleared here with a Blt fill, so the
- * kernel console can assume a black framebuffer and draw only its own text.
+ * runs on serial alone. ldr_clear_framebuffer blacks the screen with a Blt
+ * fill as the last thing before ExitBootServices (after the loader's last
+ * message), so the kernel console can assume a black framebuffer and draw
+ * only its own text.
  */
 #include "loader.h"
+
+static EFI_GRAPHICS_OUTPUT_PROTOCOL *ldr_gop;
 
 static UINT32 mask_of_format(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, int which)
 {
@@ -47,9 +51,19 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 	case PixelBlueGreenRedReserved8BitPerColor:
 		fb->format = BOOTINFO_FB_BGRX;
 		break;
-	case PixelBitMask:
+	case PixelBitMask: {
+		/* The kernel draws 32-bit pixels: insist on masks it can use. */
+		EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+		if (!m->RedMask || !m->GreenMask || !m->BlueMask ||
+		    (m->RedMask & m->GreenMask) || (m->RedMask & m->BlueMask) ||
+		    (m->GreenMask & m->BlueMask)) {
+			ldr_info(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x: "
+			         L"serial only", gop->Mode->Mode, m->RedMask, m->GreenMask, m->BlueMask);
+			return;
+		}
 		fb->format = BOOTINFO_FB_BITMASK;
 		break;
+	}
 	default:
 		ldr_info(L"GOP mode %u is BltOnly (no linear framebuffer): serial only",
 		         gop->Mode->Mode);
@@ -65,8 +79,15 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 	fb->blue_mask = mask_of_format(info, 2);
 	fb->reserved_mask = mask_of_format(info, 3);
 
-	EFI_GRAPHICS_OUTPUT_BLT_PIXEL black = {0, 0, 0, 0};
-	gop->Blt(gop, &black, EfiBltVideoFill, 0, 0, 0, 0, fb->width, fb->height, 0);
+	ldr_gop = gop;
 	ldr_info(L"framebuffer %ux%u pitch %u at 0x%lx", fb->width, fb->height, fb->pitch,
 	         fb->base_phys);
+}
+
+void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb)
+{
+	EFI_GRAPHICS_OUTPUT_BLT_PIXEL black = {0, 0, 0, 0};
+
+	if (ldr_gop && fb->format != BOOTINFO_FB_NONE)
+		ldr_gop->Blt(ldr_gop, &black, EfiBltVideoFill, 0, 0, 0, 0, fb->width, fb->height, 0);
 }

@@ -1,5 +1,5 @@
 /*
- * ldr_handoff(cr3, entry, stack_top, bootinfo_virt): the last four
+ * ldr_handoff(cr3, entry, stack_top, bootinfo_virt): the last seven
  * instructions of the loader. Called after ExitBootServices with interrupts
  * off. This code page is identity-mapped in the new tables (paging.c), so the
  * fetch after "mov %cr3" still finds it; everything after that uses only
@@ -20,5 +20,3 @@ ldr_handoff:
 	push	$0
 	jmp	*%rsi
 	.size ldr_handoff, . - ldr_handoff
-	.globl ldr_handoff_end
-ldr_handoff_end:

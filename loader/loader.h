@@ -39,6 +39,8 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k);
 
 /* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
 void ldr_get_framebuffer(struct bootinfo_framebuffer *fb);
+/* Black screen for the kernel: call after the loader's last message. */
+void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb);
 
 /* acpi.c: the RSDP from the configuration table, or 0. */
 UINT64 ldr_find_rsdp(void);
@@ -58,9 +60,9 @@ EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel 
 
 /* exit.c: the final memory map and ExitBootServices. */
 EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr);
+/* Returns only on success: after a failed ExitBootServices it halts. */
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap);
 
 /* handoff.S: load CR3, switch stack, jump; never returns. */
 void ldr_handoff(UINT64 cr3, UINT64 entry, UINT64 stack_top, UINT64 bootinfo_virt)
 	__attribute__((noreturn));
-extern char ldr_handoff_end[];

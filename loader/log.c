@@ -15,7 +15,7 @@ void ldr_info(const CHAR16 *fmt, ...)
 	va_start(ap, fmt);
 	Print(L"kestrel: ");
 	VPrint(fmt, ap);
-	Print(L"\r\n");
+	Print(L"\n");
 	va_end(ap);
 }
 
@@ -28,7 +28,7 @@ EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
 	va_start(ap, fmt);
 	Print(L"kestrel: error: ");
 	VPrint(fmt, ap);
-	Print(L": %s (EFI status 0x%lx)\r\n", desc, (UINT64)status);
+	Print(L": %s (EFI status 0x%lx)\n", desc, (UINT64)status);
 	va_end(ap);
 	return status;
 }
@@ -40,7 +40,7 @@ void ldr_wait_before_return(void)
 	EFI_EVENT timer;
 	UINTN index;
 
-	Print(L"kestrel: returning to the firmware in 10 seconds (press a key to continue now)\r\n");
+	Print(L"kestrel: returning to the firmware in 10 seconds (press a key to continue now)\n");
 	if (EFI_ERROR(gBS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &timer))) {
 		gBS->Stall(LDR_ERROR_WAIT_US);
 		return;

@@ -169,6 +169,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	}
 
 	ldr_info(L"exiting boot services, jumping to the kernel at 0x%lx", kernel.img.entry);
+	ldr_clear_framebuffer(&bi->fb);
 	void *map = (UINT8 *)bi + map_off;
 	st = ldr_exit_boot_services(image, bi, map, map_cap);
 	if (EFI_ERROR(st))

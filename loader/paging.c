@@ -85,6 +85,10 @@ EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel 
 	UINT32 ext = ldr_cpuid_ext_edx();
 	UINT64 nx;
 
+	/* Our tables are 4-level; under 5-level paging CR3 would point at a PML5. */
+	if (ldr_read_cr4() & CR4_LA57)
+		return ldr_error(EFI_UNSUPPORTED, L"page tables: the firmware runs with 5-level "
+		                 L"paging (CR4.LA57), which this loader does not support");
 	pg->nx = (ext & CPUID_EXT_NX) != 0;
 	pg->huge1g = (ext & CPUID_EXT_PDPE1GB) != 0;
 	nx = pg->nx ? PTE_NX : 0;

@@ -9,7 +9,7 @@
  *  - Every address is a uint64_t. Physical addresses are named *_phys; the
  *    kernel reads them through the direct map (phys + direct_map_offset).
  *  - Fixed-width fields, explicit padding, and a _Static_assert on the size and
- *    on the offset of every field, because two separately built programs (one
+ *    on the offset of each group of fields, because two separately built programs (one
  *    a PE/COFF application compiled with the Microsoft ABI headers around it,
  *    one a freestanding ELF) must agree on it byte for byte.
  *

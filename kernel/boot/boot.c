@@ -18,8 +18,10 @@ void boot_init(struct bootinfo *bi, uint64_t tsc_entry)
 	if (bi->magic != BOOTINFO_MAGIC)
 		panic("boot info at %p: bad magic 0x%llx (expected 0x%llx): loader mismatch", bi,
 		      (unsigned long long)bi->magic, BOOTINFO_MAGIC);
-	if (bi->version != BOOTINFO_VERSION || bi->size < sizeof(*bi))
-		panic("boot info: version %u size %u, this kernel needs version %u size %zu",
+	/* A newer loader appends fields (version and size grow); an older one
+	 * lacks fields this kernel reads. */
+	if (bi->version < BOOTINFO_VERSION || bi->size < sizeof(*bi))
+		panic("boot info: version %u size %u, this kernel needs version %u size %zu or later",
 		      bi->version, bi->size, BOOTINFO_VERSION, sizeof(*bi));
 	if (bi->mmap_desc_size < sizeof(struct bootinfo_mmap_desc) || bi->mmap_desc_size % 8)
 		panic("boot info: memory-map descriptor size %llu is invalid",
