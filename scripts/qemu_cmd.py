@@ -1,0 +1,146 @@
+"""How Kestrel starts QEMU: the machine, the firmware and the disk, in one place.
+
+scripts/run (a person at a terminal) and tests/boot/harness.py (CTest) both build
+their QEMU command lines here, so a failing boot test can be rerun by hand on the
+same virtual machine, and a change of machine (say, a new device the kernel
+needs) is made once. This module only builds argument lists and prepares
+per-run copies of the disk image and the firmware variable store; it never
+starts QEMU itself.
+
+The disk image (build/disk.img) is a GPT disk whose single EFI System Partition,
+FAT32, starts at byte offset 1 MiB. mtools reaches it as "IMAGE@@1M".
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import tempfile
+
+DEFAULT_QEMU = "qemu-system-x86_64"
+DEFAULT_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+# The kernel ends a test run by writing to QEMU's isa-debug-exit port; QEMU
+# then exits with status (value << 1) | 1.
+DEBUG_EXIT_PORT = 0xF4
+EXIT_STATUS_SUCCESS = (0x10 << 1) | 1  # 33
+EXIT_STATUS_FAILURE = (0x11 << 1) | 1  # 35
+
+ESP_OFFSET = "1M"
+ESP_BOOT_DIR = "::/EFI/BOOT"
+LOADER_PATH = ESP_BOOT_DIR + "/BOOTX64.EFI"
+CMDLINE_PATH = ESP_BOOT_DIR + "/CMDLINE.TXT"
+
+
+@dataclasses.dataclass
+class Machine:
+    """One virtual machine: what is the same between a test and a manual run."""
+
+    disk: str  # the per-run copy of the disk image (QEMU writes to it)
+    ovmf_vars: str  # the per-run writable copy of the variable store
+    ovmf_code: str = DEFAULT_OVMF_CODE
+    qemu: str = DEFAULT_QEMU
+    machine: str = "q35"
+    memory: str = "256M"
+    smp: str = "1"
+    cpu: str = "max"
+    vga: str = "std"
+    accel: str = ""  # "" leaves QEMU's default, which is TCG
+    icount: bool = False  # instruction counting: guest time follows executed code
+    extra: list = dataclasses.field(default_factory=list)
+
+
+def build_command(m, serial, display, monitor=()):
+    """Return QEMU's argv for machine m.
+
+    serial, display and monitor are argument lists chosen by the caller: the
+    harness reads the serial port through a pipe and has no window, scripts/run
+    puts the serial port on the terminal.
+    """
+    cmd = [m.qemu, "-machine", m.machine]
+    if m.accel:
+        cmd += ["-accel", m.accel]
+    cmd += [
+        "-m", m.memory,
+        "-smp", str(m.smp),
+        "-cpu", m.cpu,
+        "-nic", "none",
+        # A triple fault or a reset request ends QEMU (status 0) instead of
+        # rebooting into the same failure forever.
+        "-no-reboot",
+    ]
+    cmd += list(display)
+    cmd += ["-vga", m.vga]
+    cmd += ["-device", "isa-debug-exit,iobase=0x%x,iosize=0x04" % DEBUG_EXIT_PORT]
+    cmd += [
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.ovmf_code,
+        "-drive", "if=pflash,format=raw,unit=1,file=" + m.ovmf_vars,
+        "-drive", "format=raw,file=" + m.disk,
+    ]
+    if m.icount:
+        cmd += ["-icount", "shift=7,sleep=off"]
+    cmd += list(serial)
+    cmd += list(monitor)
+    cmd += list(m.extra)
+    return cmd
+
+
+class SetupError(Exception):
+    """Preparing a run failed before QEMU started (missing file, mtools error)."""
+
+
+def _run_tool(argv):
+    # mtools refuses some valid FAT32 geometries without MTOOLS_SKIP_CHECK.
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    try:
+        r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except FileNotFoundError:
+        raise SetupError("%s not found: install the Debian package 'mtools' "
+                         "(scripts/deps does it for you)" % argv[0]) from None
+    if r.returncode != 0:
+        raise SetupError("%s failed (status %d): %s"
+                         % (" ".join(argv), r.returncode, r.stdout.strip()))
+
+
+def _esp(image):
+    return "%s@@%s" % (image, ESP_OFFSET)
+
+
+def copy_image(src, dst):
+    """Copy the disk image, keeping it sparse (it is 64+ MiB, mostly zeros)."""
+    if not os.path.isfile(src):
+        raise SetupError("disk image %s does not exist: build it first "
+                         "(cmake --build build, target 'image')" % src)
+    r = subprocess.run(["cp", "--sparse=always", "--", src, dst],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise SetupError("cannot copy %s to %s: %s" % (src, dst, r.stdout.strip()))
+
+
+def copy_vars(src, dst):
+    """Give QEMU a writable copy of the OVMF variable store template."""
+    if not os.path.isfile(src):
+        raise SetupError("OVMF variable store %s does not exist: install the Debian "
+                         "package 'ovmf'" % src)
+    shutil.copyfile(src, dst)
+
+
+def write_cmdline(image, text):
+    """Store the kernel command line as /EFI/BOOT/CMDLINE.TXT (one line)."""
+    if "\n" in text or "\r" in text:
+        raise SetupError("the kernel command line must be a single line: %r" % text)
+    with tempfile.NamedTemporaryFile("w", prefix="kestrel-cmdline-", suffix=".txt",
+                                     delete=False) as f:
+        f.write(text + "\n")
+        tmp = f.name
+    try:
+        _run_tool(["mcopy", "-o", "-i", _esp(image), tmp, CMDLINE_PATH])
+    finally:
+        os.unlink(tmp)
+
+
+def remove_loader(image):
+    """Delete BOOTX64.EFI so the firmware finds nothing to boot on the disk."""
+    _run_tool(["mdel", "-i", _esp(image), LOADER_PATH])

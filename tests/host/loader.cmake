@@ -1,0 +1,6 @@
+# The loader's pure modules on the host: the ELF checks (one case per check,
+# every truncation, the real kernel) and a libFuzzer target run briefly.
+kestrel_host_test(test_elf
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_elf.c ${PROJECT_SOURCE_DIR}/loader/elf.c
+  DEFINES KESTREL_KERNEL_ELF="$<TARGET_FILE:kernel>")
+add_dependencies(test_elf kernel)
