@@ -23,7 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import qemu_cmd  # noqa: E402
 
-BUILD = os.path.join(ROOT, "build")
+DEFAULT_BUILD = os.path.join(ROOT, "build")
+BUILD = DEFAULT_BUILD
 
 
 def parse_args(argv):
@@ -42,6 +43,10 @@ def parse_args(argv):
                    help="use KVM and the host CPU (default: TCG, the same as the tests)")
     p.add_argument("--cmdline", metavar="TEXT",
                    help="kernel command line, e.g. test=boot (written as CMDLINE.TXT)")
+    p.add_argument("--no-build", action="store_true",
+                   help="boot the existing image without installing, configuring or building "
+                        "(what `cmake --build build --target run` uses)")
+    p.add_argument("--build-dir", default=BUILD, help="build directory (default build/)")
     p.add_argument("qemu_args", nargs="*", metavar="-- QEMU-ARG",
                    help="extra QEMU arguments, after --")
     return p.parse_args(argv)
@@ -54,6 +59,8 @@ def step(argv, what):
 
 
 def build():
+    if BUILD != DEFAULT_BUILD:
+        sys.exit("run: --build-dir needs --no-build (scripts/run builds only build/)")
     step([os.path.join(ROOT, "scripts", "deps")], "installing the dependencies")
     if not os.path.isfile(os.path.join(BUILD, "CMakeCache.txt")):
         step(["cmake", "-B", BUILD, "-DCMAKE_C_COMPILER=clang"], "configuring")
@@ -87,10 +94,15 @@ def socket_path(name):
 
 
 def main(argv):
+    global BUILD
     args = parse_args(argv)
+    BUILD = os.path.abspath(args.build_dir)
     if args.kvm and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         sys.exit("run: --kvm needs read-write access to /dev/kvm")
-    build()
+    if not args.no_build:
+        build()
+    elif not os.path.isfile(os.path.join(BUILD, "disk.img")):
+        sys.exit("run: %s/disk.img does not exist: build first" % BUILD)
 
     disk = os.path.join(BUILD, "run-disk.img")
     vars_copy = os.path.join(BUILD, "OVMF_VARS.fd")

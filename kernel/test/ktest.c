@@ -43,6 +43,7 @@ static const struct ktest ktests[] = {
 	{"boot", "boot to kernel ready and exit", test_boot},
 	{"bootinfo", "check the loader's boot info", ktest_bootinfo},
 	{"screen", "draw a fixed screen for the screendump comparison", ktest_screen},
+	{"bench", "boot figures and TSC calibration for scripts/bench", ktest_bench},
 	{"fail", "panic on purpose (harness self-check)", test_fail},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault},
 	{"hang", "hang on purpose (harness self-check)", test_hang},

@@ -21,3 +21,4 @@ void ktest_run_from_cmdline(void);
 /* Individual tests, each in its own file. */
 bool ktest_bootinfo(void);
 bool ktest_screen(void);
+bool ktest_bench(void);

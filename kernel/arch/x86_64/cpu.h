@@ -33,6 +33,16 @@ __attribute__((noreturn)) static inline void cpu_halt_forever(void)
 	}
 }
 
+/*
+ * Executes exactly 2 * n instructions (n >= 1): a dec/jnz pair per iteration.
+ * Used to check what one guest instruction is worth in TSC ticks under QEMU's
+ * -icount (scripts/bench), instead of assuming it.
+ */
+static inline void cpu_spin_instructions(uint64_t n)
+{
+	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
+}
+
 static inline uint64_t cpu_read_cr3(void)
 {
 	uint64_t v;
