@@ -10,6 +10,7 @@
 #include "boot/boot.h"
 #include "boot/summary.h"
 #include "console/console.h"
+#include "lib/kprintf.h"
 #include "test/ktest.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
@@ -24,5 +25,6 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_ready();                          // "kernel ready"
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
-	cpu_halt_forever();                    // nothing to do yet (the shell comes later)
+	kprintf("nothing more to run: this CPU halts (in QEMU, Ctrl-A x quits)\n");
+	cpu_halt_forever();                    // the shell will live here
 }

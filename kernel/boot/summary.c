@@ -70,13 +70,13 @@ void boot_summary(void)
 	kprintf("boot timing (TSC cycles):\n"
 	        "  loader   entry -> kernel loaded      %12llu\n"
 	        "  loader   kernel loaded -> exit       %12llu\n"
-	        "  firmware ExitBootServices (%u call%s) %12llu\n"
+	        "  firmware ExitBootServices            %12llu  (%u call%s)\n"
 	        "  loader   exit -> kernel entry        %12llu\n"
 	        "  kernel   entry -> summary            %12llu\n",
 	        (unsigned long long)(bi->tsc_kernel_loaded - bi->tsc_loader_entry),
 	        (unsigned long long)(bi->tsc_before_exit - bi->tsc_kernel_loaded),
-	        bi->exit_attempts, bi->exit_attempts == 1 ? " " : "s",
 	        (unsigned long long)(bi->tsc_after_exit - bi->tsc_before_exit),
+	        bi->exit_attempts, bi->exit_attempts == 1 ? "" : "s",
 	        (unsigned long long)(boot_tsc_kernel_entry() - bi->tsc_after_exit),
 	        (unsigned long long)(cpu_rdtsc() - boot_tsc_kernel_entry()));
 }
