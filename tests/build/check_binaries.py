@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Build checks on the produced binaries: properties the compiler flags promise.
+
+  kernel-no-simd:     no SSE/AVX register appears in the kernel's code (the
+                      kernel does not save those registers on interrupts, so
+                      -mgeneral-regs-only must really hold, including in
+                      assembly files);
+  kernel-no-red-zone: no access below %rsp (an interrupt would overwrite the
+                      red zone: -mno-red-zone must really hold);
+  kernel-layout:      exactly the three PT_LOAD segments R+X, R, R+W, all in
+                      the top 2 GiB;
+  loader-relocs:      the loader's only dynamic relocations are
+                      R_X86_64_RELATIVE (the firmware relocates a PE image;
+                      anything needing a symbol lookup would be left unresolved)
+                      and each one's addend is also stored in the image (gnu-efi's
+                      _relocate reads the stored value, not r_addend).
+
+Each check prints what it found and fails with the offending lines.
+usage: check_binaries.py CHECK FILE
+"""
+import re
+import struct
+import subprocess
+import sys
+
+
+def run(argv):
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True).stdout
+
+
+def disassembly(path):
+    return run(["objdump", "-d", "--no-show-raw-insn", path]).splitlines()
+
+
+def fail(msg, lines=()):
+    print("FAIL: " + msg)
+    for line in list(lines)[:20]:
+        print("  " + line)
+    sys.exit(1)
+
+
+def kernel_no_simd(path):
+    bad = [l for l in disassembly(path) if re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor)", l)]
+    if bad:
+        fail("%d instructions use SSE/AVX/x87 state" % len(bad), bad)
+    print("ok: no SSE/AVX/x87 instruction in %s" % path)
+
+
+def kernel_no_red_zone(path):
+    bad = [l for l in disassembly(path) if re.search(r"-0x[0-9a-f]+\(%rsp\)", l)]
+    if bad:
+        fail("%d accesses below %%rsp (red zone)" % len(bad), bad)
+    print("ok: no access below %%rsp in %s" % path)
+
+
+def kernel_layout(path):
+    out = run(["readelf", "-lW", path])
+    loads = [l.split() for l in out.splitlines() if l.strip().startswith("LOAD")]
+    flags = [" ".join(l[6:-1]) for l in loads]
+    if flags != ["R E", "R", "RW"]:
+        fail("PT_LOAD flags are %s, expected R E, R, RW" % flags)
+    for l in loads:
+        if int(l[2], 16) < 0xFFFFFFFF80000000:
+            fail("segment at %s is below 0xffffffff80000000" % l[2])
+    print("ok: %d PT_LOAD segments (R E, R, RW) in the top 2 GiB" % len(loads))
+
+
+def loader_relocs(path):
+    out = run(["readelf", "-rW", path])
+    relocs = [l.split() for l in out.splitlines() if re.match(r"^[0-9a-f]{8,}\s", l)]
+    other = [" ".join(r) for r in relocs if r[2] != "R_X86_64_RELATIVE"]
+    if other:
+        fail("%d relocations are not R_X86_64_RELATIVE" % len(other), other)
+    if not relocs:
+        fail("no relocations at all: is this the loader's shared object?")
+    # Read the stored value at each site from the file (section by section).
+    sections = []
+    for l in run(["readelf", "-SW", path]).splitlines():
+        m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)", l)
+        if m and m.group(2) == "PROGBITS":
+            sections.append((int(m.group(3), 16), int(m.group(4), 16), int(m.group(5), 16)))
+    data = open(path, "rb").read()
+    wrong = []
+    for r in relocs:
+        site, addend = int(r[0], 16), int(r[3], 16)
+        for addr, off, size in sections:
+            if addr <= site < addr + size:
+                stored = struct.unpack_from("<Q", data, off + site - addr)[0]
+                if stored != addend:
+                    wrong.append("site 0x%x stores 0x%x, addend 0x%x" % (site, stored, addend))
+                break
+    if wrong:
+        fail("%d relocation sites do not hold their addend (missing "
+             "--apply-dynamic-relocs?)" % len(wrong), wrong)
+    print("ok: %d R_X86_64_RELATIVE relocations, each site holds its addend" % len(relocs))
+
+
+CHECKS = {
+    "kernel-no-simd": kernel_no_simd,
+    "kernel-no-red-zone": kernel_no_red_zone,
+    "kernel-layout": kernel_layout,
+    "loader-relocs": loader_relocs,
+}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in CHECKS:
+        sys.exit(__doc__)
+    CHECKS[sys.argv[1]](sys.argv[2])
