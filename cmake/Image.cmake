@@ -11,6 +11,9 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E make_directory ${ESP_DIR}/EFI/BOOT
   COMMAND ${CMAKE_COMMAND} -E copy ${KESTREL_LOADER_EFI} ${ESP_DIR}/EFI/BOOT/BOOTX64.EFI
   COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:kernel> ${ESP_DIR}/EFI/BOOT/KERNEL.ELF
+  # The kernel embeds the Terminus font (SIL OFL 1.1), whose licence must
+  # travel with every copy: ship Debian's font copyright file beside it.
+  COMMAND ${GZIP} -dc ${KESTREL_FONT_COPYRIGHT} > ${ESP_DIR}/EFI/BOOT/FONTS.TXT
   COMMAND ${CMAKE_COMMAND} -E env MFORMAT=${MFORMAT} MMD=${MMD} MCOPY=${MCOPY} SFDISK=${SFDISK}
           sh ${PROJECT_SOURCE_DIR}/scripts/mkimage.sh ${ESP_DIR} ${DISK_IMG}
   DEPENDS loader kernel ${KESTREL_LOADER_EFI} $<TARGET_FILE:kernel>

@@ -32,6 +32,8 @@ find_program(QEMU qemu-system-x86_64)
 # The console font: Terminus 8x16 from console-setup-linux (SIL OFL 1.1),
 # converted from PSF1 to PSF2 at build time (see docs/console.md).
 set(KESTREL_FONT /usr/share/consolefonts/Uni2-Terminus16.psf.gz CACHE FILEPATH "PSF1/PSF2 console font (.psf or .psf.gz)")
-if(NOT EXISTS ${KESTREL_FONT})
+set(KESTREL_FONT_COPYRIGHT /usr/share/doc/console-setup-linux/copyright.fonts.gz CACHE FILEPATH
+    "the font's copyright and licence, copied to the ESP as EFI/BOOT/FONTS.TXT")
+if(NOT EXISTS ${KESTREL_FONT} OR NOT EXISTS ${KESTREL_FONT_COPYRIGHT})
   message(FATAL_ERROR "${KESTREL_FONT} missing: install the Debian package 'console-setup-linux'")
 endif()

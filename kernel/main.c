@@ -5,13 +5,21 @@
  */
 #include <boot/bootinfo.h>
 
+#include "acpi/boot.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/irq.h"
+#include "arch/x86_64/stacks.h"
+#include "arch/x86_64/tss.h"
 #include "boot/boot.h"
 #include "boot/summary.h"
 #include "console/console.h"
+#include "dev/isa.h"
 #include "lib/kprintf.h"
 #include "test/ktest.h"
+#include "time/clock.h"
+#include "time/timer.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 
@@ -20,11 +28,22 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	console_init_serial();                 // COM1: output works from here on
 	boot_init(bi, tsc_entry);              // validate the loader's boot info
 	gdt_init();                            // our GDT: the firmware's is unmapped
+	cpu_init_protections();                // CR0.WP: read-only means read-only
+	stacks_init();                         // guard pages under the fixed stacks
+	tss_init();                            // TSS with the IST stacks
+	idt_init();                            // every exception reports from here on
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast
+	acpi_boot_init();                      // ACPI tables, each one validated
+	irq_init();                            // 8259s masked, local APIC, I/O APICs
+	clock_init();                          // TSC frequency, HPET, monotonic clock
+	timer_init();                          // periodic local APIC timer tick
+	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
+	cpu_sti();                             // interrupts on
 	boot_ready();                          // "kernel ready"
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
-	kprintf("nothing more to run: this CPU halts (in QEMU, Ctrl-A x quits)\n");
-	cpu_halt_forever();                    // the shell will live here
+	kprintf("nothing more to run: this CPU idles (in QEMU, Ctrl-A x quits)\n");
+	for (;;)
+		cpu_hlt();                     // the shell will live here
 }

@@ -2,13 +2,15 @@
  * 16550 UART driver, polled (interrupt-driven receive arrives with the
  * interrupt work). Register offsets and bits from the PC16550D data sheet.
  *
- * Transmit waits for THR empty with a bounded spin: on a machine without a
- * UART at 0x3f8 the status port reads 0xff, so the loop would never end; the
- * bound keeps a missing port from hanging the kernel.
+ * A machine without a UART at 0x3f8 reads 0xff from the status port;
+ * serial_init notices and the port is then skipped altogether. Transmit waits
+ * for THR empty with a bounded spin, so a UART that exists but never drains
+ * (a stuck flow-control line) slows output down instead of hanging the kernel.
  */
 #include "dev/serial.h"
 
 #include "arch/x86_64/io.h"
+#include "dev/input.h"
 
 #define COM1 0x3f8
 #define UART_DATA 0        /* THR on write, RBR on read (DLAB=0) */
@@ -24,6 +26,8 @@
 #define LCR_DLAB 0x80
 #define FCR_ENABLE_CLEAR_14 0xc7 /* enable FIFOs, clear both, 14-byte threshold */
 #define MCR_DTR_RTS_OUT2 0x0b
+#define IER_RX_AVAILABLE 0x01
+#define SERIAL_RX_BATCH 16 /* the 16550's FIFO depth */
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
@@ -69,4 +73,25 @@ int serial_try_getc(void)
 	if (!serial_present || !(inb(COM1 + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(COM1 + UART_DATA);
+}
+
+bool serial_available(void) { return serial_present; }
+
+void serial_enable_rx_irq(void)
+{
+	if (serial_present)
+		outb(COM1 + UART_IER, IER_RX_AVAILABLE);
+}
+
+/* Drain the receive FIFO in batches; bounded so a babbling line cannot keep
+ * the CPU in the handler forever (the UART raises the interrupt again). */
+void serial_irq(void)
+{
+	char buf[SERIAL_RX_BATCH];
+	size_t n = 0;
+
+	while (n < sizeof(buf) && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
+		buf[n++] = (char)inb(COM1 + UART_DATA);
+	if (n)
+		input_push(INPUT_SERIAL, buf, n);
 }

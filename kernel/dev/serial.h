@@ -13,3 +13,9 @@ void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 /* Returns a received byte, or -1 when none is waiting (polling, no IRQ). */
 int serial_try_getc(void);
+/* Interrupt-driven receive: enable the UART's receive interrupt; the IRQ 4
+ * handler calls serial_irq(), which moves every waiting byte to the input
+ * queue (dev/input.h). */
+void serial_enable_rx_irq(void);
+void serial_irq(void);
+bool serial_available(void);

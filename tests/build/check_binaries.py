@@ -7,8 +7,12 @@
                       assembly files);
   kernel-no-red-zone: no access below %rsp (an interrupt would overwrite the
                       red zone: -mno-red-zone must really hold);
-  kernel-layout:      exactly the three PT_LOAD segments R+X, R, R+W, all in
-                      the top 2 GiB;
+  kernel-layout:      exactly the PT_LOAD segments R+X, R, R+W and R (the
+                      symbol table, last), all in the top 2 GiB;
+  kernel-ksyms:       the final kernel's symbols sit at the same addresses as
+                      in the first link (adding the symbol table moved
+                      nothing, so its addresses are right), and the table is
+                      not empty;
   loader-relocs:      the loader's only dynamic relocations are
                       R_X86_64_RELATIVE (the firmware relocates a PE image;
                       anything needing a symbol lookup would be left unresolved)
@@ -57,12 +61,30 @@ def kernel_layout(path):
     out = run(["readelf", "-lW", path])
     loads = [l.split() for l in out.splitlines() if l.strip().startswith("LOAD")]
     flags = [" ".join(l[6:-1]) for l in loads]
-    if flags != ["R E", "R", "RW"]:
-        fail("PT_LOAD flags are %s, expected R E, R, RW" % flags)
+    if flags != ["R E", "R", "RW", "R"]:
+        fail("PT_LOAD flags are %s, expected R E, R, RW, R" % flags)
     for l in loads:
         if int(l[2], 16) < 0xFFFFFFFF80000000:
             fail("segment at %s is below 0xffffffff80000000" % l[2])
-    print("ok: %d PT_LOAD segments (R E, R, RW) in the top 2 GiB" % len(loads))
+    print("ok: %d PT_LOAD segments (R E, R, RW, R) in the top 2 GiB" % len(loads))
+
+
+def symbols(path):
+    out = run(["nm", "--defined-only", path]).splitlines()
+    return {l.split()[2]: l.split()[0] for l in out if len(l.split()) == 3
+            and not l.split()[2].startswith("ksyms_")}
+
+
+def kernel_ksyms(path, stage1):
+    final, first = symbols(path), symbols(stage1)
+    moved = ["%s: 0x%s -> 0x%s" % (n, first[n], final[n]) for n in first
+             if n in final and first[n] != final[n]]
+    if moved:
+        fail("%d symbols moved between the two links" % len(moved), moved)
+    count = int(run(["nm", path]).count(" ksyms_table"))
+    if not count:
+        fail("no ksyms_table in the final kernel")
+    print("ok: %d symbols at the same address in both links" % len(first))
 
 
 def loader_relocs(path):
@@ -99,10 +121,11 @@ CHECKS = {
     "kernel-no-simd": kernel_no_simd,
     "kernel-no-red-zone": kernel_no_red_zone,
     "kernel-layout": kernel_layout,
+    "kernel-ksyms": kernel_ksyms,
     "loader-relocs": loader_relocs,
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in CHECKS:
+    if len(sys.argv) < 3 or sys.argv[1] not in CHECKS:
         sys.exit(__doc__)
-    CHECKS[sys.argv[1]](sys.argv[2])
+    CHECKS[sys.argv[1]](*sys.argv[2:])

@@ -33,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if ((s->flags & ELF_PF_X) && img.entry >= s->vaddr && img.entry - s->vaddr < s->memsz)
 			entry_found = 1;
+		/* No two segments share a page. */
+		for (uint32_t j = i + 1; j < img.nsegs; j++) {
+			const struct elf_segment *t = &img.segs[j];
+			uint64_t a_lo = s->vaddr & ~4095ull, a_hi = (s->vaddr + s->memsz + 4095) & ~4095ull;
+			uint64_t b_lo = t->vaddr & ~4095ull, b_hi = (t->vaddr + t->memsz + 4095) & ~4095ull;
+			if (a_lo < b_hi && b_lo < a_hi)
+				abort();
+		}
 	}
 	if (!entry_found || img.nsegs == 0 || img.virt_end - img.virt_base > ELF_MAX_IMAGE_SPAN)
 		abort();

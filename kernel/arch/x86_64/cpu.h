@@ -43,6 +43,107 @@ static inline void cpu_spin_instructions(uint64_t n)
 	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
 }
 
+static inline void cpu_invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline uint64_t cpu_read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t cpu_read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t cpu_read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t cpu_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline void cpu_sti(void) { __asm__ volatile("sti" ::: "memory"); }
+
+/* Enable interrupts and halt atomically (sti's one-instruction shadow). */
+static inline void cpu_sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+
+static inline uint64_t cpu_read_rflags(void)
+{
+	uint64_t v;
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_DF (1ull << 10)
+
+/* Save IF and disable interrupts; restore with cpu_irq_restore. */
+static inline uint64_t cpu_irq_save(void)
+{
+	uint64_t f = cpu_read_rflags();
+	cpu_cli();
+	return f;
+}
+
+static inline void cpu_irq_restore(uint64_t flags)
+{
+	if (flags & RFLAGS_IF)
+		cpu_sti();
+}
+
+/* Forward byte copy with rep movsb (DF must be clear, as the ABI says). */
+static inline void cpu_rep_movsb(void *dst, const void *src, uint64_t n)
+{
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+/*
+ * For the direction-flag self-test: set DF, raise vector 0x80, then (still
+ * with DF set) copy n bytes backwards from src_last to dst_last with
+ * rep movsb, and return RFLAGS as it was right after the interrupt returned.
+ */
+static inline uint64_t cpu_std_int_test_copy(void *dst_last, const void *src_last, uint64_t n)
+{
+	uint64_t flags;
+	__asm__ volatile("std\n\t"
+	                 "int $0x80\n\t"
+	                 "pushfq\n\t"
+	                 "popq %0\n\t"
+	                 "rep movsb\n\t"
+	                 "cld"
+	                 : "=&r"(flags), "+D"(dst_last), "+S"(src_last), "+c"(n)
+	                 :
+	                 : "memory");
+	return flags;
+}
+
+#define CR0_WP (1ull << 16) /* SDM vol. 3A, 2.5: supervisor writes honour read-only pages */
+
+static inline void cpu_write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+
+/* Protections every x86_64 CPU has. (NX is on already: the loader set
+ * EFER.NXE before switching to page tables that use it.) */
+static inline void cpu_init_protections(void) { cpu_write_cr0(cpu_read_cr0() | CR0_WP); }
+
 static inline uint64_t cpu_read_cr3(void)
 {
 	uint64_t v;

@@ -27,9 +27,13 @@ _start:
 	jmp	1b
 	.size _start, . - _start
 
+	/* The boot stack, with a guard page below it that stacks_init() unmaps:
+	 * the same layout as the guarded stacks in stacks.c. */
 	.section .bss
 	.p2align 12
-	.globl boot_stack_bottom, boot_stack_top
+	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:
+	.skip 4096
 boot_stack_bottom:
 	.skip 16384
 boot_stack_top:

@@ -6,6 +6,8 @@
  */
 #include "arch/x86_64/gdt.h"
 
+#include "arch/x86_64/tss.h"
+
 #define SEG_ACCESSED (1ull << 40)
 #define SEG_RW (1ull << 41)       /* data: writable; code: readable */
 #define SEG_CODE (1ull << 43)
@@ -19,13 +21,25 @@
 
 #define SEG_COMMON (SEG_PRESENT | SEG_S | SEG_RW | SEG_ACCESSED | SEG_GRAN | SEG_LIMIT_MAX)
 
-static const uint64_t gdt[] __attribute__((aligned(16))) = {
+#define SEG_TYPE_TSS_AVAILABLE (0x9ull << 40) /* 64-bit TSS, not busy */
+
+static uint64_t gdt[] __attribute__((aligned(16))) = {
 	0,                                     /* the mandatory null descriptor */
 	SEG_COMMON | SEG_CODE | SEG_LONG,      /* 0x08 kernel code */
 	SEG_COMMON | SEG_DB,                   /* 0x10 kernel data */
 	SEG_COMMON | SEG_DB | SEG_DPL3,        /* 0x18 user data */
 	SEG_COMMON | SEG_CODE | SEG_LONG | SEG_DPL3, /* 0x20 user code */
+	0, 0,                                  /* 0x28 TSS, filled by gdt_set_tss */
 };
+
+/* SDM vol. 3A, 8.2.3, figure 8-4: the 16-byte TSS descriptor in long mode. */
+void gdt_set_tss(struct tss *tss)
+{
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TYPE_TSS_AVAILABLE |
+	                   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+}
 
 void gdt_init(void)
 {

@@ -13,6 +13,9 @@
 #define GDT_KERNEL_DATA 0x10
 #define GDT_USER_DATA 0x1b /* index 3, RPL 3 */
 #define GDT_USER_CODE 0x23 /* index 4, RPL 3 */
+#define GDT_TSS 0x28       /* indexes 5 and 6: a 16-byte system descriptor */
+
+struct tss;
 
 struct gdt_pointer {
 	uint16_t limit;
@@ -21,3 +24,5 @@ struct gdt_pointer {
 _Static_assert(sizeof(struct gdt_pointer) == 10, "LGDT operand is 10 bytes");
 
 void gdt_init(void);
+/* Install the TSS descriptor (before LTR). */
+void gdt_set_tss(struct tss *tss);

@@ -1,0 +1,66 @@
+/*
+ * Interrupt controller bring-up (see irq.h).
+ *
+ * Why the APIC and not the 8259: the 8259 pair cannot deliver to more than
+ * one CPU, has 15 lines, and on modern chipsets many devices are only wired
+ * to I/O APIC inputs. The MADT (ACPI 6.5, 5.2.12) says where the local APIC
+ * and each I/O APIC are, and how ISA IRQs map to GSIs: on QEMU and most PCs
+ * the PIT's IRQ 0 arrives on GSI 2, and the SCI is level-triggered.
+ * Without a MADT there is no safe way to program an I/O APIC, so that is a
+ * panic with the reason.
+ */
+#include "arch/x86_64/irq.h"
+
+#include "acpi/boot.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/vectors.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+
+static struct acpi_madt_info madt;
+
+void irq_init(void)
+{
+	const struct acpi *a = acpi_tables();
+	int err;
+
+	pic_disable(); /* whether or not the MADT says PC-AT compatible */
+	if (!a)
+		panic("irq: no ACPI tables, so no MADT to find the APICs");
+	err = acpi_parse_madt(a, &madt);
+	if (err != ACPI_OK)
+		panic("irq: MADT unusable: %s (entry at offset %u)", acpi_strerror(err),
+		      madt.bad_offset);
+	lapic_init(madt.lapic_address);
+	for (uint32_t i = 0; i < madt.nmi_count; i++) {
+		const struct acpi_nmi *n = &madt.nmis[i];
+		/* Only CPU 0 runs now; its UID is the first enabled CPU's. */
+		if (n->uid == ACPI_NMI_ALL_CPUS || (madt.cpu_count && n->uid == madt.cpus[0].uid))
+			lapic_set_nmi(n->lint);
+	}
+	for (uint32_t i = 0; i < madt.ioapic_count; i++)
+		ioapic_add(madt.ioapics[i].id, madt.ioapics[i].address, madt.ioapics[i].gsi_base);
+	if (ioapic_count() == 0)
+		panic("irq: the MADT lists no I/O APIC");
+	kprintf("irq: %u CPU%s in the MADT, %u I/O APIC%s, %u interrupt source override%s\n",
+	        madt.cpu_count, madt.cpu_count == 1 ? "" : "s", madt.ioapic_count,
+	        madt.ioapic_count == 1 ? "" : "s", madt.iso_count, madt.iso_count == 1 ? "" : "s");
+}
+
+bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name)
+{
+	bool active_low, level;
+	uint32_t gsi = acpi_isa_irq_to_gsi(&madt, irq, &active_low, &level);
+	uint8_t vector = (uint8_t)(VEC_ISA_BASE + irq);
+
+	trap_register(vector, fn, name, TRAP_EOI);
+	if (!ioapic_route(gsi, vector, active_low, level, lapic_id())) {
+		kprintf("irq: no I/O APIC serves GSI %u (ISA IRQ %u, %s)\n", gsi, irq, name);
+		return false;
+	}
+	kprintf("irq: ISA IRQ %u -> GSI %u (%s, %s) -> vector 0x%x: %s\n", irq, gsi,
+	        level ? "level" : "edge", active_low ? "active low" : "active high", vector, name);
+	return true;
+}

@@ -1,0 +1,16 @@
+/*
+ * Interrupt controller bring-up and routing: the 8259s disabled, the local
+ * APIC enabled, the I/O APICs programmed from the ACPI MADT, and ISA IRQs
+ * routed to vectors through the MADT's interrupt source overrides.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/trap.h"
+
+void irq_init(void);
+/* Route ISA IRQ n (0-15) to vector VEC_ISA_BASE + n on this CPU and install
+ * the handler (EOI'd by the dispatcher). False if no I/O APIC serves it. */
+bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name);

@@ -1,0 +1,85 @@
+/*
+ * The one C entry point for all 256 vectors (see trap.h).
+ *
+ * EOI discipline: a fixed (non-spurious) interrupt delivered by the local
+ * APIC is acknowledged exactly once, after its handler, by writing the EOI
+ * register. The APIC's spurious vector must not be acknowledged (SDM vol. 3A,
+ * 11.9), and neither must exceptions or software "int n". For a vector nobody
+ * registered, the APIC's in-service bit tells whether it came from the APIC
+ * and so needs an EOI.
+ */
+#include "arch/x86_64/trap.h"
+
+#include <stddef.h>
+
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/vectors.h"
+#include "lib/kprintf.h"
+#include "lib/ksyms.h"
+
+static struct {
+	trap_handler_fn fn;
+	const char *name;
+	unsigned flags;
+} handlers[256];
+
+/* Per-vector counts. One CPU for now, and a handler is never interrupted by
+ * the same vector, so plain increments are exact; per-CPU counters come with
+ * SMP. */
+static uint64_t counts[256];
+
+void trap_register(uint8_t vector, trap_handler_fn fn, const char *name, unsigned flags)
+{
+	handlers[vector].fn = fn;
+	handlers[vector].name = name;
+	handlers[vector].flags = flags;
+}
+
+uint64_t trap_count(uint8_t vector) { return counts[vector]; }
+
+const char *trap_name(uint8_t vector)
+{
+	if (handlers[vector].name)
+		return handlers[vector].name;
+	if (vector == VEC_SPURIOUS)
+		return "APIC spurious";
+	if (vector == VEC_PIC_SPURIOUS_MASTER || vector == VEC_PIC_SPURIOUS_SLAVE)
+		return "8259 spurious";
+	return NULL;
+}
+
+static void unexpected(struct trap_frame *tf)
+{
+	uint64_t off;
+	const char *sym = ksyms_lookup(tf->rip, &off);
+	kprintf("interrupt: unexpected vector %llu (0x%llx) at rip 0x%llx <%s+0x%llx>\n",
+	        (unsigned long long)tf->vector, (unsigned long long)tf->vector,
+	        (unsigned long long)tf->rip, sym ? sym : "?", sym ? (unsigned long long)off : 0ull);
+	if (lapic_in_service((uint8_t)tf->vector))
+		lapic_eoi();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	uint8_t v = (uint8_t)tf->vector;
+
+	counts[v]++;
+	if (v < VEC_EXCEPTIONS_END) {
+		exception_handle(tf);
+		return;
+	}
+	if (v == VEC_SPURIOUS)
+		return;
+	if (v == VEC_PIC_SPURIOUS_MASTER || v == VEC_PIC_SPURIOUS_SLAVE) {
+		pic_spurious(v);
+		return;
+	}
+	if (handlers[v].fn) {
+		handlers[v].fn(tf);
+		if (handlers[v].flags & TRAP_EOI)
+			lapic_eoi();
+		return;
+	}
+	unexpected(tf);
+}

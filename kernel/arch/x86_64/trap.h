@@ -1,0 +1,30 @@
+/*
+ * Interrupt and exception dispatch: trap_dispatch() receives every vector
+ * from isr_stubs.S; exceptions go to exception.c, registered vectors to their
+ * handler (with one EOI afterwards if the handler is an APIC interrupt),
+ * anything else is reported as unexpected. Every vector is counted.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/trapframe.h"
+
+typedef void (*trap_handler_fn)(struct trap_frame *tf);
+
+#define TRAP_EOI 1u /* delivered by the local APIC: signal EOI after the handler */
+
+void trap_register(uint8_t vector, trap_handler_fn fn, const char *name, unsigned flags);
+uint64_t trap_count(uint8_t vector);
+const char *trap_name(uint8_t vector);
+
+void trap_dispatch(struct trap_frame *tf);
+
+/* exception.c */
+void exception_handle(struct trap_frame *tf);
+/* A self-test announces the exception it is about to cause; when it arrives
+ * the report is printed and QEMU exits with success. */
+void exception_expect(uint8_t vector);
+void exception_report(const struct trap_frame *tf);
+void backtrace_print(uint64_t rip, uint64_t rbp);

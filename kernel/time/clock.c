@@ -1,0 +1,102 @@
+/*
+ * TSC frequency discovery and the monotonic clock (see clock.h).
+ *
+ * CPUID 0x15 gives the TSC/crystal ratio and (on newer CPUs) the crystal
+ * frequency; 0x16 gives the nominal base frequency in MHz (Intel SDM vol. 2A,
+ * CPUID). QEMU's TCG reports neither, so there the TSC is measured against
+ * the HPET over 20 ms, or against the PIT when there is no HPET.
+ *
+ * Conversion avoids division on the hot path: ns = tsc * mult >> 32, with
+ * mult = 10^9 * 2^32 / hz computed once (fits in 64 bits for any hz above
+ * 1 GHz / 4, i.e. every real TSC).
+ */
+#include "time/clock.h"
+
+#include "arch/x86_64/cpu.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "time/hpet.h"
+#include "time/pit.h"
+
+#define CALIBRATION_NS 20000000ull /* 20 ms */
+
+static uint64_t tsc_hz, tsc_mult, tsc_boot;
+static const char *source = "none";
+
+static uint64_t from_cpuid(void)
+{
+	uint32_t max, a, b, c, d;
+
+	cpu_cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
+		cpu_cpuid(0x15, 0, &a, &b, &c, &d);
+		if (a && b && c) {
+			source = "cpuid 0x15";
+			return (uint64_t)c * b / a;
+		}
+	}
+	if (max >= 0x16) {
+		cpu_cpuid(0x16, 0, &a, &b, &c, &d);
+		if (a) {
+			source = "cpuid 0x16";
+			return (uint64_t)a * 1000000u;
+		}
+	}
+	return 0;
+}
+
+static uint64_t against_hpet(void)
+{
+	uint64_t want = CALIBRATION_NS * 1000000u / hpet_period_fs(); /* HPET ticks */
+	uint64_t h0 = hpet_counter(), t0 = cpu_rdtsc(), h1, t1;
+	do {
+		h1 = hpet_counter();
+		t1 = cpu_rdtsc();
+	} while (h1 - h0 < want);
+	source = "hpet";
+	return (t1 - t0) * 1000000000ull / hpet_counter_to_ns(h1 - h0);
+}
+
+static uint64_t against_pit(void)
+{
+	const uint16_t ticks = 23864; /* 20 ms at PIT_HZ */
+	uint64_t t = pit_measure_tsc(ticks);
+	if (!t)
+		return 0;
+	source = "pit";
+	return t * PIT_HZ / ticks;
+}
+
+void clock_init(void)
+{
+	tsc_boot = cpu_rdtsc();
+	hpet_probe();
+	tsc_hz = from_cpuid();
+	if (!tsc_hz && hpet_present())
+		tsc_hz = against_hpet();
+	if (!tsc_hz)
+		tsc_hz = against_pit();
+	if (tsc_hz < 250000000ull)
+		panic("clock: TSC frequency %llu Hz (from %s) is not plausible",
+		      (unsigned long long)tsc_hz, source);
+	tsc_mult = (1000000000ull << 32) / tsc_hz;
+	kprintf("clock: TSC %llu.%03llu MHz (from %s)\n", (unsigned long long)(tsc_hz / 1000000),
+	        (unsigned long long)(tsc_hz / 1000 % 1000), source);
+}
+
+uint64_t clock_tsc_hz(void) { return tsc_hz; }
+const char *clock_source(void) { return source; }
+
+uint64_t clock_tsc_to_ns(uint64_t t)
+{
+	return (uint64_t)(((unsigned __int128)t * tsc_mult) >> 32);
+}
+
+uint64_t clock_ns(void) { return clock_tsc_to_ns(cpu_rdtsc() - tsc_boot); }
+
+void clock_delay_ns(uint64_t ns)
+{
+	uint64_t end = clock_ns() + ns;
+	while (clock_ns() < end)
+		cpu_pause();
+}

@@ -1,0 +1,15 @@
+/*
+ * The periodic tick: the local APIC timer, calibrated against the TSC, at a
+ * rate set by "timer_hz=" on the command line (default 250 Hz).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define TIMER_DEFAULT_HZ 250
+
+void timer_init(void);
+uint64_t timer_ticks(void);
+uint32_t timer_hz(void);
+/* LAPIC timer input clock (bus clock / 16), measured. */
+uint64_t timer_lapic_hz(void);
