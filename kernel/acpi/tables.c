@@ -24,7 +24,7 @@
 /* Writes "<what> at 0x<phys>: <detail>" into buf (ACPI_REASON_LEN bytes,
  * truncated if need be) and returns err: the one-line failure path. */
 static int report(char *buf, const char *what, uint64_t phys, int err, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 static int report(char *buf, const char *what, uint64_t phys, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -119,7 +119,8 @@ static int check_sdt(const struct acpi *a, uint64_t phys, const struct acpi_sdt_
 	}
 	for (int i = 0; i < 4; i++)
 		if (!printable(h->signature[i]))
-			return report(buf, what, phys, ACPI_ERR_ROOT_SIGNATURE, "signature not printable");
+			return report(buf, what, phys, ACPI_ERR_ROOT_SIGNATURE,
+			              "signature not printable");
 
 	uint32_t len = h->length;
 	if (len < sizeof(*h))
@@ -127,12 +128,12 @@ static int check_sdt(const struct acpi *a, uint64_t phys, const struct acpi_sdt_
 	if (len > ACPI_MAX_TABLE_LEN)
 		return report(buf, what, phys, ACPI_ERR_ROOT_LENGTH, "length 0x%x too large", len);
 	if ((len - sizeof(*h)) % entry_size != 0)
-		return report(buf, what, phys, ACPI_ERR_ROOT_LENGTH, "length %u is not 36 + %un", len,
-		              entry_size);
+		return report(buf, what, phys, ACPI_ERR_ROOT_LENGTH, "length %u is not 36 + %un",
+		              len, entry_size);
 	const struct acpi_sdt_header *all = map_range(a, phys, len);
 	if (all == NULL)
-		return report(buf, what, phys, ACPI_ERR_UNMAPPED, "length %u runs past mapped memory",
-		              len);
+		return report(buf, what, phys, ACPI_ERR_UNMAPPED,
+		              "length %u runs past mapped memory", len);
 	uint8_t sum = checksum(all, len);
 	if (sum != 0)
 		return report(buf, what, phys, ACPI_ERR_ROOT_CHECKSUM, "checksum 0x%x != 0", sum);
@@ -204,7 +205,8 @@ int acpi_init(struct acpi *a, uint64_t rsdp_phys, acpi_map_fn map, void *ctx)
 		return report(why, "RSDP", rsdp_phys, ACPI_ERR_RSDP_SIGNATURE,
 		              "signature is not \"RSD PTR \"");
 	if ((sum = checksum(r, ACPI_RSDP_V1_SIZE)) != 0)
-		return report(why, "RSDP", rsdp_phys, ACPI_ERR_RSDP_CHECKSUM, "checksum 0x%x != 0", sum);
+		return report(why, "RSDP", rsdp_phys, ACPI_ERR_RSDP_CHECKSUM, "checksum 0x%x != 0",
+		              sum);
 	a->rsdp_revision = r->revision;
 	copy_text(a->rsdp_oem_id, r->oem_id, 6);
 	uint64_t rsdt_phys = r->rsdt_address;
@@ -243,7 +245,8 @@ int acpi_init(struct acpi *a, uint64_t rsdp_phys, acpi_map_fn map, void *ctx)
 		memcpy(xsdt_problem, a->problem, sizeof(xsdt_problem));
 		err = check_root(a, rsdt_phys, false, &root);
 		if (err == ACPI_OK && xsdt_phys != 0)
-			ksnprintf(a->problem, sizeof(a->problem), "%s; using the RSDT", xsdt_problem);
+			ksnprintf(a->problem, sizeof(a->problem), "%s; using the RSDT",
+			          xsdt_problem);
 	}
 	if (root == NULL && err == ACPI_ERR_NO_ROOT)
 		return report(why, "RSDP", rsdp_phys, err, "names neither RSDT nor XSDT");
@@ -281,54 +284,56 @@ const struct acpi_sdt_header *acpi_find(const struct acpi *a, const char sig[4],
 	return NULL;
 }
 
+static const char *const error_text[] = {
+        [-ACPI_OK] = "success",
+        [-ACPI_ERR_NO_RSDP] = "no RSDP address",
+        [-ACPI_ERR_UNMAPPED] = "address outside mapped memory",
+        [-ACPI_ERR_RSDP_SIGNATURE] = "bad RSDP signature",
+        [-ACPI_ERR_RSDP_CHECKSUM] = "bad RSDP checksum",
+        [-ACPI_ERR_RSDP_LENGTH] = "bad RSDP length",
+        [-ACPI_ERR_RSDP_EXT_CHECKSUM] = "bad RSDP extended checksum",
+        [-ACPI_ERR_ROOT_SIGNATURE] = "bad RSDT/XSDT signature",
+        [-ACPI_ERR_ROOT_LENGTH] = "bad RSDT/XSDT length",
+        [-ACPI_ERR_ROOT_CHECKSUM] = "bad RSDT/XSDT checksum",
+        [-ACPI_ERR_NOT_FOUND] = "no valid table with that signature",
+        [-ACPI_ERR_TABLE_SHORT] = "table too short for its fields",
+        [-ACPI_ERR_ENTRY_ZERO] = "MADT entry with length 0",
+        [-ACPI_ERR_ENTRY_PAST_END] = "MADT entry runs past the table",
+        [-ACPI_ERR_ENTRY_SHORT] = "MADT entry too short for its type",
+        [-ACPI_ERR_HPET_SPACE] = "HPET registers not in system memory",
+        [-ACPI_ERR_NO_ROOT] = "RSDP names no root table",
+};
+
 const char *acpi_strerror(int err)
 {
-	switch (err) {
-	case ACPI_OK: return "success";
-	case ACPI_ERR_NO_RSDP: return "no RSDP address";
-	case ACPI_ERR_UNMAPPED: return "address outside mapped memory";
-	case ACPI_ERR_RSDP_SIGNATURE: return "bad RSDP signature";
-	case ACPI_ERR_RSDP_CHECKSUM: return "bad RSDP checksum";
-	case ACPI_ERR_RSDP_LENGTH: return "bad RSDP length";
-	case ACPI_ERR_RSDP_EXT_CHECKSUM: return "bad RSDP extended checksum";
-	case ACPI_ERR_ROOT_SIGNATURE: return "bad RSDT/XSDT signature";
-	case ACPI_ERR_ROOT_LENGTH: return "bad RSDT/XSDT length";
-	case ACPI_ERR_ROOT_CHECKSUM: return "bad RSDT/XSDT checksum";
-	case ACPI_ERR_NOT_FOUND: return "no valid table with that signature";
-	case ACPI_ERR_TABLE_SHORT: return "table too short for its fields";
-	case ACPI_ERR_ENTRY_ZERO: return "MADT entry with length 0";
-	case ACPI_ERR_ENTRY_PAST_END: return "MADT entry runs past the table";
-	case ACPI_ERR_ENTRY_SHORT: return "MADT entry too short for its type";
-	case ACPI_ERR_HPET_SPACE: return "HPET registers not in system memory";
-	case ACPI_ERR_NO_ROOT: return "RSDP names no root table";
-	default: return "unknown ACPI error";
-	}
+	int n = (int)(sizeof(error_text) / sizeof(error_text[0]));
+
+	/* Compare before negating: -INT_MIN overflows. */
+	if (err > 0 || err <= -n || error_text[-err] == NULL)
+		return "unknown ACPI error";
+	return error_text[-err];
 }
 
 /* ---- MADT -------------------------------------------------------------- */
 
-/* The smallest length each entry type may have (ACPI 6.5 sections 5.2.12.2
- * to 5.2.12.13); longer entries are allowed, for later revisions. */
-static uint8_t madt_min_length(uint8_t type)
-{
-	switch (type) {
-	case ACPI_MADT_LAPIC: return sizeof(struct acpi_madt_lapic);
-	case ACPI_MADT_IOAPIC: return sizeof(struct acpi_madt_ioapic);
-	case ACPI_MADT_ISO: return sizeof(struct acpi_madt_iso);
-	case ACPI_MADT_LAPIC_NMI: return sizeof(struct acpi_madt_lapic_nmi);
-	case ACPI_MADT_LAPIC_OVERRIDE: return sizeof(struct acpi_madt_lapic_override);
-	case ACPI_MADT_X2APIC: return sizeof(struct acpi_madt_x2apic);
-	case ACPI_MADT_X2APIC_NMI: return sizeof(struct acpi_madt_x2apic_nmi);
-	default: return sizeof(struct acpi_madt_entry);
-	}
-}
+/* The smallest length of each entry type this file decodes (ACPI 6.5
+ * sections 5.2.12.2 to 5.2.12.13); longer entries are allowed, for later
+ * revisions. Other types (0 here) need only their 2-byte header. */
+static const uint8_t madt_min_length[] = {
+        [ACPI_MADT_LAPIC] = sizeof(struct acpi_madt_lapic),
+        [ACPI_MADT_IOAPIC] = sizeof(struct acpi_madt_ioapic),
+        [ACPI_MADT_ISO] = sizeof(struct acpi_madt_iso),
+        [ACPI_MADT_LAPIC_NMI] = sizeof(struct acpi_madt_lapic_nmi),
+        [ACPI_MADT_LAPIC_OVERRIDE] = sizeof(struct acpi_madt_lapic_override),
+        [ACPI_MADT_X2APIC] = sizeof(struct acpi_madt_x2apic),
+        [ACPI_MADT_X2APIC_NMI] = sizeof(struct acpi_madt_x2apic_nmi),
+};
 
 static void add_cpu(struct acpi_madt_info *out, uint32_t uid, uint32_t apic_id, uint32_t flags,
                     bool x2apic)
 {
-	out->cpu_seen++;
-	if (out->cpu_count == ACPI_MAX_CPUS)
-		return;
+	if (out->cpu_seen++ >= ACPI_MAX_CPUS)
+		return; /* counted, not stored */
 	struct acpi_cpu *c = &out->cpus[out->cpu_count++];
 	c->uid = uid;
 	c->apic_id = apic_id;
@@ -348,9 +353,8 @@ static void inti_decode(uint16_t flags, enum acpi_polarity *pol, enum acpi_trigg
 
 static void add_nmi(struct acpi_madt_info *out, uint32_t uid, uint16_t flags, uint8_t lint)
 {
-	out->nmi_seen++;
-	if (out->nmi_count == ACPI_MAX_NMIS)
-		return;
+	if (out->nmi_seen++ >= ACPI_MAX_NMIS)
+		return; /* counted, not stored */
 	struct acpi_nmi *n = &out->nmis[out->nmi_count++];
 	n->uid = uid;
 	n->lint = lint;
@@ -437,7 +441,8 @@ int acpi_parse_madt(const struct acpi *a, struct acpi_madt_info *out)
 			return ACPI_ERR_ENTRY_ZERO;
 		if (e->length > len - off)
 			return ACPI_ERR_ENTRY_PAST_END;
-		if (e->length < madt_min_length(e->type))
+		if (e->length < sizeof(struct acpi_madt_entry) ||
+		    (e->type < sizeof(madt_min_length) && e->length < madt_min_length[e->type]))
 			return ACPI_ERR_ENTRY_SHORT;
 		madt_entry(out, e);
 		off += e->length;
@@ -538,7 +543,8 @@ int acpi_parse_fadt(const struct acpi *a, struct acpi_fadt_info *out)
 	out->length = len;
 	out->dsdt = fadt_dsdt(&f);
 	out->facs = f.firmware_ctrl;
-	if (has_field(len, offsetof(struct acpi_fadt, x_firmware_ctrl), 8) && f.x_firmware_ctrl != 0)
+	if (has_field(len, offsetof(struct acpi_fadt, x_firmware_ctrl), 8) &&
+	    f.x_firmware_ctrl != 0)
 		out->facs = f.x_firmware_ctrl;
 	out->sci_irq = f.sci_int;
 	out->smi_cmd = f.smi_cmd;
@@ -558,7 +564,8 @@ int acpi_parse_fadt(const struct acpi *a, struct acpi_fadt_info *out)
 		out->reset_reg = f.reset_reg;
 		out->reset_value = f.reset_value;
 		uint8_t space = f.reset_reg.space_id;
-		out->reset_supported = (f.flags & ACPI_FADT_RESET_REG_SUP) && f.reset_reg.address != 0 &&
+		out->reset_supported = (f.flags & ACPI_FADT_RESET_REG_SUP) &&
+		                       f.reset_reg.address != 0 &&
 		                       (space == ACPI_GAS_MEMORY || space == ACPI_GAS_IO ||
 		                        space == ACPI_GAS_PCI_CFG);
 	}

@@ -56,6 +56,8 @@ static const struct ktest ktests[] = {
 	{"stack-overflow", "kernel stack overflow ends in a #DF report", ktest_fault_stack_overflow},
 	{"unknown-vector", "int $0x99 is reported and execution continues", ktest_unknown_vector},
 	{"direction-flag", "DF and stack alignment across an interrupt", ktest_direction_flag},
+	{"keyboard", "echo a line typed on the keyboard (or serial)", ktest_keyboard},
+	{"keyboard-burst", "a burst of keys: delivered or counted as dropped", ktest_keyboard_burst},
 	{"fail", "panic on purpose (harness self-check)", test_fail},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault},
 	{"hang", "hang on purpose (harness self-check)", test_hang},

@@ -30,14 +30,28 @@ void irq_init(void)
 	if (!a)
 		panic("irq: no ACPI tables, so no MADT to find the APICs");
 	err = acpi_parse_madt(a, &madt);
-	if (err != ACPI_OK)
-		panic("irq: MADT unusable: %s (entry at offset %u)", acpi_strerror(err),
-		      madt.bad_offset);
+	if (err == ACPI_ERR_NOT_FOUND || err == ACPI_ERR_TABLE_SHORT)
+		panic("irq: MADT unusable: %s", acpi_strerror(err));
+	if (err != ACPI_OK) /* entries before the broken one are still good */
+		kprintf("irq: MADT entry at offset %u is broken (%s); using the %u entries before it\n",
+		        madt.bad_offset, acpi_strerror(err),
+		        madt.cpu_count + madt.ioapic_count + madt.iso_count + madt.nmi_count);
+	if (madt.cpu_seen > madt.cpu_count || madt.ioapic_seen > madt.ioapic_count ||
+	    madt.iso_seen > madt.iso_count || madt.nmi_seen > madt.nmi_count)
+		kprintf("irq: MADT has more entries than this kernel keeps (CPUs %u/%u, I/O APICs "
+		        "%u/%u, overrides %u/%u, NMIs %u/%u)\n", madt.cpu_count, madt.cpu_seen,
+		        madt.ioapic_count, madt.ioapic_seen, madt.iso_count, madt.iso_seen,
+		        madt.nmi_count, madt.nmi_seen);
 	lapic_init(madt.lapic_address);
+	/* LINT NMI entries apply to all CPUs or to one by ACPI UID: find ours by
+	 * matching our APIC id (the first entry is not necessarily us). */
+	uint32_t self = lapic_id(), self_uid = ACPI_NMI_ALL_CPUS;
+	for (uint32_t i = 0; i < madt.cpu_count; i++)
+		if (madt.cpus[i].apic_id == self)
+			self_uid = madt.cpus[i].uid;
 	for (uint32_t i = 0; i < madt.nmi_count; i++) {
 		const struct acpi_nmi *n = &madt.nmis[i];
-		/* Only CPU 0 runs now; its UID is the first enabled CPU's. */
-		if (n->uid == ACPI_NMI_ALL_CPUS || (madt.cpu_count && n->uid == madt.cpus[0].uid))
+		if (n->uid == ACPI_NMI_ALL_CPUS || n->uid == self_uid)
 			lapic_set_nmi(n->lint);
 	}
 	for (uint32_t i = 0; i < madt.ioapic_count; i++)

@@ -1,0 +1,6 @@
+# ACPI table discovery and the MADT/HPET/FADT decoders (kernel/acpi/tables.c)
+# against synthetic firmware images; tables.c formats its messages with
+# kernel/lib/vsnprintf.c, so the test links that too.
+kestrel_host_test(test_acpi
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_acpi.c ${PROJECT_SOURCE_DIR}/kernel/acpi/tables.c
+          ${PROJECT_SOURCE_DIR}/kernel/lib/vsnprintf.c)
