@@ -27,13 +27,15 @@ def main(elf, out, nm="nm"):
         if kind not in "tT":
             continue
         a = int(addr, 16)
-        # Keep one name per address: prefer the global one.
-        if a not in syms or kind == "T":
-            syms[a] = (int(size, 16), name)
+        # Keep one name per address: prefer a function with a size over a bare
+        # label (isr_stubs_end sits on isr_common), then a global name.
+        rank = (int(size, 16) > 0, kind == "T")
+        if a not in syms or rank > syms[a][2]:
+            syms[a] = (int(size, 16), name, rank)
     entries = sorted(syms.items())
     names = bytearray()
     rows = []
-    for addr, (size, name) in entries:
+    for addr, (size, name, _) in entries:
         rows.append((addr, min(size, 0xFFFFFFFF), len(names)))
         names += name.encode() + b"\0"
     with open(out, "w") as f:

@@ -8,8 +8,9 @@
  * "blank, default colours", which is what the loader left on the screen, so
  * bringing the console up writes neither every cell nor every pixel.
  *
- * No locking yet: there is one CPU and no interrupts. When there are, a
- * console lock goes here, and the panic path must bypass it.
+ * No locking yet: there is one CPU, and interrupt handlers do not print
+ * (except exception reports, which stop the CPU). With SMP a console lock
+ * goes here, and the panic and exception paths must bypass it.
  */
 #include "console/console.h"
 

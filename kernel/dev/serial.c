@@ -1,6 +1,7 @@
 /*
- * 16550 UART driver, polled (interrupt-driven receive arrives with the
- * interrupt work). Register offsets and bits from the PC16550D data sheet.
+ * 16550 UART driver: polled transmit, receive by interrupt (IRQ 4, routed in
+ * dev/isa.c) into the input queue, or polled before interrupts are up.
+ * Register offsets and bits from the PC16550D data sheet.
  *
  * A machine without a UART at 0x3f8 reads 0xff from the status port;
  * serial_init notices and the port is then skipped altogether. Transmit waits
@@ -87,11 +88,11 @@ void serial_enable_rx_irq(void)
  * the CPU in the handler forever (the UART raises the interrupt again). */
 void serial_irq(void)
 {
-	char buf[SERIAL_RX_BATCH];
-	size_t n = 0;
-
-	while (n < sizeof(buf) && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
-		buf[n++] = (char)inb(COM1 + UART_DATA);
-	if (n)
-		input_push(INPUT_SERIAL, buf, n);
+	/* One byte per push: the queue keeps or drops each push whole, and a
+	 * serial byte is a complete unit of input (a key sequence from a
+	 * terminal cannot be told apart anyway). */
+	for (int n = 0; n < SERIAL_RX_BATCH && (inb(COM1 + UART_LSR) & LSR_DATA_READY); n++) {
+		char c = (char)inb(COM1 + UART_DATA);
+		input_push(INPUT_SERIAL, &c, 1);
+	}
 }

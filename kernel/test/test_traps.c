@@ -25,7 +25,7 @@ bool ktest_fault_de(void)
 	uint64_t result;
 	exception_expect(0);
 	__asm__ volatile("xor %%edx, %%edx\n\tmov $1, %%eax\n\tdivq %1"
-	                 : "=a"(result) : "r"(zero) : "rdx");
+	                 : "=&a"(result) : "r"(zero) : "rdx"); /* & : zero must not live in rax */
 	return false;
 }
 

@@ -7,8 +7,8 @@
  * the HPET over 20 ms, or against the PIT when there is no HPET.
  *
  * Conversion avoids division on the hot path: ns = tsc * mult >> 32, with
- * mult = 10^9 * 2^32 / hz computed once (fits in 64 bits for any hz above
- * 1 GHz / 4, i.e. every real TSC).
+ * mult = 10^9 * 2^32 / hz computed once (10^9 * 2^32 itself fits in 64 bits,
+ * so any frequency of at least 1 Hz works; precision is 2^-32 ns per tick).
  */
 #include "time/clock.h"
 

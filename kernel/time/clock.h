@@ -1,5 +1,5 @@
 /*
- * The monotonic clock: nanoseconds since boot, from the TSC. The TSC
+ * The monotonic clock: nanoseconds since clock_init, from the TSC. The TSC
  * frequency comes from CPUID leaf 0x15/0x16 where the CPU reports it, and is
  * otherwise calibrated against the HPET or, failing that, the PIT.
  */

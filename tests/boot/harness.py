@@ -14,13 +14,19 @@ boot cannot succeed any more, and classify how it ended:
   uefi-shell       the firmware found nothing to boot and started its shell
   timeout          nothing decided within --timeout seconds (QEMU is killed)
   bad-exit         any other exit status, including QEMU's own errors
-  missing-output   success exit, but an --expect did not match or a --reject did
+  missing-output   success exit, but an --expect did not match or a --reject did,
+                   or the keyboard input (--type/--burst) was not all sent, or
+                   the kernel's burst report does not fit it (--check-burst)
   screen-mismatch  the screendump differs from the reference rendering
 
 The decision is made only by classify(), a pure function of the exit status
 and the log, so tests/boot/test_harness_logic.py can check it without QEMU.
 With --expect-failure KIND the test passes only if the run ends exactly as
 KIND: that is how the test suite proves each failure mode is detected.
+
+Keyboard tests: --type-after/--type and --burst-after/--burst type into the
+guest's PS/2 keyboard through QMP once a line of the serial log matches; the
+key mapping, the pacing and the burst check are in keys.py.
 """
 
 import sys
@@ -40,11 +46,15 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import qemu_cmd  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keys  # noqa: E402
 
 KINDS = ("pass", "triple-fault", "kernel-failure", "ovmf-exception", "uefi-shell",
          "timeout", "bad-exit", "missing-output", "screen-mismatch")
@@ -82,9 +92,14 @@ def clean_log(raw):
     return _ESCAPES.sub("", raw).replace("\r", "")
 
 
-def find_fatal_sign(text):
-    """Return (kind, line) for the first fatal firmware sign in text, or None."""
+def find_fatal_sign(text, ignore=()):
+    """Return (kind, line) for the first fatal firmware sign in text, or None.
+
+    ignore: kinds that are not fatal in this run (--allow-shell: "uefi-shell").
+    """
     for kind, pattern in FATAL_SIGNS:
+        if kind in ignore:
+            continue
         m = pattern.search(text)
         if m:
             return kind, _line_at(text, m.start())
@@ -120,18 +135,22 @@ def check_output(text, expects, rejects):
     return None
 
 
-def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None):
+def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
+             input_error=None, burst_sent=None, ignore_signs=()):
     """Decide how a run ended. A pure function: everything it needs is an argument.
 
     status       QEMU's exit status (negative: killed by that signal), or None
     timed_out    True if the harness gave up waiting and killed QEMU
     log          the serial log, cleaned (see clean_log)
     screen_error None, or why the screen comparison failed
+    input_error  None, or why the keyboard input was not all sent
+    burst_sent   None, or the burst sent (--check-burst): check the kernel's report
+    ignore_signs fatal sign kinds that are not fatal in this run (--allow-shell)
     Returns a Verdict(kind, reason).
     """
     # The firmware's own words are the most specific evidence, and they are
     # why QEMU was stopped early, so they win over the exit status.
-    sign = find_fatal_sign(log)
+    sign = find_fatal_sign(log, ignore_signs)
     if sign is not None:
         kind, line = sign
         if kind == "ovmf-exception":
@@ -156,6 +175,10 @@ def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None):
                                          "failure)%s" % (status, detail))
     if status == qemu_cmd.EXIT_STATUS_SUCCESS:
         why = check_output(log, expects, rejects)
+        if why is None:
+            why = input_error
+        if why is None and burst_sent is not None:
+            why = keys.check_burst(log, burst_sent)
         if why is not None:
             return Verdict("missing-output", why)
         if screen_error is not None:
@@ -321,50 +344,77 @@ def kill_group(proc):
             continue
 
 
-def qmp_screendump(sock_path, filename, timeout):
-    """Ask QEMU over QMP to write the screen to filename (a P6 PPM)."""
-    deadline = time.monotonic() + timeout
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        while True:
-            try:
-                s.settimeout(max(0.1, deadline - time.monotonic()))
-                s.connect(sock_path)
-                break
-            except (FileNotFoundError, ConnectionRefusedError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        f = s.makefile("rwb")
+class Qmp:
+    """A QMP connection to QEMU, opened on first use, shared by the threads of a run.
 
-        def reply():
+    The screen hook (screendump) and the keyboard thread both talk to QEMU
+    through it: QEMU serves one QMP client at a time on the socket.
+    """
+
+    def __init__(self, sock_path, deadline):
+        self.sock_path = sock_path
+        self.deadline = deadline  # time.monotonic() after which calls fail
+        self._lock = threading.Lock()
+        self._sock = None
+        self._file = None
+
+    def _timeout(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("QMP: out of time")
+        return left
+
+    def _connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
             while True:
-                s.settimeout(max(0.1, deadline - time.monotonic()))
-                line = f.readline()
-                if not line:
-                    raise ConnectionError("QMP connection closed")
-                msg = json.loads(line)
-                if "return" in msg:
-                    return msg["return"]
-                if "error" in msg:
-                    raise RuntimeError("QMP error: %s" % msg["error"])
-                # Greeting and asynchronous events: keep reading.
+                try:
+                    s.settimeout(self._timeout())
+                    s.connect(self.sock_path)
+                    break
+                except (FileNotFoundError, ConnectionRefusedError):
+                    self._timeout()
+                    time.sleep(0.1)
+            f = s.makefile("rwb")
+            greeting = json.loads(f.readline() or b"{}")
+            if "QMP" not in greeting:
+                raise RuntimeError("no QMP greeting: %r" % greeting)
+        except BaseException:
+            s.close()
+            raise
+        self._sock, self._file = s, f
+        self._execute("qmp_capabilities", {})
 
-        def execute(cmd, **arguments):
-            req = {"execute": cmd}
-            if arguments:
-                req["arguments"] = arguments
-            f.write(json.dumps(req).encode() + b"\n")
-            f.flush()
-            return reply()
+    def _execute(self, cmd, arguments):
+        req = {"execute": cmd}
+        if arguments:
+            req["arguments"] = arguments
+        self._file.write(json.dumps(req).encode() + b"\n")
+        self._file.flush()
+        while True:
+            self._sock.settimeout(self._timeout())
+            line = self._file.readline()
+            if not line:
+                raise ConnectionError("QMP connection closed")
+            msg = json.loads(line)
+            if "return" in msg:
+                return msg["return"]
+            if "error" in msg:
+                raise RuntimeError("QMP %s: %s" % (cmd, msg["error"].get("desc", msg["error"])))
+            # Asynchronous events: keep reading.
 
-        greeting = json.loads(f.readline() or b"{}")
-        if "QMP" not in greeting:
-            raise RuntimeError("no QMP greeting: %r" % greeting)
-        execute("qmp_capabilities")
-        execute("screendump", filename=filename)
-    finally:
-        s.close()
+    def execute(self, cmd, **arguments):
+        """Run one QMP command; return its result. Raises OSError, RuntimeError, ValueError."""
+        with self._lock:
+            if self._sock is None:
+                self._connect()
+            return self._execute(cmd, arguments)
+
+    def close(self):
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = self._file = None
 
 
 class SerialText:
@@ -395,6 +445,14 @@ class SerialText:
         return "".join(self._parts) + clean_log(bytes(self.raw[self._done:]))
 
 
+def write_serial(proc, data):
+    """Write bytes to the guest's serial input (QEMU's stdin); a no-op once QEMU is gone."""
+    try:
+        os.write(proc.stdin.fileno(), data)
+    except (BrokenPipeError, ValueError):
+        pass
+
+
 class Run:
     """Everything observed during one QEMU run."""
 
@@ -409,12 +467,14 @@ class Run:
         self.elapsed = 0.0
 
 
-def run_qemu(cmd, serial_log, timeout, screen_hook=None):
+def run_qemu(cmd, serial_log, timeout, screen_hook=None, keyboard=None, ignore_signs=()):
     """Start QEMU, stream its serial output (stdout) into serial_log, and wait.
 
     screen_hook(match, deadline) is called once when the screen test's ready
     line shows up; it returns an error string or None, and then one
     byte to the guest's serial port so the kernel exits.
+    keyboard (a keys.Keyboard) is started with QEMU, watches the log as it grows
+    and is stopped when the run ends; ignore_signs as for find_fatal_sign.
     """
     run = Run()
     start = time.monotonic()
@@ -426,6 +486,8 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None):
     sel.register(proc.stdout, selectors.EVENT_READ, "serial")
     sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
     grace_end = None
+    if keyboard is not None:
+        keyboard.start_with(lambda data: write_serial(proc, data))
     try:
         with open(serial_log, "wb") as log:
             while sel.get_map():
@@ -450,7 +512,7 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None):
                 if fresh is None:
                     continue
                 if run.stopped_for is None:
-                    sign = find_fatal_sign(fresh)
+                    sign = find_fatal_sign(fresh, ignore_signs)
                     if sign is not None:
                         run.stopped_for = sign[0]
                         grace_end = time.monotonic() + FATAL_GRACE_SECONDS
@@ -459,17 +521,17 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None):
                     if m:
                         run.screen = m
                         run.screen_error = screen_hook(m, deadline)
-                        try:
-                            proc.stdin.write(b"\r")
-                            proc.stdin.flush()
-                        except BrokenPipeError:
-                            pass
+                        write_serial(proc, b"\r")
+                if keyboard is not None and run.stopped_for is None:
+                    keyboard.watch(run.serial)
             if not run.timed_out and run.stopped_for is None:
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     run.timed_out = True
     finally:
+        if keyboard is not None:
+            keyboard.stop()
         kill_group(proc)
         sel.close()
         # QEMU is gone: whatever it wrote after the last read is in the pipes.
@@ -494,7 +556,9 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Boot Kestrel once in QEMU + OVMF and classify the result.",
-        epilog="Exit status: 0 test passed, 1 test failed, 2 the run could not be set up.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=keys.TEXT_SYNTAX + "\n\nExit status: 0 test passed, 1 test failed, 2 the "
+                                  "run could not be set up.")
     p.add_argument("--image", required=True, help="disk image to boot (copied, never modified)")
     p.add_argument("--workdir", required=True,
                    help="per-test directory: image copy, serial.log, screendumps")
@@ -527,14 +591,68 @@ def parse_args(argv):
     p.add_argument("--expect-failure", choices=FAILURE_KINDS, metavar="KIND",
                    help="pass only if the run is classified KIND (one of: %s)"
                         % ", ".join(FAILURE_KINDS))
+    p.add_argument("--allow-shell", action="store_true",
+                   help="the UEFI shell is not a failure sign (tests that type into it)")
+    k = p.add_argument_group("keyboard input (PS/2, through QMP; see keys.py)")
+    k.add_argument("--type-after", metavar="REGEX",
+                   help="once REGEX matches the serial log (as --expect), type --type's TEXT")
+    k.add_argument("--type", metavar="TEXT", help="what to type (syntax below)")
+    k.add_argument("--burst-after", metavar="REGEX",
+                   help="once REGEX matches (after --type-after's match, if any), "
+                        "send the --burst")
+    k.add_argument("--burst", type=int, metavar="N",
+                   help="N key presses of %r repeated, as fast as QEMU's 16-byte queue "
+                        "allows; the keys sent go to WORKDIR/burst-sent.txt"
+                        % keys.BURST_ALPHABET)
+    k.add_argument("--serial-after-typing", metavar="TEXT",
+                   help="write TEXT to the guest's serial input once all keys are sent "
+                        "(escapes: \\r \\n \\t \\\\ \\xHH)")
+    k.add_argument("--check-burst", action="store_true",
+                   help="check the kernel's 'keyboard-burst: received R dropped D' and "
+                        "'keyboard-burst: data ...' lines against the burst sent")
     args = p.parse_args(argv)
     if args.screen_compare and not (args.render_tool and args.font):
         p.error("--screen-compare needs --render-tool and --font")
+    for trigger, what in (("type_after", "type"), ("burst_after", "burst")):
+        if (getattr(args, trigger) is None) != (getattr(args, what) is None):
+            p.error("--%s and --%s go together" % (trigger.replace("_", "-"), what))
+    for opt in ("expect", "reject"):
+        for regex in getattr(args, opt):
+            _check_regex(p, "--" + opt, regex)
+    args.chords = []
+    if args.type is not None:
+        _check_regex(p, "--type-after", args.type_after)
+        try:
+            args.chords = keys.parse_text(args.type)
+        except ValueError as e:
+            p.error("--type: %s" % e)
+    if args.burst is not None:
+        _check_regex(p, "--burst-after", args.burst_after)
+        if args.burst < 1:
+            p.error("--burst must be at least 1")
+    if args.check_burst and args.burst is None:
+        p.error("--check-burst needs --burst")
+    args.serial_bytes = b""
+    if args.serial_after_typing is not None:
+        if args.type is None and args.burst is None:
+            p.error("--serial-after-typing needs --type or --burst")
+        try:
+            args.serial_bytes = keys.parse_serial_text(args.serial_after_typing)
+        except ValueError as e:
+            p.error("--serial-after-typing: %s" % e)
     return args
 
 
+def _check_regex(parser, option, regex):
+    try:
+        re.compile(regex, re.M)
+    except re.error as e:
+        parser.error("%s %r is not a valid regular expression: %s" % (option, regex, e))
+
+
 WORK_FILES = ("disk.img", "OVMF_VARS.fd", "serial.log", "qemu-stderr.log", "command.txt",
-              "screen-dump.ppm", "screen-expected.ppm", "screen-diff.ppm", "qmp.sock")
+              "screen-dump.ppm", "screen-expected.ppm", "screen-diff.ppm", "qmp.sock",
+              "burst-sent.txt")
 
 
 def qmp_socket_path(workdir):
@@ -622,6 +740,14 @@ def main(argv=None):
     print("  " + cmdline, flush=True)
 
     expects = list(args.expect)
+    # The screen hook and the keyboard thread share one QMP connection.
+    qmp_client = Qmp(qmp, time.monotonic() + args.timeout + 5.0)
+    keyboard = None
+    burst_sent = []
+    if args.type is not None or args.burst is not None:
+        keyboard = keys.Keyboard(keys.steps_from_args(args, burst_sent), qmp_client,
+                                 args.serial_bytes)
+    ignore_signs = ("uefi-shell",) if args.allow_shell else ()
     screen_hook = None
     dump = os.path.join(workdir, "screen-dump.ppm")
     if args.screen_compare:
@@ -631,18 +757,19 @@ def main(argv=None):
         def screen_hook(m, deadline):
             print("harness: guest is ready:", m.group(0).strip(), flush=True)
             try:
-                qmp_screendump(qmp, dump, max(5.0, deadline - time.monotonic()))
+                qmp_client.execute("screendump", filename=dump)
             except (OSError, RuntimeError, ValueError) as e:
                 return "QMP screendump failed: %s" % e
             print("harness: screendump written to", dump, flush=True)
             return None
 
     try:
-        run = run_qemu(cmd, serial_log, args.timeout, screen_hook)
+        run = run_qemu(cmd, serial_log, args.timeout, screen_hook, keyboard, ignore_signs)
     except OSError as e:
         print("harness: cannot start QEMU (%s): %s" % (args.qemu, e), file=sys.stderr)
         return 2
     finally:
+        qmp_client.close()
         if os.path.dirname(qmp) != workdir:
             shutil.rmtree(os.path.dirname(qmp), ignore_errors=True)
     with open(os.path.join(workdir, "qemu-stderr.log"), "wb") as f:
@@ -665,8 +792,17 @@ def main(argv=None):
                     run.screen_error += " (differences in red: %s)" % diff
             print("harness: screendump %s, reference %s" % (dump, expected))
 
+    input_error = None
+    if keyboard is not None:
+        input_error = keyboard.result()
+        if input_error is not None:
+            print("harness: keyboard input:", input_error)
+    if args.burst is not None:
+        with open(os.path.join(workdir, "burst-sent.txt"), "w") as f:
+            f.write("".join(burst_sent) + "\n")
     verdict = classify(run.status, run.timed_out, text, expects, args.reject,
-                       run.screen_error)
+                       run.screen_error, input_error,
+                       "".join(burst_sent) if args.check_burst else None, ignore_signs)
     passed, headline = judge(verdict, args.expect_failure)
     status = "killed by the harness" if run.timed_out or run.stopped_for else run.status
     print("harness: QEMU ran %.1f s, exit status %s, classification %s"

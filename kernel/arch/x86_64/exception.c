@@ -93,16 +93,23 @@ static const char *describe_address(uint64_t va)
 	return paging_lookup(va, &level) ? "mapped" : "unmapped";
 }
 
-static void print_symbol(uint64_t addr)
+/* The function containing `lookup`, printed with the offset of `shown`:
+ * for a return address the function is found from the call instruction
+ * (ret - 1: a call at a function's very end returns past it), but the
+ * offset printed is that of the address printed. */
+static void print_symbol_of(uint64_t lookup, uint64_t shown)
 {
 	uint64_t off;
-	const char *sym = ksyms_lookup(addr, &off);
+	const char *sym = ksyms_lookup(lookup, &off);
 	if (sym)
-		kprintf(" <%s+0x%llx>", sym, (unsigned long long)off);
+		kprintf(" <%s+0x%llx>", sym, (unsigned long long)(off + (shown - lookup)));
 }
 
+static void print_symbol(uint64_t addr) { print_symbol_of(addr, addr); }
+
 /* A frame pointer is followed only if it is aligned, mapped, and moves up
- * the stack; the walk stops at the zero return address _start leaves. */
+ * the stack; the walk stops at the zero frame pointer _start leaves (and at
+ * a zero return address). */
 void backtrace_print(uint64_t rip, uint64_t rbp)
 {
 	int level;
@@ -130,7 +137,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 				        (unsigned long long)repeats);
 			repeats = 0;
 			kprintf("  #%-2d 0x%016llx", printed++, (unsigned long long)ret);
-			print_symbol(ret - 1); /* the call instruction, not what follows it */
+			print_symbol_of(ret - 1, ret);
 			kprintf("\n");
 			last = ret;
 		}
@@ -144,6 +151,8 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 
 void exception_report(const struct trap_frame *tf)
 {
+	/* Read CR2 before anything else can fault and overwrite it. */
+	uint64_t cr2 = cpu_read_cr2();
 	uint64_t v = tf->vector;
 	const char *name = v < 32 ? exception_names[v] : "interrupt";
 
@@ -155,7 +164,6 @@ void exception_report(const struct trap_frame *tf)
 		print_selector_error(tf->error_code);
 	kprintf("\n");
 	if (v == VEC_PF) {
-		uint64_t cr2 = cpu_read_cr2();
 		const char *what = describe_address(cr2);
 		kprintf("  cr2 0x%016llx (%s%s)\n", (unsigned long long)cr2,
 		        stacks_guard_owner(cr2) ? "guard page of the " : "", what);
@@ -166,7 +174,11 @@ void exception_report(const struct trap_frame *tf)
 	        (unsigned long long)tf->cs, (unsigned long long)tf->ss,
 	        (unsigned long long)tf->rflags, (unsigned long long)tf->rsp);
 	const char *stack = stacks_owner(tf->rsp), *guard = stacks_guard_owner(tf->rsp);
-	if (stack)
+	/* A push that hit the guard page leaves RSP at (or just above) the
+	 * stack's lowest address: say what that means. */
+	if (stack && stacks_guard_owner(tf->rsp - 256))
+		kprintf(" (bottom of the %s: stack overflow)\n", stack);
+	else if (stack)
 		kprintf(" (%s)\n", stack);
 	else if (guard)
 		kprintf(" (guard page of the %s: stack overflow)\n", guard);
@@ -187,9 +199,22 @@ void exception_report(const struct trap_frame *tf)
 	backtrace_print(tf->rip, tf->rbp);
 }
 
+/* An exception while reporting one (a fault in the console, say) must not
+ * recurse: the nested one prints a single line and stops. */
+static volatile int reporting;
+
 void exception_handle(struct trap_frame *tf)
 {
+	if (reporting) {
+		kprintf("\nexception: vector %llu at rip 0x%llx while reporting another: halted\n",
+		        (unsigned long long)tf->vector, (unsigned long long)tf->rip);
+		if (boot_test_mode())
+			qemu_exit(false);
+		cpu_halt_forever();
+	}
+	reporting = 1;
 	exception_report(tf);
+	reporting = 0;
 	if (tf->vector == VEC_BP) {
 		kprintf("int3: continuing\n");
 		return;

@@ -10,6 +10,7 @@
 #include "arch/x86_64/lapic.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "boot/boot.h"
 #include "lib/kprintf.h"
@@ -60,6 +61,14 @@ void lapic_set_nmi(unsigned lint)
 	lapic_write(lint ? LAPIC_LVT_LINT1 : LAPIC_LVT_LINT0, LAPIC_LVT_NMI);
 }
 
+/* SDM vol. 3A, 11.5.3: write ESR before reading it to latch the errors. */
+static void lapic_error(struct trap_frame *tf)
+{
+	(void)tf;
+	lapic_write(LAPIC_ESR, 0);
+	kprintf("lapic: error interrupt, ESR 0x%x\n", lapic_read(LAPIC_ESR));
+}
+
 void lapic_init(uint64_t mmio_phys)
 {
 	uint32_t a, b, c, d;
@@ -79,6 +88,7 @@ void lapic_init(uint64_t mmio_phys)
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED); /* ExtINT from the 8259: unused */
 	lapic_write(LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
+	trap_register(VEC_LAPIC_ERROR, lapic_error, "lapic error", TRAP_EOI);
 	lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
 	lapic_write(LAPIC_ESR, 0);                     /* back-to-back writes clear it */
 	lapic_write(LAPIC_ESR, 0);
