@@ -17,6 +17,7 @@
 #include "console/console.h"
 #include "dev/isa.h"
 #include "lib/kprintf.h"
+#include "shell/shell.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/timer.h"
@@ -43,7 +44,5 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_ready();                          // "kernel ready"
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
-	kprintf("nothing more to run: this CPU idles (in QEMU, Ctrl-A x quits)\n");
-	for (;;)
-		cpu_hlt();                     // the shell will live here
+	shell_run();                           // the interactive shell, for good
 }

@@ -67,6 +67,12 @@ void boot_summary(void)
 	        (unsigned long long)(bi->direct_map_size / GIB),
 	        (unsigned long long)bi->direct_map_offset);
 	kprintf("command line: \"%s\"\n", boot_cmdline());
+	boot_print_timing();
+}
+
+void boot_print_timing(void)
+{
+	const struct bootinfo *bi = boot_info();
 	kprintf("boot timing (TSC cycles):\n"
 	        "  loader   entry -> kernel loaded      %12llu\n"
 	        "  loader   kernel loaded -> exit       %12llu\n"

@@ -123,3 +123,11 @@ char *strchr(const char *s, int c)
             return NULL;
     }
 }
+
+void strncpy_safe(char *dst, const char *src, size_t size)
+{
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++)
+        dst[i] = src[i];
+    dst[i] = 0;
+}

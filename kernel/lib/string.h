@@ -21,3 +21,6 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+
+/* Copy at most size - 1 bytes of src and always NUL-terminate (size > 0). */
+void strncpy_safe(char *dst, const char *src, size_t size);

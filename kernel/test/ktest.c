@@ -40,28 +40,59 @@ static bool test_hang(void)
 }
 
 static const struct ktest ktests[] = {
-	{"boot", "boot to kernel ready and exit", test_boot},
-	{"bootinfo", "check the loader's boot info", ktest_bootinfo},
-	{"screen", "draw a fixed screen for the screendump comparison", ktest_screen},
-	{"bench", "boot figures and TSC calibration for scripts/bench", ktest_bench},
-	{"timer", "the tick, TSC and HPET agree", ktest_timer},
-	{"int3", "int3 reports and continues", ktest_int3},
-	{"fault-de", "divide error report", ktest_fault_de},
-	{"fault-ud", "invalid opcode report", ktest_fault_ud},
-	{"fault-gp", "general protection (non-canonical address) report", ktest_fault_gp},
-	{"fault-gp-selector", "general protection (bad selector) report", ktest_fault_gp_selector},
-	{"fault-pf-read", "page fault: read of the null page", ktest_fault_pf_read},
-	{"fault-pf-write", "page fault: write to an unmapped address", ktest_fault_pf_write},
-	{"fault-pf-text", "page fault: write to kernel text", ktest_fault_pf_text},
-	{"stack-overflow", "kernel stack overflow ends in a #DF report", ktest_fault_stack_overflow},
-	{"unknown-vector", "int $0x99 is reported and execution continues", ktest_unknown_vector},
-	{"direction-flag", "DF and stack alignment across an interrupt", ktest_direction_flag},
-	{"keyboard", "echo a line typed on the keyboard (or serial)", ktest_keyboard},
-	{"keyboard-burst", "a burst of keys: delivered or counted as dropped", ktest_keyboard_burst},
-	{"fail", "panic on purpose (harness self-check)", test_fail},
-	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault},
-	{"hang", "hang on purpose (harness self-check)", test_hang},
+	{"boot", "boot to kernel ready and exit", test_boot, 0},
+	{"bootinfo", "check the loader's boot info", ktest_bootinfo, KTEST_SHELL},
+	{"screen", "draw a fixed screen for the screendump comparison", ktest_screen, 0},
+	{"bench", "boot figures and TSC calibration for scripts/bench", ktest_bench, 0},
+	{"timer", "the tick, TSC and HPET agree", ktest_timer, KTEST_SHELL},
+	{"int3", "int3 reports and continues", ktest_int3, KTEST_SHELL},
+	{"fault-de", "divide error report", ktest_fault_de, 0},
+	{"fault-ud", "invalid opcode report", ktest_fault_ud, 0},
+	{"fault-gp", "general protection (non-canonical address) report", ktest_fault_gp, 0},
+	{"fault-gp-selector", "general protection (bad selector) report", ktest_fault_gp_selector, 0},
+	{"fault-pf-read", "page fault: read of the null page", ktest_fault_pf_read, 0},
+	{"fault-pf-write", "page fault: write to an unmapped address", ktest_fault_pf_write, 0},
+	{"fault-pf-text", "page fault: write to kernel text", ktest_fault_pf_text, 0},
+	{"stack-overflow", "kernel stack overflow ends in a #DF report", ktest_fault_stack_overflow, 0},
+	{"unknown-vector", "int $0x99 is reported and execution continues", ktest_unknown_vector, KTEST_SHELL},
+	{"direction-flag", "DF and stack alignment across an interrupt", ktest_direction_flag, KTEST_SHELL},
+	{"keyboard", "echo a line typed on the keyboard (or serial)", ktest_keyboard, 0},
+	{"keyboard-burst", "a burst of keys: delivered or counted as dropped", ktest_keyboard_burst, 0},
+	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
+	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},
+	{"hang", "hang on purpose (harness self-check)", test_hang, 0},
 };
+
+#define NKTESTS (sizeof(ktests) / sizeof(ktests[0]))
+
+size_t ktest_names(const char **out, size_t max, bool shell_only)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < NKTESTS && n < max; i++)
+		if (!shell_only || (ktests[i].flags & KTEST_SHELL))
+			out[n++] = ktests[i].name;
+	return n;
+}
+
+int ktest_run_shell(const char *name)
+{
+	unsigned passed = 0, failed = 0, ran = 0;
+
+	for (size_t i = 0; i < NKTESTS; i++) {
+		const struct ktest *t = &ktests[i];
+		if (!(t->flags & KTEST_SHELL) || (name && strcmp(name, t->name) != 0))
+			continue;
+		ran++;
+		kprintf("\033[1m== %s\033[0m: %s\n", t->name, t->what);
+		bool ok = t->run();
+		kprintf("%s: %s\n", t->name, ok ? "\033[32mpassed\033[0m" : "\033[31mFAILED\033[0m");
+		ok ? passed++ : failed++;
+	}
+	if (!ran)
+		return -1;
+	kprintf("%u passed, %u failed\n", passed, failed);
+	return (int)failed;
+}
 
 void ktest_run_from_cmdline(void)
 {

@@ -8,15 +8,30 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+
 struct ktest {
 	const char *name;
 	const char *what;
 	bool (*run)(void);
+	unsigned flags;
 };
+
+/* Safe to run from the shell: returns, and leaves the machine as it was. */
+#define KTEST_SHELL 1u
 
 /* Runs the test the command line names, if any, and exits QEMU. Returns only
  * when there is no "test=" on the command line. */
 void ktest_run_from_cmdline(void);
+
+/* The shell's "test [name]": runs every KTEST_SHELL test (or the one named)
+ * and prints "N passed, N failed". Returns the number failed, or -1 if the
+ * name is unknown. */
+int ktest_run_shell(const char *name);
+/* Names of the tests (only KTEST_SHELL ones if shell_only), for completion. */
+size_t ktest_names(const char **out, size_t max, bool shell_only);
+/* The shell's "fault KIND": cause that exception (without expecting it). */
+bool fault_demo(const char *kind);
 
 /* Individual tests, each in its own file. */
 bool ktest_bootinfo(void);

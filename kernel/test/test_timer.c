@@ -30,6 +30,7 @@ bool ktest_timer(void)
 	uint32_t hz = timer_hz();
 	uint64_t n = hz / 2 ? hz / 2 : 1;
 
+	uint64_t flags = cpu_irq_save();
 	cpu_sti();
 	uint64_t k0 = timer_ticks();
 	while (timer_ticks() == k0) /* start on a tick edge */
@@ -41,6 +42,7 @@ bool ktest_timer(void)
 	uint64_t t1 = cpu_rdtsc(), h1 = hpet_present() ? hpet_counter() : 0;
 	uint64_t k1 = timer_ticks();
 	cpu_cli();
+	cpu_irq_restore(flags);
 
 	uint64_t tick_ns = (k1 - k0) * 1000000000ull / hz;
 	uint64_t tsc_ns = clock_tsc_to_ns(t1 - t0);

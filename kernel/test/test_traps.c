@@ -149,3 +149,24 @@ bool ktest_direction_flag(void)
 	        df_kept ? "yes" : "no", copy_ok ? "yes" : "no");
 	return handler_df_clear && handler_aligned && handler_copy_ok && df_kept && copy_ok;
 }
+
+/* The shell's "fault KIND": the same faults, not announced, so the report
+ * ends with the CPU halted (int3 continues). */
+bool fault_demo(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		bool (*cause)(void);
+	} demos[] = {
+		{"pf", ktest_fault_pf_read}, {"gp", ktest_fault_gp}, {"ud", ktest_fault_ud},
+		{"de", ktest_fault_de}, {"df", ktest_fault_stack_overflow}, {"int3", ktest_int3},
+	};
+	for (size_t i = 0; i < sizeof(demos) / sizeof(demos[0]); i++) {
+		if (strcmp(kind, demos[i].kind) == 0) {
+			exception_ignore_expect(); /* the fault is the point: no QEMU exit */
+			demos[i].cause();
+			return true;
+		}
+	}
+	return false;
+}

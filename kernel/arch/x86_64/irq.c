@@ -78,3 +78,5 @@ bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name)
 	        level ? "level" : "edge", active_low ? "active low" : "active high", vector, name);
 	return true;
 }
+
+const struct acpi_madt_info *irq_madt(void) { return &madt; }

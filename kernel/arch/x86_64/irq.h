@@ -8,9 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acpi/acpi.h"
 #include "arch/x86_64/trap.h"
 
 void irq_init(void);
+/* The MADT as parsed at boot (CPUs, I/O APICs, overrides). */
+const struct acpi_madt_info *irq_madt(void);
 /* Route ISA IRQ n (0-15) to vector VEC_ISA_BASE + n on this CPU and install
  * the handler (EOI'd by the dispatcher). False if no I/O APIC serves it. */
 bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name);

@@ -1,0 +1,670 @@
+/*
+ * The page-frame allocator (see pmm.h for the invariant and what its checks
+ * catch). This file owns the buddy free lists, the chunk descriptors, the
+ * page layer and the per-CPU stacks; nothing else reads them.
+ *
+ * Chunks. Memory is cut into 256 KiB chunks, chunk c covering
+ * [c << 18, (c + 1) << 18). Whole free chunks live in a binary buddy
+ * allocator (orders 0..12: 256 KiB..1 GiB) whose lists run through a
+ * 24-byte header at the start of each free block. A chunk in use for pages
+ * belongs to the page layer: its descriptor has masks `pool` (free in the
+ * chunk) and `alloc` (allocated); a page in neither is in a CPU's stack or
+ * not managed. Chunks a usable range covers only partly ("edge chunks") stay
+ * in the page layer for good, their foreign pages in neither mask.
+ *
+ * Fast paths. A CPU frees onto its own stack of up to 64 pages and allocates
+ * from it first (LIFO, so churn stays on the CPU and in its cache); with an
+ * empty stack it takes the first set bit of its current chunk's pool, with a
+ * full one it frees straight into the page's chunk. About one operation in
+ * 64 moves a chunk between the layers: O(PMM_MAX_ORDER) buddy work at most.
+ *
+ * Lazy metadata. Descriptors (32 bytes per chunk, 1/8192 of RAM) are
+ * reserved at init but not written; a 4 KiB page of them (128 chunks, 32 MiB
+ * of RAM) is zeroed when first written, and ready[] says which pages are
+ * valid. A zero descriptor means "in the buddy, nothing allocated", right
+ * for every chunk nobody has touched. One subtle case: the first chunk of an
+ * initial free block has head 0, not order + 1, so the buddy never merges
+ * another block into it. That is harmless: the initial blocks are the
+ * maximal aligned blocks of each run of whole usable chunks, so the buddy of
+ * an initial block always contains a chunk outside the run (else the two
+ * would have formed a larger initial block), which is never free; no merge
+ * is ever owed to an initial block. (Once pmm_reclaim_acpi adds memory next
+ * to one, a merge may be missed: fragmentation, not an error.)
+ */
+#include "mm/pmm.h"
+
+#include <stdbool.h>
+
+#define PAGE_SHIFT 12
+#define CHUNK_SHIFT PMM_CHUNK_SHIFT
+#define CHUNK_SIZE (1ull << CHUNK_SHIFT)
+#define GROUP_SHIFT 7 /* 128 descriptors: one 4 KiB page of metadata */
+#define GROUP_BYTES (sizeof(struct pmm_chunk) << GROUP_SHIFT)
+#define NO_CHUNK UINT32_MAX
+#define ALL ~0ull
+#define MAX_PHYS (1ull << 49) /* chunk numbers stay far below NO_CHUNK */
+
+/* Chunk states. CH_BUDDY must be 0: the state of a never-written descriptor.
+ * In CH_BUDDY alloc == 0; in CH_FULL pool == 0. */
+enum { CH_BUDDY = 0, CH_PARTIAL, CH_FULL, CH_CPU };
+
+_Static_assert(GROUP_BYTES == 4096, "one page of descriptors per group");
+_Static_assert(sizeof(struct pmm) % 8 == 0, "zero() clears struct pmm");
+
+static inline uint64_t page_bit(uint64_t pa)
+{
+	return 1ull << ((pa >> PAGE_SHIFT) & 63);
+}
+
+/* Zero bytes (a multiple of 8) with 64-bit stores: the kernel's memset goes
+ * a byte at a time, and this runs on first use of each descriptor page. */
+static void zero(void *dst, size_t bytes)
+{
+	uint64_t *w = dst;
+	for (size_t i = 0; i < bytes / 8; i++)
+		w[i] = 0;
+}
+
+/* ---- Descriptors and the lazily zeroed metadata ------------------------ */
+
+static inline bool ready(const struct pmm *p, uint64_t c)
+{
+	return p->ready[c >> GROUP_SHIFT];
+}
+
+/* The descriptor of chunk c, for writing: its page is zeroed on first use. */
+static struct pmm_chunk *desc_w(struct pmm *p, uint64_t c)
+{
+	if (!ready(p, c)) {
+		zero(&p->chunks[c & ~((1ull << GROUP_SHIFT) - 1)], GROUP_BYTES);
+		p->ready[c >> GROUP_SHIFT] = 1;
+	}
+	return &p->chunks[c];
+}
+
+static inline struct pmm_node *node_of(const struct pmm *p, uint64_t c)
+{
+	return (struct pmm_node *)(uintptr_t)((c << CHUNK_SHIFT) + p->virt_offset);
+}
+
+static inline uint64_t check_of(const struct pmm *p, uint64_t c, unsigned k)
+{
+	return p->key ^ (c << CHUNK_SHIFT) ^ k;
+}
+
+/* ---- Buddy free lists -------------------------------------------------- */
+
+/* Put block c of order k on its list; track: record it in its descriptor
+ * (not done for the initial blocks, see the top comment). */
+static void buddy_push(struct pmm *p, uint64_t c, unsigned k, bool track)
+{
+	struct pmm_node *n = node_of(p, c), *h = &p->free_list[k];
+
+	n->check = check_of(p, c, k);
+	n->next = h->next;
+	n->prev = h;
+	h->next->prev = n;
+	h->next = n;
+	p->nonempty |= 1u << k;
+	p->free_blocks[k]++;
+	if (track)
+		desc_w(p, c)->head = (uint8_t)(k + 1);
+}
+
+/* A pointer that may be followed: a list sentinel or a chunk's first byte. */
+static bool node_ok(const struct pmm *p, const struct pmm_node *n)
+{
+	uint64_t pa = (uint64_t)(uintptr_t)n - p->virt_offset;
+	return (n >= p->free_list && n < p->free_list + PMM_ORDERS) ||
+	       ((pa & (CHUNK_SIZE - 1)) == 0 && (pa >> CHUNK_SHIFT) < p->nchunks);
+}
+
+/* Take block c of order k off its list, after checking its header. */
+static bool list_unlink(struct pmm *p, uint64_t c, unsigned k)
+{
+	struct pmm_node *n = node_of(p, c);
+
+	if (n->check != check_of(p, c, k) || !node_ok(p, n->next) || !node_ok(p, n->prev) ||
+	    n->next->prev != n || n->prev->next != n) {
+		p->panic("pmm: corrupted free-list header in the free block at 0x%llx (order %u)",
+		         (unsigned long long)(c << CHUNK_SHIFT), k);
+		return false;
+	}
+	n->next->prev = n->prev;
+	n->prev->next = n->next;
+	if (p->free_list[k].next == &p->free_list[k])
+		p->nonempty &= ~(1u << k);
+	p->free_blocks[k]--;
+	return true;
+}
+
+/* A free block of order >= k, split down to order k; NO_CHUNK if none. */
+static uint64_t buddy_pop(struct pmm *p, unsigned k)
+{
+	uint32_t avail = p->nonempty & ~((1u << k) - 1);
+	if (avail == 0)
+		return NO_CHUNK;
+	unsigned j = (unsigned)__builtin_ctz(avail);
+	uint64_t c = ((uint64_t)(uintptr_t)p->free_list[j].next - p->virt_offset) >> CHUNK_SHIFT;
+	if (!list_unlink(p, c, j))
+		return NO_CHUNK;
+	desc_w(p, c)->head = 0;
+	while (j > k) {
+		j--;
+		buddy_push(p, c + (1ull << j), j, true);
+	}
+	return c;
+}
+
+/*
+ * Return block c of order k (its chunks in state CH_BUDDY) and merge it with
+ * its buddy for as long as that is a free block of the same order: at most
+ * PMM_MAX_ORDER steps.
+ */
+static void buddy_free(struct pmm *p, uint64_t c, unsigned k)
+{
+	while (k < PMM_MAX_ORDER) {
+		uint64_t b = c ^ (1ull << k);
+		if (b >= p->nchunks || !ready(p, b) || p->chunks[b].head != k + 1)
+			break;
+		if (!list_unlink(p, b, k))
+			return;
+		p->chunks[b].head = 0;
+		c &= ~(1ull << k);
+		k++;
+	}
+	buddy_push(p, c, k, true);
+}
+
+/* ---- Page layer: chunks split into pages ------------------------------- */
+
+static void partial_link(struct pmm *p, uint64_t c, struct pmm_chunk *d)
+{
+	d->state = CH_PARTIAL;
+	d->prev = NO_CHUNK;
+	d->next = p->partial;
+	if (p->partial != NO_CHUNK)
+		p->chunks[p->partial].prev = (uint32_t)c;
+	p->partial = (uint32_t)c;
+	p->partial_chunks++;
+}
+
+static void partial_unlink(struct pmm *p, struct pmm_chunk *d)
+{
+	if (d->prev != NO_CHUNK)
+		p->chunks[d->prev].next = d->next;
+	else
+		p->partial = d->next;
+	if (d->next != NO_CHUNK)
+		p->chunks[d->next].prev = d->prev;
+	p->partial_chunks--;
+}
+
+/* Chunk c's pool grew from old to d->pool: move the chunk to the list or
+ * layer where it now belongs. */
+static void chunk_freed(struct pmm *p, uint64_t c, struct pmm_chunk *d, uint64_t old)
+{
+	if (d->state == CH_CPU)
+		return; /* stays with its CPU, even when wholly free */
+	if (d->pool == ALL) {
+		if (d->state == CH_PARTIAL)
+			partial_unlink(p, d);
+		d->state = CH_BUDDY;
+		buddy_free(p, c, 0);
+	} else if (old == 0) {
+		partial_link(p, c, d);
+	}
+}
+
+/* The CPU's chunk is used up: take a partly free chunk, else a fresh one. */
+static bool refill(struct pmm *p, struct pmm_cpu *cpu)
+{
+	struct pmm_chunk *d;
+	uint64_t c = p->partial;
+
+	cpu->chunk->state = CH_FULL; /* harmless on p->none */
+	cpu->chunk = &p->none;
+	if (c != NO_CHUNK) {
+		partial_unlink(p, d = &p->chunks[c]);
+	} else {
+		if ((c = buddy_pop(p, 0)) == NO_CHUNK)
+			return false;
+		*(d = desc_w(p, c)) = (struct pmm_chunk){ .pool = ALL };
+	}
+	d->state = CH_CPU;
+	cpu->chunk = d;
+	cpu->base = c << CHUNK_SHIFT;
+	return true;
+}
+
+/* The fast paths, inlined into both entry points (cpu[0] is then a constant). */
+#define FAST static inline __attribute__((always_inline))
+
+FAST uint64_t alloc_page(struct pmm *p, struct pmm_cpu *cpu)
+{
+	if (cpu->count) {
+		uint64_t pa = cpu->stack[--cpu->count];
+		p->chunks[pa >> CHUNK_SHIFT].alloc |= page_bit(pa);
+		p->free_pages--;
+		return pa;
+	}
+	uint64_t m = cpu->chunk->pool;
+	if (__builtin_expect(m == 0, 0)) {
+		if (!refill(p, cpu))
+			return 0;
+		m = cpu->chunk->pool;
+	}
+	cpu->chunk->pool = m & (m - 1);
+	cpu->chunk->alloc |= m & -m;
+	p->free_pages--;
+	return cpu->base + ((uint64_t)__builtin_ctzll(m) << PAGE_SHIFT);
+}
+
+uint64_t pmm_alloc_page_on(struct pmm *p, struct pmm_cpu *cpu)
+{
+	return alloc_page(p, cpu);
+}
+
+uint64_t pmm_alloc_page(struct pmm *p)
+{
+	return alloc_page(p, &p->cpu[0]);
+}
+
+void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu)
+{
+	while (cpu->count) {
+		uint64_t pa = cpu->stack[--cpu->count], c = pa >> CHUNK_SHIFT;
+		struct pmm_chunk *d = &p->chunks[c];
+		uint64_t old = d->pool;
+		d->pool |= page_bit(pa);
+		chunk_freed(p, c, d, old);
+	}
+	struct pmm_chunk *d = cpu->chunk;
+	if (d != &p->none) {
+		cpu->chunk = &p->none;
+		d->state = CH_FULL;
+		if (d->pool)
+			chunk_freed(p, (uint64_t)(d - p->chunks), d, 0);
+	}
+}
+
+/* ---- Frees and their diagnosis ----------------------------------------- */
+
+/* Is page pa currently allocated? Never reads an unready descriptor. */
+static bool allocated(const struct pmm *p, uint64_t pa)
+{
+	uint64_t c = pa >> CHUNK_SHIFT;
+	if ((pa & (PMM_PAGE_SIZE - 1)) || c >= p->nchunks || !ready(p, c))
+		return false;
+	return p->chunks[c].alloc & page_bit(pa);
+}
+
+/* Slow path: say what is wrong with freeing n pages at pa, via the map. */
+static void bad_free(struct pmm *p, uint64_t pa, size_t n)
+{
+	unsigned long long a = pa, b;
+	if (pa & (PMM_PAGE_SIZE - 1)) {
+		p->panic("pmm: free of unaligned address 0x%llx", a);
+		return;
+	}
+	uint64_t q = pa;
+	for (size_t i = 0; i < n && allocated(p, q); i++)
+		q += PMM_PAGE_SIZE;
+	const struct memmap_range *r = memmap_find(p->map, q);
+	const char *why = NULL; /* NULL: managed memory, so it is free already */
+	if (q >= p->meta_start && q < p->meta_end)
+		why = "it holds the allocator's own metadata";
+	else if (!r)
+		why = "it is not memory (a hole in the memory map)";
+	else if (r->mclass != MEMMAP_USABLE && !(r->mclass == MEMMAP_ACPI_RECLAIM && p->acpi_reclaimed))
+		why = memmap_class_name(r->mclass);
+	else if (q >= p->limit || q < PMM_PAGE_SIZE)
+		why = "it lies outside the managed memory";
+	b = q;
+	if (q == pa && !why)
+		p->panic("pmm: double free of page 0x%llx", a);
+	else if (q == pa)
+		p->panic("pmm: free of page 0x%llx, which was never allocatable: %s", a, why);
+	else if (!why)
+		p->panic("pmm: free of %zu pages at 0x%llx: page 0x%llx is already free "
+		         "(double free, or the wrong size)", n, a, b);
+	else
+		p->panic("pmm: free of %zu pages at 0x%llx runs out of its range at 0x%llx: %s", n,
+		         a, b, why);
+}
+
+FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
+{
+	uint64_t c = pa >> CHUNK_SHIFT;
+
+	if (__builtin_expect((pa & (PMM_PAGE_SIZE - 1)) || c >= p->nchunks || !ready(p, c), 0)) {
+		bad_free(p, pa, 1);
+		return;
+	}
+	struct pmm_chunk *d = &p->chunks[c];
+	uint64_t bit = page_bit(pa);
+	if (__builtin_expect(!(d->alloc & bit), 0)) {
+		bad_free(p, pa, 1);
+		return;
+	}
+	d->alloc ^= bit;
+	p->free_pages++;
+	if (__builtin_expect(cpu->count < PMM_CPU_PAGES, 1)) {
+		cpu->stack[cpu->count++] = pa;
+		return;
+	}
+	uint64_t old = d->pool; /* stack full: straight back to the chunk */
+	d->pool = old | bit;
+	if (old == 0 || d->pool == ALL)
+		chunk_freed(p, c, d, old);
+}
+
+void pmm_free_page_on(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
+{
+	free_page(p, cpu, pa);
+}
+
+void pmm_free_page(struct pmm *p, uint64_t pa)
+{
+	free_page(p, &p->cpu[0], pa);
+}
+
+/* Mask of the pages of chunk c inside [s, e) (page addresses). */
+static uint64_t span_mask(uint64_t c, uint64_t s, uint64_t e)
+{
+	uint64_t lo = c << CHUNK_SHIFT, hi = lo + CHUNK_SIZE;
+	unsigned a = s > lo ? (unsigned)((s - lo) >> PAGE_SHIFT) : 0;
+	unsigned b = e < hi ? (unsigned)((e - lo) >> PAGE_SHIFT) : 64;
+	return (b - a == 64 ? ALL : ((1ull << (b - a)) - 1)) << a;
+}
+
+void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n)
+{
+	if (n <= 1) {
+		if (n)
+			pmm_free_page(p, pa);
+		return;
+	}
+	uint64_t limit = p->nchunks << CHUNK_SHIFT;
+	bool ok = !(pa & (PMM_PAGE_SIZE - 1)) && pa < limit && n <= (limit - pa) >> PAGE_SHIFT;
+	uint64_t end = ok ? pa + n * PMM_PAGE_SIZE : 0;
+	/* Check every chunk first, so a bad call changes nothing. */
+	for (uint64_t c = pa >> CHUNK_SHIFT; ok && c <= (end - 1) >> CHUNK_SHIFT; c++) {
+		uint64_t mask = span_mask(c, pa, end);
+		ok = ready(p, c) && (p->chunks[c].alloc & mask) == mask;
+	}
+	if (!ok) {
+		bad_free(p, pa, n);
+		return;
+	}
+	for (uint64_t c = pa >> CHUNK_SHIFT; c <= (end - 1) >> CHUNK_SHIFT; c++) {
+		struct pmm_chunk *d = &p->chunks[c];
+		uint64_t old = d->pool, mask = span_mask(c, pa, end);
+		d->alloc &= ~mask;
+		d->pool |= mask;
+		chunk_freed(p, c, d, old);
+	}
+	p->free_pages += n;
+}
+
+/* ---- Contiguous runs --------------------------------------------------- */
+
+/* Bit i set iff bits i..i+n-1 of m are all set (1 <= n <= 64). */
+static uint64_t run_starts(uint64_t m, unsigned n)
+{
+	for (unsigned have = 1; have < n && m;) {
+		unsigned sh = have < n - have ? have : n - have;
+		m &= m >> sh;
+		have += sh;
+	}
+	return m;
+}
+
+/* Take n pages aligned to align (both <= 64) from chunk c's pool, if it can. */
+static uint64_t take_run(struct pmm *p, uint64_t c, struct pmm_chunk *d, unsigned n, unsigned align)
+{
+	uint64_t slots = align == 64 ? 1 : ALL / ((1ull << align) - 1); /* every align-th bit */
+	uint64_t cand = run_starts(d->pool, n) & slots;
+	if (cand == 0)
+		return 0;
+	unsigned i = (unsigned)__builtin_ctzll(cand);
+	uint64_t mask = (n == 64 ? ALL : (1ull << n) - 1) << i;
+	d->pool &= ~mask;
+	d->alloc |= mask;
+	p->free_pages -= n;
+	if (d->pool == 0 && d->state == CH_PARTIAL) {
+		partial_unlink(p, d);
+		d->state = CH_FULL;
+	}
+	return (c << CHUNK_SHIFT) + ((uint64_t)i << PAGE_SHIFT);
+}
+
+/* Up to 64 pages: from the CPU's chunk, the first partial chunk, or a fresh one. */
+static uint64_t alloc_small(struct pmm *p, unsigned n, unsigned align)
+{
+	struct pmm_cpu *cpu = &p->cpu[0];
+	uint64_t pa = 0, c;
+
+	if (cpu->chunk != &p->none)
+		pa = take_run(p, cpu->base >> CHUNK_SHIFT, cpu->chunk, n, align);
+	if (!pa && p->partial != NO_CHUNK)
+		pa = take_run(p, p->partial, &p->chunks[p->partial], n, align);
+	if (pa)
+		return pa;
+	if ((c = buddy_pop(p, 0)) == NO_CHUNK) {
+		pmm_cpu_release(p, cpu); /* its pages may complete a chunk */
+		if ((c = buddy_pop(p, 0)) == NO_CHUNK)
+			return 0;
+	}
+	struct pmm_chunk *d = desc_w(p, c);
+	*d = (struct pmm_chunk){ .pool = ALL, .state = CH_FULL };
+	pa = take_run(p, c, d, n, align);
+	if (d->pool)
+		partial_link(p, c, d);
+	return pa;
+}
+
+/* More than 64 pages, or coarser alignment: a buddy block, its tail given back. */
+static uint64_t alloc_large(struct pmm *p, size_t n, size_t align)
+{
+	uint64_t nc = (n + PMM_CHUNK_PAGES - 1) / PMM_CHUNK_PAGES, c;
+	unsigned k = 0; /* <= PMM_MAX_ORDER, as n and align are at most 1 GiB */
+	while ((1ull << k) < nc || ((uint64_t)PMM_CHUNK_PAGES << k) < align)
+		k++;
+	if ((c = buddy_pop(p, k)) == NO_CHUNK) {
+		pmm_cpu_release(p, &p->cpu[0]);
+		if ((c = buddy_pop(p, k)) == NO_CHUNK)
+			return 0;
+	}
+	/* The tail [c + nc, c + 2^k) as aligned blocks: ctz(pos) < k fits. */
+	for (uint64_t pos = c + nc; pos < c + (1ull << k); pos += 1ull << __builtin_ctzll(pos))
+		buddy_free(p, pos, (unsigned)__builtin_ctzll(pos));
+	for (uint64_t i = 0; i < nc; i++)
+		*desc_w(p, c + i) = (struct pmm_chunk){ .alloc = ALL, .state = CH_FULL };
+	if (n % PMM_CHUNK_PAGES) {
+		struct pmm_chunk *last = &p->chunks[c + nc - 1];
+		last->alloc = ~(ALL << (n % PMM_CHUNK_PAGES));
+		last->pool = ~last->alloc;
+		partial_link(p, c + nc - 1, last);
+	}
+	p->free_pages -= n;
+	return c << CHUNK_SHIFT;
+}
+
+uint64_t pmm_alloc_pages(struct pmm *p, size_t n, size_t align)
+{
+	if (align == 0)
+		align = 1;
+	if (n == 0 || (align & (align - 1)) || n > PMM_MAX_CONTIG_PAGES ||
+	    align > PMM_MAX_CONTIG_PAGES)
+		return 0;
+	if (n == 1 && align == 1)
+		return pmm_alloc_page(p);
+	if (n <= PMM_CHUNK_PAGES && align <= PMM_CHUNK_PAGES)
+		return alloc_small(p, (unsigned)n, (unsigned)align);
+	return alloc_large(p, n, align);
+}
+
+/* ---- Building ---------------------------------------------------------- */
+
+/* Add the pages of chunk c in mask to an edge chunk (page layer for good). */
+static void add_edge(struct pmm *p, uint64_t c, uint64_t mask)
+{
+	struct pmm_chunk *d = desc_w(p, c);
+	if (d->state == CH_BUDDY) /* first range to reach this chunk */
+		*d = (struct pmm_chunk){ .state = CH_FULL };
+	uint64_t old = d->pool;
+	d->pool |= mask;
+	chunk_freed(p, c, d, old);
+}
+
+/*
+ * Manage the pages of [s, e): the partial chunks at either end go to the
+ * page layer, the whole chunks between them to the buddy as maximal aligned
+ * blocks (pushed without merging at init, see the top comment).
+ */
+static void add_range(struct pmm *p, uint64_t s, uint64_t e, bool initial)
+{
+	if (s < PMM_PAGE_SIZE)
+		s = PMM_PAGE_SIZE;
+	if (e > p->nchunks << CHUNK_SHIFT)
+		e = p->nchunks << CHUNK_SHIFT;
+	if (s >= e)
+		return;
+	uint64_t first = (s + CHUNK_SIZE - 1) >> CHUNK_SHIFT, last = e >> CHUNK_SHIFT;
+	p->total_pages += (e - s) >> PAGE_SHIFT;
+	p->free_pages += (e - s) >> PAGE_SHIFT;
+	if ((s & (CHUNK_SIZE - 1)) || first > last) /* first > last: inside one chunk */
+		add_edge(p, s >> CHUNK_SHIFT, span_mask(s >> CHUNK_SHIFT, s, e));
+	if ((e & (CHUNK_SIZE - 1)) && first <= last)
+		add_edge(p, last, span_mask(last, s, e));
+	for (uint64_t c = first; c < last;) {
+		unsigned o = (unsigned)__builtin_ctzll(c); /* c >= 1: s >= 4 KiB */
+		if (o > PMM_MAX_ORDER)
+			o = PMM_MAX_ORDER;
+		while (c + (1ull << o) > last)
+			o--;
+		if (initial)
+			buddy_push(p, c, o, false);
+		else
+			buddy_free(p, c, o);
+		c += 1ull << o;
+	}
+}
+
+static uint64_t clamp_limit(uint64_t phys_limit)
+{
+	return (phys_limit && phys_limit < MAX_PHYS ? phys_limit : MAX_PHYS) & ~(PMM_PAGE_SIZE - 1);
+}
+
+/* Chunks the descriptors must cover: up to the end of the highest usable or
+ * ACPI reclaim memory below the limit. */
+static uint64_t managed_chunks(const struct memmap *m, uint64_t limit)
+{
+	uint64_t top = 0;
+	for (size_t i = 0; i < m->count; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		if (r->mclass <= MEMMAP_ACPI_RECLAIM && r->start < limit)
+			top = r->end < limit ? r->end : limit;
+	}
+	return (top + CHUNK_SIZE - 1) >> CHUNK_SHIFT;
+}
+
+uint64_t pmm_meta_bytes(const struct memmap *m, uint64_t phys_limit)
+{
+	uint64_t nchunks = managed_chunks(m, clamp_limit(phys_limit));
+	uint64_t groups = (nchunks + (1u << GROUP_SHIFT) - 1) >> GROUP_SHIFT;
+	uint64_t bytes = groups * GROUP_BYTES + groups + 8; /* descriptors, ready bytes */
+	return (bytes + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
+}
+
+int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg)
+{
+	zero(p, sizeof(*p));
+	if (!cfg->panic)
+		return PMM_ERR_ARG;
+	p->virt_offset = cfg->virt_offset;
+	p->panic = cfg->panic;
+	p->map = m;
+	p->key = 0x4b45535452454cull * 0x9e3779b97f4a7c15ull ^ cfg->virt_offset;
+	p->partial = NO_CHUNK;
+	p->none = (struct pmm_chunk){ .state = CH_FULL };
+	for (unsigned k = 0; k < PMM_ORDERS; k++)
+		p->free_list[k].next = p->free_list[k].prev = &p->free_list[k];
+	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
+		p->cpu[i].chunk = &p->none;
+
+	uint64_t limit = clamp_limit(cfg->phys_limit), meta = pmm_meta_bytes(m, limit);
+	p->limit = limit;
+	p->nchunks = managed_chunks(m, limit);
+	/* Metadata at the top of the highest usable range that holds it, so
+	 * that low memory (DMA, the SMP trampoline) stays available. */
+	for (size_t i = m->count; i-- > 0 && p->nchunks;) {
+		const struct memmap_range *r = &m->ranges[i];
+		uint64_t end = r->end < limit ? r->end : limit;
+		if (r->mclass == MEMMAP_USABLE && r->start < end && end - r->start >= meta) {
+			p->meta_start = end - meta;
+			p->meta_end = end;
+			break;
+		}
+	}
+	if (!p->meta_end)
+		return PMM_ERR_NOMEM;
+	uint64_t groups = (p->nchunks + (1u << GROUP_SHIFT) - 1) >> GROUP_SHIFT;
+	p->chunks = (struct pmm_chunk *)(uintptr_t)(p->meta_start + p->virt_offset);
+	p->ready = (uint8_t *)(uintptr_t)(p->meta_start + groups * GROUP_BYTES + p->virt_offset);
+	zero(p->ready, (size_t)(groups + 7) & ~(size_t)7);
+
+	for (size_t i = 0; i < m->count; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		if (r->mclass != MEMMAP_USABLE)
+			continue;
+		uint64_t s = r->start, e = r->end;
+		if (e > limit) {
+			uint64_t from = s > limit ? s : limit;
+			p->unmanaged_pages += (e - from) >> PAGE_SHIFT;
+			e = from;
+		}
+		if (p->meta_start >= s && p->meta_end <= e) {
+			add_range(p, s, p->meta_start, true);
+			add_range(p, p->meta_end, e, true);
+		} else {
+			add_range(p, s, e, true);
+		}
+	}
+	return PMM_OK;
+}
+
+int pmm_reclaim_acpi(struct pmm *p)
+{
+	if (p->acpi_reclaimed)
+		return PMM_ERR_ARG;
+	p->acpi_reclaimed = 1;
+	uint64_t before = p->total_pages;
+	for (size_t i = 0; i < p->map->count; i++) {
+		const struct memmap_range *r = &p->map->ranges[i];
+		if (r->mclass == MEMMAP_ACPI_RECLAIM)
+			add_range(p, r->start, r->end, false);
+	}
+	p->reclaimed_pages = p->total_pages - before;
+	return PMM_OK;
+}
+
+void pmm_stats(const struct pmm *p, struct pmm_stats *out)
+{
+	*out = (struct pmm_stats){
+		.total_pages = p->total_pages,
+		.free_pages = p->free_pages,
+		.used_pages = p->total_pages - p->free_pages,
+		.meta_pages = (p->meta_end - p->meta_start) >> PAGE_SHIFT,
+		.unmanaged_pages = p->unmanaged_pages,
+		.reclaimed_pages = p->reclaimed_pages,
+		.partial_chunks = p->partial_chunks,
+	};
+	for (unsigned c = 0; c < MEMMAP_NCLASSES; c++)
+		out->class_pages[c] = p->map->pages[c];
+	for (unsigned k = 0; k < PMM_ORDERS; k++)
+		out->free_blocks[k] = p->free_blocks[k];
+	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
+		out->cpu_pages += p->cpu[i].count;
+}
