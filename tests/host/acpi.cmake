@@ -4,3 +4,7 @@
 kestrel_host_test(test_acpi
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_acpi.c ${PROJECT_SOURCE_DIR}/kernel/acpi/tables.c
           ${PROJECT_SOURCE_DIR}/kernel/lib/vsnprintf.c)
+
+# The \_S5 package scan used by poweroff (kernel/acpi/s5.c).
+kestrel_host_test(test_s5
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_s5.c ${PROJECT_SOURCE_DIR}/kernel/acpi/s5.c)
