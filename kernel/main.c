@@ -17,6 +17,7 @@
 #include "console/console.h"
 #include "dev/isa.h"
 #include "lib/kprintf.h"
+#include "mm/mm.h"
 #include "shell/shell.h"
 #include "test/ktest.h"
 #include "time/clock.h"
@@ -35,6 +36,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	idt_init();                            // every exception reports from here on
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast
+	mm_init();                             // memory map sanitized, page-frame allocator
 	acpi_boot_init();                      // ACPI tables, each one validated
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #define PAGE_MASK (MEMMAP_PAGE_SIZE - 1)
-#define NO_CLASS (-1)
+#define NO_CLASS  (-1)
 
 enum memmap_class memmap_classify(uint32_t type)
 {
@@ -39,7 +39,10 @@ enum memmap_class memmap_classify(uint32_t type)
 const char *memmap_class_name(uint32_t c)
 {
 	static const char *const names[MEMMAP_NCLASSES] = {
-		"usable", "ACPI reclaim", "kept for the kernel (loader)", "reserved",
+	        "usable",
+	        "ACPI reclaim",
+	        "kept for the kernel (loader)",
+	        "reserved",
 	};
 	return c < MEMMAP_NCLASSES ? names[c] : "?";
 }
@@ -47,18 +50,29 @@ const char *memmap_class_name(uint32_t c)
 const char *memmap_strerror(int err)
 {
 	switch (err) {
-	case MEMMAP_OK: return "ok";
-	case MEMMAP_ERR_DESC_SIZE: return "descriptor size below 40 or not a multiple of 8";
-	case MEMMAP_ERR_MAP_SIZE: return "map size not a multiple of the descriptor size";
-	case MEMMAP_ERR_RANGE: return "a descriptor wraps around or ends above 2^52";
-	case MEMMAP_ERR_CAPACITY: return "more ranges than the range array holds";
+	case MEMMAP_OK:
+		return "ok";
+	case MEMMAP_ERR_DESC_SIZE:
+		return "descriptor size below 40 or not a multiple of 8";
+	case MEMMAP_ERR_MAP_SIZE:
+		return "map size not a multiple of the descriptor size";
+	case MEMMAP_ERR_RANGE:
+		return "a descriptor wraps around or ends above 2^52";
+	case MEMMAP_ERR_CAPACITY:
+		return "more ranges than the range array holds";
 	}
 	return "unknown error";
 }
 
 void memmap_init(struct memmap *m, struct memmap_range *storage, size_t capacity)
 {
-	*m = (struct memmap){ .ranges = storage, .capacity = capacity };
+	*m = (struct memmap){.ranges = storage, .capacity = capacity};
+}
+
+void memmap_set_scratch(struct memmap *m, uint64_t *words, size_t nwords)
+{
+	m->scratch = words;
+	m->scratch_words = nwords;
 }
 
 /* One descriptor as a half-open page-aligned interval with its class. */
@@ -139,21 +153,108 @@ static void emit(struct emitter *em, uint64_t start, uint64_t end, int cls)
 		return;
 	}
 	flush(em);
-	em->cur = (struct memmap_range){ .start = start, .end = end, .mclass = (uint32_t)cls };
+	em->cur = (struct memmap_range){.start = start, .end = end, .mclass = (uint32_t)cls};
 	em->have = true;
 }
 
 /*
- * The sweep. Walk the address space from 0 by boundaries: at position pos,
- * one pass over all descriptors finds both the class that owns [pos, next)
- * (the most restrictive class of the descriptors covering pos) and next,
- * the nearest descriptor start or end above pos. Between two consecutive
- * boundaries no descriptor starts or ends, so the class is constant there.
- * Each step moves pos to a distinct boundary, so there are at most 2n steps
- * of n descriptors each. Sorting would be O(n log n) but needs 2n words of
- * scratch memory, which does not exist before the allocator does, and must
- * not be done in place: the firmware's map stays intact for boot_mmap_entry.
+ * The sweep without memory. Walk the address space from 0 by boundaries: at
+ * position pos, one pass over all descriptors finds both the class that owns
+ * [pos, next) (the most restrictive class of the descriptors covering pos)
+ * and next, the nearest descriptor start or end above pos. Between two
+ * consecutive boundaries no descriptor starts or ends, so the class is
+ * constant there. Each step moves pos to a distinct boundary: at most 2n
+ * steps of n descriptors each. (The firmware's map is never sorted in
+ * place: it stays intact for boot_mmap_entry.)
  */
+static void sweep_quadratic(struct emitter *em, const unsigned char *raw, size_t n, size_t dsz)
+{
+	uint64_t pos = 0;
+	for (;;) {
+		int cls = NO_CLASS;
+		uint64_t next = UINT64_MAX; /* no boundary above pos yet */
+		for (size_t i = 0; i < n; i++) {
+			struct span s;
+			if (!read_span(raw, i, dsz, &s))
+				continue;
+			if (s.start <= pos && pos < s.end) {
+				if (s.cls > cls)
+					cls = s.cls;
+				if (s.end < next)
+					next = s.end;
+			} else if (s.start > pos && s.start < next) {
+				next = s.start;
+			}
+		}
+		if (next == UINT64_MAX)
+			return; /* spans end at most at MEMMAP_PHYS_LIMIT */
+		if (cls != NO_CLASS)
+			emit(em, pos, next, cls);
+		pos = next;
+	}
+}
+
+/* In-place heapsort: O(k log k), no recursion, no memory. */
+static void sift(uint64_t *a, size_t root, size_t k)
+{
+	for (size_t child; (child = 2 * root + 1) < k; root = child) {
+		if (child + 1 < k && a[child + 1] > a[child])
+			child++;
+		if (a[root] >= a[child])
+			return;
+		uint64_t t = a[root];
+		a[root] = a[child];
+		a[child] = t;
+	}
+}
+
+static void heapsort(uint64_t *a, size_t k)
+{
+	for (size_t i = k / 2; i-- > 0;)
+		sift(a, i, k);
+	for (size_t end = k; end-- > 1;) {
+		uint64_t t = a[0];
+		a[0] = a[end];
+		a[end] = t;
+		sift(a, 0, end);
+	}
+}
+
+/*
+ * The same sweep with scratch memory: every span becomes two events, one
+ * word each (address << 4 | start flag << 3 | class; addresses have at most
+ * 52 bits), sorted by address. Walking them with a count of open spans per
+ * class gives the owning class of each stretch between event addresses.
+ */
+static void sweep_sorted(struct emitter *em, uint64_t *ev, const unsigned char *raw, size_t n,
+                         size_t dsz)
+{
+	size_t k = 0, open[MEMMAP_NCLASSES] = {0};
+	for (size_t i = 0; i < n; i++) {
+		struct span s;
+		if (read_span(raw, i, dsz, &s)) {
+			ev[k++] = s.start << 4 | 8 | (uint64_t)s.cls;
+			ev[k++] = s.end << 4 | (uint64_t)s.cls;
+		}
+	}
+	heapsort(ev, k);
+	for (size_t i = 0; i < k;) {
+		uint64_t pos = ev[i] >> 4;
+		for (; i < k && ev[i] >> 4 == pos; i++) {
+			if (ev[i] & 8)
+				open[ev[i] & 3]++;
+			else
+				open[ev[i] & 3]--;
+		}
+		int cls = NO_CLASS;
+		for (int c = 0; c < MEMMAP_NCLASSES; c++)
+			if (open[c])
+				cls = c;
+		if (i < k && cls != NO_CLASS)
+			emit(em, pos, ev[i] >> 4, cls);
+	}
+}
+
 int memmap_sanitize(struct memmap *m, const void *raw_map, size_t raw_size, size_t desc_size)
 {
 	const unsigned char *raw = raw_map;
@@ -170,30 +271,11 @@ int memmap_sanitize(struct memmap *m, const void *raw_map, size_t raw_size, size
 	if (err)
 		return err;
 
-	struct emitter em = { .m = m };
-	uint64_t pos = 0;
-	for (;;) {
-		int cls = NO_CLASS;
-		uint64_t next = UINT64_MAX; /* no boundary above pos yet */
-		for (size_t i = 0; i < n; i++) {
-			struct span s;
-			if (!read_span(raw, i, desc_size, &s))
-				continue;
-			if (s.start <= pos && pos < s.end) {
-				if (s.cls > cls)
-					cls = s.cls;
-				if (s.end < next)
-					next = s.end;
-			} else if (s.start > pos && s.start < next) {
-				next = s.start;
-			}
-		}
-		if (next == UINT64_MAX)
-			break; /* spans end at most at MEMMAP_PHYS_LIMIT */
-		if (cls != NO_CLASS)
-			emit(&em, pos, next, cls);
-		pos = next;
-	}
+	struct emitter em = {.m = m};
+	if (m->scratch && m->scratch_words / 2 >= n)
+		sweep_sorted(&em, m->scratch, raw, n, desc_size);
+	else
+		sweep_quadratic(&em, raw, n, desc_size);
 	flush(&em);
 	return m->needed > m->capacity ? MEMMAP_ERR_CAPACITY : MEMMAP_OK;
 }
@@ -261,7 +343,8 @@ int memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_c
 		if (r.start >= start && r.end <= end && r.mclass < (uint32_t)c)
 			r.mclass = (uint32_t)c;
 		m->pages[r.mclass] += (r.end - r.start) / MEMMAP_PAGE_SIZE;
-		if (out > 0 && m->ranges[out - 1].end == r.start && m->ranges[out - 1].mclass == r.mclass)
+		if (out > 0 && m->ranges[out - 1].end == r.start &&
+		    m->ranges[out - 1].mclass == r.mclass)
 			m->ranges[out - 1].end = r.end;
 		else
 			m->ranges[out++] = r;

@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEMMAP_PAGE_SIZE 4096ull
+#define MEMMAP_PAGE_SIZE  4096ull
 /* Intel SDM vol. 3A 4.1.4: physical addresses have at most 52 bits (MAXPHYADDR).
  * A descriptor that reaches past this is a firmware bug or a wrapped range. */
 #define MEMMAP_PHYS_LIMIT (1ull << 52)
 /* sizeof(EFI_MEMORY_DESCRIPTOR); firmware may use longer descriptors. */
-#define MEMMAP_DESC_MIN 40u
+#define MEMMAP_DESC_MIN   40u
 
 /* Classes, in increasing order of restrictiveness: where descriptors overlap,
  * the higher value wins. */
@@ -51,16 +51,26 @@ struct memmap_range {
 _Static_assert(sizeof(struct memmap_range) == 24, "memmap_range layout");
 
 struct memmap {
-	struct memmap_range *ranges; /* the caller's array... */
-	size_t capacity;             /* ...and how many entries it holds */
-	size_t count;                /* ranges stored (<= capacity) */
-	size_t needed;               /* ranges the whole map has (> capacity: truncated) */
-	size_t bad_index;            /* the descriptor MEMMAP_ERR_RANGE refers to */
+	struct memmap_range *ranges;     /* the caller's array... */
+	size_t capacity;                 /* ...and how many entries it holds */
+	size_t count;                    /* ranges stored (<= capacity) */
+	size_t needed;                   /* ranges the whole map has (> capacity: truncated) */
+	size_t bad_index;                /* the descriptor MEMMAP_ERR_RANGE refers to */
 	uint64_t pages[MEMMAP_NCLASSES]; /* 4 KiB pages per class, whole map */
+	uint64_t *scratch;               /* optional, see memmap_set_scratch */
+	size_t scratch_words;
 };
 
 /* Prepare m to receive a map into storage[0..capacity). */
 void memmap_init(struct memmap *m, struct memmap_range *storage, size_t capacity);
+
+/*
+ * Optional scratch memory for memmap_sanitize: two words per descriptor.
+ * With enough of it the sanitizer sorts, O(n log n): about 40K instructions
+ * for 100 descriptors, 135K for 300. Without, it sweeps in O(n^2) with no
+ * memory at all: 0.35M for 100, 3.1M for 300. Both give the same result.
+ */
+void memmap_set_scratch(struct memmap *m, uint64_t *words, size_t nwords);
 
 /*
  * Sanitize raw_size bytes of EFI memory descriptors, each desc_size bytes
@@ -71,11 +81,6 @@ void memmap_init(struct memmap *m, struct memmap_range *storage, size_t capacity
  * full result (still a valid, safe map: it only lacks memory), m->needed says
  * how many entries the whole map needs, and the totals cover the whole map.
  * On the other errors m->count is 0.
- *
- * Cost: O(n * b) for n descriptors and b <= 2n distinct range boundaries,
- * so O(n^2) in the worst case; about 40 instructions per (descriptor,
- * boundary) pair, 10^5-10^6 instructions for the 100-300 descriptors a real
- * firmware reports. It needs no memory but the output array.
  */
 int memmap_sanitize(struct memmap *m, const void *raw, size_t raw_size, size_t desc_size);
 

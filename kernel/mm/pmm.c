@@ -35,14 +35,14 @@
 
 #include <stdbool.h>
 
-#define PAGE_SHIFT 12
+#define PAGE_SHIFT  12
 #define CHUNK_SHIFT PMM_CHUNK_SHIFT
-#define CHUNK_SIZE (1ull << CHUNK_SHIFT)
+#define CHUNK_SIZE  (1ull << CHUNK_SHIFT)
 #define GROUP_SHIFT 7 /* 128 descriptors: one 4 KiB page of metadata */
 #define GROUP_BYTES (sizeof(struct pmm_chunk) << GROUP_SHIFT)
-#define NO_CHUNK UINT32_MAX
-#define ALL ~0ull
-#define MAX_PHYS (1ull << 49) /* chunk numbers stay far below NO_CHUNK */
+#define NO_CHUNK    UINT32_MAX
+#define ALL         ~0ull
+#define MAX_PHYS    (1ull << 49) /* chunk numbers stay far below NO_CHUNK */
 
 /* Chunk states. CH_BUDDY must be 0: the state of a never-written descriptor.
  * In CH_BUDDY alloc == 0; in CH_FULL pool == 0. */
@@ -229,7 +229,7 @@ static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 	} else {
 		if ((c = buddy_pop(p, 0)) == NO_CHUNK)
 			return false;
-		*(d = desc_w(p, c)) = (struct pmm_chunk){ .pool = ALL };
+		*(d = desc_w(p, c)) = (struct pmm_chunk){.pool = ALL};
 	}
 	d->state = CH_CPU;
 	cpu->chunk = d;
@@ -316,7 +316,8 @@ static void bad_free(struct pmm *p, uint64_t pa, size_t n)
 		why = "it holds the allocator's own metadata";
 	else if (!r)
 		why = "it is not memory (a hole in the memory map)";
-	else if (r->mclass != MEMMAP_USABLE && !(r->mclass == MEMMAP_ACPI_RECLAIM && p->acpi_reclaimed))
+	else if (r->mclass != MEMMAP_USABLE &&
+	         !(r->mclass == MEMMAP_ACPI_RECLAIM && p->acpi_reclaimed))
 		why = memmap_class_name(r->mclass);
 	else if (q >= p->limit || q < PMM_PAGE_SIZE)
 		why = "it lies outside the managed memory";
@@ -327,7 +328,8 @@ static void bad_free(struct pmm *p, uint64_t pa, size_t n)
 		p->panic("pmm: free of page 0x%llx, which was never allocatable: %s", a, why);
 	else if (!why)
 		p->panic("pmm: free of %zu pages at 0x%llx: page 0x%llx is already free "
-		         "(double free, or the wrong size)", n, a, b);
+		         "(double free, or the wrong size)",
+		         n, a, b);
 	else
 		p->panic("pmm: free of %zu pages at 0x%llx runs out of its range at 0x%llx: %s", n,
 		         a, b, why);
@@ -457,7 +459,7 @@ static uint64_t alloc_small(struct pmm *p, unsigned n, unsigned align)
 			return 0;
 	}
 	struct pmm_chunk *d = desc_w(p, c);
-	*d = (struct pmm_chunk){ .pool = ALL, .state = CH_FULL };
+	*d = (struct pmm_chunk){.pool = ALL, .state = CH_FULL};
 	pa = take_run(p, c, d, n, align);
 	if (d->pool)
 		partial_link(p, c, d);
@@ -480,7 +482,7 @@ static uint64_t alloc_large(struct pmm *p, size_t n, size_t align)
 	for (uint64_t pos = c + nc; pos < c + (1ull << k); pos += 1ull << __builtin_ctzll(pos))
 		buddy_free(p, pos, (unsigned)__builtin_ctzll(pos));
 	for (uint64_t i = 0; i < nc; i++)
-		*desc_w(p, c + i) = (struct pmm_chunk){ .alloc = ALL, .state = CH_FULL };
+		*desc_w(p, c + i) = (struct pmm_chunk){.alloc = ALL, .state = CH_FULL};
 	if (n % PMM_CHUNK_PAGES) {
 		struct pmm_chunk *last = &p->chunks[c + nc - 1];
 		last->alloc = ~(ALL << (n % PMM_CHUNK_PAGES));
@@ -512,7 +514,7 @@ static void add_edge(struct pmm *p, uint64_t c, uint64_t mask)
 {
 	struct pmm_chunk *d = desc_w(p, c);
 	if (d->state == CH_BUDDY) /* first range to reach this chunk */
-		*d = (struct pmm_chunk){ .state = CH_FULL };
+		*d = (struct pmm_chunk){.state = CH_FULL};
 	uint64_t old = d->pool;
 	d->pool |= mask;
 	chunk_freed(p, c, d, old);
@@ -588,7 +590,7 @@ int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg
 	p->map = m;
 	p->key = 0x4b45535452454cull * 0x9e3779b97f4a7c15ull ^ cfg->virt_offset;
 	p->partial = NO_CHUNK;
-	p->none = (struct pmm_chunk){ .state = CH_FULL };
+	p->none = (struct pmm_chunk){.state = CH_FULL};
 	for (unsigned k = 0; k < PMM_ORDERS; k++)
 		p->free_list[k].next = p->free_list[k].prev = &p->free_list[k];
 	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
@@ -653,13 +655,13 @@ int pmm_reclaim_acpi(struct pmm *p)
 void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 {
 	*out = (struct pmm_stats){
-		.total_pages = p->total_pages,
-		.free_pages = p->free_pages,
-		.used_pages = p->total_pages - p->free_pages,
-		.meta_pages = (p->meta_end - p->meta_start) >> PAGE_SHIFT,
-		.unmanaged_pages = p->unmanaged_pages,
-		.reclaimed_pages = p->reclaimed_pages,
-		.partial_chunks = p->partial_chunks,
+	        .total_pages = p->total_pages,
+	        .free_pages = p->free_pages,
+	        .used_pages = p->total_pages - p->free_pages,
+	        .meta_pages = (p->meta_end - p->meta_start) >> PAGE_SHIFT,
+	        .unmanaged_pages = p->unmanaged_pages,
+	        .reclaimed_pages = p->reclaimed_pages,
+	        .partial_chunks = p->partial_chunks,
 	};
 	for (unsigned c = 0; c < MEMMAP_NCLASSES; c++)
 		out->class_pages[c] = p->map->pages[c];

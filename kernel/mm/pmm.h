@@ -25,13 +25,13 @@
 
 #include "mm/memmap.h"
 
-#define PMM_PAGE_SIZE 4096ull
-#define PMM_CHUNK_SHIFT 18 /* 256 KiB chunks... */
-#define PMM_CHUNK_PAGES 64 /* ...of 64 pages: one bit each in a uint64_t */
-#define PMM_MAX_ORDER 12   /* largest buddy block: 2^12 chunks = 1 GiB */
-#define PMM_ORDERS (PMM_MAX_ORDER + 1)
+#define PMM_PAGE_SIZE        4096ull
+#define PMM_CHUNK_SHIFT      18 /* 256 KiB chunks... */
+#define PMM_CHUNK_PAGES      64 /* ...of 64 pages: one bit each in a uint64_t */
+#define PMM_MAX_ORDER        12 /* largest buddy block: 2^12 chunks = 1 GiB */
+#define PMM_ORDERS           (PMM_MAX_ORDER + 1)
 #define PMM_MAX_CONTIG_PAGES ((size_t)PMM_CHUNK_PAGES << PMM_MAX_ORDER) /* 1 GiB */
-#define PMM_MAX_CPUS 1     /* per-CPU chunk caches (SMP: raise it) */
+#define PMM_MAX_CPUS         1 /* per-CPU chunk caches (SMP: raise it) */
 
 enum {
 	PMM_OK = 0,
@@ -96,10 +96,10 @@ struct pmm {
 	const struct memmap *map; /* for diagnostics; must outlive the allocator */
 	uint64_t key;
 
-	struct pmm_chunk *chunks; /* descriptor of chunk c (lazily zeroed, see pmm.c) */
-	uint8_t *ready;           /* [g]: descriptors of chunks [128g, 128g+128) are valid */
-	uint64_t nchunks;         /* chunks covered: [0, nchunks << PMM_CHUNK_SHIFT) */
-	uint64_t limit;           /* no page at or above this is managed */
+	struct pmm_chunk *chunks;      /* descriptor of chunk c (lazily zeroed, see pmm.c) */
+	uint8_t *ready;                /* [g]: descriptors of chunks [128g, 128g+128) are valid */
+	uint64_t nchunks;              /* chunks covered: [0, nchunks << PMM_CHUNK_SHIFT) */
+	uint64_t limit;                /* no page at or above this is managed */
 	uint64_t meta_start, meta_end; /* physical pages holding chunks and ready */
 
 	struct pmm_node free_list[PMM_ORDERS]; /* sentinels: struct pmm must not move */
@@ -115,7 +115,7 @@ struct pmm {
 };
 
 struct pmm_stats {
-	uint64_t total_pages;     /* managed (allocatable) pages */
+	uint64_t total_pages; /* managed (allocatable) pages */
 	uint64_t free_pages;
 	uint64_t used_pages;      /* total - free */
 	uint64_t meta_pages;      /* the allocator's metadata, taken from usable memory */
@@ -194,7 +194,7 @@ struct pmm_naive {
 /* Bitmap words needed for the usable memory of m below phys_limit (0: none). */
 uint64_t pmm_naive_words(const struct memmap *m, uint64_t phys_limit);
 /* bits: pmm_naive_words() words, carved by the caller (they are all written). */
-int pmm_naive_init(struct pmm_naive *n, const struct memmap *m, uint64_t phys_limit,
-                   uint64_t *bits, pmm_panic_fn panic);
+int pmm_naive_init(struct pmm_naive *n, const struct memmap *m, uint64_t phys_limit, uint64_t *bits,
+                   pmm_panic_fn panic);
 uint64_t pmm_naive_alloc_page(struct pmm_naive *n);
 void pmm_naive_free_page(struct pmm_naive *n, uint64_t pa);

@@ -27,12 +27,12 @@ uint64_t pmm_naive_words(const struct memmap *m, uint64_t phys_limit)
 	return (naive_top(m, phys_limit) / PMM_PAGE_SIZE + 63) / 64;
 }
 
-int pmm_naive_init(struct pmm_naive *n, const struct memmap *m, uint64_t phys_limit,
-                   uint64_t *bits, pmm_panic_fn panic)
+int pmm_naive_init(struct pmm_naive *n, const struct memmap *m, uint64_t phys_limit, uint64_t *bits,
+                   pmm_panic_fn panic)
 {
 	uint64_t top = naive_top(m, phys_limit);
 
-	*n = (struct pmm_naive){ .bits = bits, .map = m, .panic = panic };
+	*n = (struct pmm_naive){.bits = bits, .map = m, .panic = panic};
 	if (!panic)
 		return PMM_ERR_ARG;
 	if (top == 0)

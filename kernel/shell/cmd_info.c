@@ -13,6 +13,7 @@
 #include "dev/i8042.h"
 #include "dev/input.h"
 #include "lib/kprintf.h"
+#include "mm/mm.h"
 #include "shell/shell.h"
 #include "time/clock.h"
 #include "time/timer.h"
@@ -64,7 +65,20 @@ int cmd_mem(int argc, char **argv)
 	}
 	if (other)
 		kprintf("  %-18s %10llu KiB\n", "other", (unsigned long long)(other / 1024));
-	kprintf("page-frame allocator and heap: not built yet (the memory work adds them here)\n");
+	struct pmm_stats st;
+	pmm_stats(mm_pmm(), &st);
+	kprintf("page-frame allocator: %llu pages (%llu MiB) managed, %llu free, %llu used, "
+	        "%llu KiB metadata\n",
+	        (unsigned long long)st.total_pages, (unsigned long long)(st.total_pages / 256),
+	        (unsigned long long)st.free_pages, (unsigned long long)st.used_pages,
+	        (unsigned long long)(st.meta_pages * 4));
+	kprintf("  free buddy blocks of 256 KiB << k:");
+	for (int k = 0; k < PMM_ORDERS; k++)
+		if (st.free_blocks[k])
+			kprintf(" %d:%llu", k, (unsigned long long)st.free_blocks[k]);
+	kprintf("\n  partly used chunks %llu, pages in CPU caches %llu\n",
+	        (unsigned long long)st.partial_chunks, (unsigned long long)st.cpu_pages);
+	kprintf("heap: not built yet\n");
 	return 0;
 }
 

@@ -58,6 +58,7 @@ static const struct ktest ktests[] = {
 	{"direction-flag", "DF and stack alignment across an interrupt", ktest_direction_flag, KTEST_SHELL},
 	{"keyboard", "echo a line typed on the keyboard (or serial)", ktest_keyboard, 0},
 	{"keyboard-burst", "a burst of keys: delivered or counted as dropped", ktest_keyboard_burst, 0},
+	{"pmm-all", "allocate, fill, verify and free every free page", ktest_pmm_all, KTEST_SHELL},
 	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},
 	{"hang", "hang on purpose (harness self-check)", test_hang, 0},

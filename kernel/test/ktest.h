@@ -50,4 +50,5 @@ bool ktest_fault_stack_overflow(void);
 bool ktest_unknown_vector(void);
 bool ktest_direction_flag(void);
 bool ktest_keyboard(void);
+bool ktest_pmm_all(void);
 bool ktest_keyboard_burst(void);
