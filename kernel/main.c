@@ -18,6 +18,7 @@
 #include "dev/isa.h"
 #include "lib/kprintf.h"
 #include "mm/mm.h"
+#include "mm/vmm.h"
 #include "shell/shell.h"
 #include "test/ktest.h"
 #include "time/clock.h"
@@ -37,6 +38,8 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast
 	mm_init();                             // memory map sanitized, page-frame allocator
+	vmm_init();                            // our page tables: W^X, NX, guards, WC framebuffer
+	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	acpi_boot_init();                      // ACPI tables, each one validated
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock

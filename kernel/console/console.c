@@ -64,6 +64,13 @@ void console_init_framebuffer(const struct bootinfo_framebuffer *info)
 
 bool console_has_framebuffer(void) { return fb_ready; }
 
+void console_set_framebuffer_mapping(void *base)
+{
+	/* Same pixels, same alignment within the page: only the pointer moves. */
+	if (fb_ready && base)
+		console_fb.base = base;
+}
+
 void console_size(unsigned *cols, unsigned *rows)
 {
 	*cols = fb_ready ? console_term.cols : 0;

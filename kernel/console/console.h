@@ -14,6 +14,9 @@
 void console_init_serial(void);
 void console_init_framebuffer(const struct bootinfo_framebuffer *fb);
 bool console_has_framebuffer(void);
+/* Draw through another mapping of the same framebuffer from now on (the
+ * write-combining one the kernel's page tables provide). */
+void console_set_framebuffer_mapping(void *base);
 /* Columns and rows of the framebuffer terminal (0 without one). */
 void console_size(unsigned *cols, unsigned *rows);
 

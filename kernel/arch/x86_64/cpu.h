@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t cpu_rdtsc(void)
@@ -143,6 +144,21 @@ static inline void cpu_write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" 
 /* Protections every x86_64 CPU has. (NX is on already: the loader set
  * EFER.NXE before switching to page tables that use it.) */
 static inline void cpu_init_protections(void) { cpu_write_cr0(cpu_read_cr0() | CR0_WP); }
+
+#define CR4_PGE (1ull << 7)
+
+static inline void cpu_write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static inline void cpu_write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+
+/* One RDRAND attempt (Intel SDM vol. 2, RDRAND): false when the DRNG had
+ * nothing ready (CF clear); callers retry a few times. */
+static inline bool cpu_rdrand(uint64_t *v)
+{
+	unsigned char ok;
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+	return ok;
+}
 
 static inline uint64_t cpu_read_cr3(void)
 {

@@ -21,6 +21,11 @@ _start:
 	cld
 	lea	boot_stack_top(%rip), %rsp
 	xor	%ebp, %ebp
+	push	%rdi			/* keep kmain's arguments across the call */
+	push	%rsi
+	call	canary_init		/* before any protected function returns */
+	pop	%rsi
+	pop	%rdi
 	call	kmain
 1:	cli
 	hlt

@@ -101,7 +101,10 @@ static const char *describe_address(uint64_t va)
 	const struct bootinfo *bi = boot_info();
 	if (va >= bi->direct_map_offset && va - bi->direct_map_offset < bi->direct_map_size)
 		return "direct map";
-	return paging_lookup(va, &level) ? "mapped" : "unmapped";
+	uint64_t pte = paging_lookup(va, &level);
+	if (!pte)
+		return "unmapped";
+	return (pte & PTE_USER) ? "user page" : "mapped";
 }
 
 /* The function containing `lookup`, printed with the offset of `shown`:

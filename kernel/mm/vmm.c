@@ -1,0 +1,213 @@
+/*
+ * Building the kernel's page tables (see vmm.h).
+ *
+ * Layout (4-level paging, Intel SDM vol. 3A, 4.5):
+ *   0                        unmapped (null page and all low memory)
+ *   0xffff800000000000       direct map of [0, direct_map_size): RW, NX,
+ *                            1 GiB pages where the CPU has them, else 2 MiB
+ *   0xffffc00000000000       framebuffer, RW, NX, write-combining (PAT 1)
+ *   0xffffffff80000000       kernel: .text RX, .rodata R+NX, .data/.bss RW+NX,
+ *                            .ksyms R+NX, 4 KiB pages; guard pages unmapped
+ * Page-table pages come from the page-frame allocator and are reached through
+ * the direct map, so the tables can be edited after the switch.
+ *
+ * The PAT (SDM 11.12): entry 1 (PWT=1, PCD=0) is changed from write-through
+ * to write-combining, so a leaf with only PWT set is WC; the framebuffer's
+ * MTRR is uncacheable, and UC MTRR + WC PAT gives WC (SDM table 11-7).
+ * Writes then go out in bursts instead of one uncached store at a time.
+ * (The direct map also covers the framebuffer, with the default type; the
+ * console only uses the WC mapping.)
+ */
+#include "mm/vmm.h"
+
+#include <boot/bootinfo.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/stacks.h"
+#include "boot/boot.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+
+#define PTE_PWT (1ull << 3)
+#define PTE_GLOBAL (1ull << 8)
+#define MSR_PAT 0x277
+#define PAT_WC 0x01ull
+#define CR4_UMIP (1ull << 11)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define SIZE_2M (1ull << 21)
+#define SIZE_1G (1ull << 30)
+
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern const char __data_start[], __bss_end[], __ksyms_start[], __ksyms_end[];
+
+static uint64_t pml4_phys;
+static uint64_t fb_virt;
+static bool smep, smap;
+
+static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
+
+static uint64_t new_table(void)
+{
+	uint64_t pa = pmm_alloc_page(mm_pmm());
+	if (pa)
+		memset(phys_to_virt(pa), 0, 4096);
+	return pa;
+}
+
+/* The entry for va at `level` (1 = PT, 2 = PD, 3 = PDPT), creating tables. */
+static uint64_t *entry_for(uint64_t va, int level)
+{
+	uint64_t *t = table(pml4_phys);
+	for (int l = 4; l > level; l--) {
+		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(*e & PTE_PRESENT)) {
+			uint64_t pa = new_table();
+			if (!pa)
+				return NULL;
+			*e = pa | PTE_PRESENT | PTE_WRITABLE | PTE_USER; /* the leaf decides */
+		} else if (*e & PTE_HUGE) {
+			return NULL; /* would have to split a large page */
+		}
+		t = table(*e);
+	}
+	return &t[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+static uint64_t leaf_bits(unsigned flags)
+{
+	uint64_t b = PTE_PRESENT;
+	if (flags & VMM_WRITE)
+		b |= PTE_WRITABLE;
+	if (!(flags & VMM_EXEC))
+		b |= PTE_NX;
+	if (flags & VMM_USER)
+		b |= PTE_USER;
+	else
+		b |= PTE_GLOBAL;
+	if (flags & VMM_WC)
+		b |= PTE_PWT;
+	return b;
+}
+
+static bool is_live(void) { return (cpu_read_cr3() & PTE_ADDR_MASK) == pml4_phys; }
+
+bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
+{
+	uint64_t *e = entry_for(va, 1);
+	if (!e || (*e & PTE_PRESENT))
+		return false;
+	*e = (pa & PTE_ADDR_MASK) | leaf_bits(flags);
+	return true; /* not present before: nothing cached to flush */
+}
+
+uint64_t vmm_unmap(uint64_t va)
+{
+	uint64_t *e = entry_for(va, 1);
+	if (!e || !(*e & PTE_PRESENT))
+		return 0;
+	uint64_t pa = *e & PTE_ADDR_MASK;
+	*e = 0;
+	if (is_live())
+		cpu_invlpg(va);
+	return pa;
+}
+
+bool vmm_protect(uint64_t va, unsigned flags)
+{
+	uint64_t *e = entry_for(va, 1);
+	if (!e || !(*e & PTE_PRESENT))
+		return false;
+	*e = (*e & PTE_ADDR_MASK) | leaf_bits(flags);
+	if (is_live())
+		cpu_invlpg(va);
+	return true;
+}
+
+static void map_range(const char *what, uint64_t start, uint64_t end, unsigned flags)
+{
+	const struct bootinfo *bi = boot_info();
+	for (uint64_t va = start & ~4095ull; va < end; va += 4096) {
+		if (stacks_guard_owner(va))
+			continue; /* guard pages stay unmapped */
+		uint64_t pa = bi->kernel_phys_base + (va - bi->kernel_virt_base);
+		if (!vmm_map(va, pa, flags))
+			panic("vmm: cannot map %s page %p", what, (void *)va);
+	}
+}
+
+static void map_direct(void)
+{
+	const struct bootinfo *bi = boot_info();
+	uint32_t a, b, c, d;
+	cpu_cpuid(0x80000001u, 0, &a, &b, &c, &d);
+	bool huge = (d >> 26) & 1;
+	uint64_t step = huge ? SIZE_1G : SIZE_2M;
+	for (uint64_t pa = 0; pa < bi->direct_map_size; pa += step) {
+		uint64_t *e = entry_for(BOOTINFO_DIRECT_MAP_OFFSET + pa, huge ? 3 : 2);
+		if (!e)
+			panic("vmm: out of memory for the direct map");
+		*e = pa | PTE_PRESENT | PTE_WRITABLE | PTE_NX | PTE_GLOBAL | PTE_HUGE;
+	}
+}
+
+static void map_framebuffer(void)
+{
+	const struct bootinfo_framebuffer *fb = &boot_info()->fb;
+	if (fb->format == BOOTINFO_FB_NONE)
+		return;
+	uint64_t base = fb->base_phys & ~4095ull, end = fb->base_phys + fb->size;
+	for (uint64_t pa = base; pa < end; pa += 4096)
+		if (!vmm_map(VMM_FRAMEBUFFER_BASE + (pa - base), pa, VMM_WRITE | VMM_WC))
+			panic("vmm: cannot map the framebuffer");
+	fb_virt = VMM_FRAMEBUFFER_BASE + (fb->base_phys - base);
+}
+
+static void enable_protections(void)
+{
+	uint32_t a, b, c, d, max;
+	cpu_cpuid(0, 0, &max, &b, &c, &d);
+	uint64_t cr4 = cpu_read_cr4();
+	if (max >= 7) {
+		cpu_cpuid(7, 0, &a, &b, &c, &d);
+		smep = (b >> 7) & 1;
+		smap = (b >> 20) & 1;
+		if (smep)
+			cr4 |= CR4_SMEP;
+		if (smap)
+			cr4 |= CR4_SMAP;
+		if ((c >> 2) & 1)
+			cr4 |= CR4_UMIP;
+	}
+	cpu_write_cr4(cr4);
+}
+
+void vmm_init(void)
+{
+	pml4_phys = new_table();
+	if (!pml4_phys)
+		panic("vmm: no page for the PML4");
+	map_direct();
+	map_range("text", (uint64_t)__text_start, (uint64_t)__text_end, VMM_EXEC);
+	map_range("rodata", (uint64_t)__rodata_start, (uint64_t)__rodata_end, 0);
+	map_range("data", (uint64_t)__data_start, (uint64_t)__bss_end, VMM_WRITE);
+	map_range("symbols", (uint64_t)__ksyms_start, (uint64_t)__ksyms_end, 0);
+	map_framebuffer();
+
+	/* PAT entry 1 becomes WC before any WC mapping is used. */
+	uint64_t pat = cpu_rdmsr(MSR_PAT);
+	cpu_wrmsr(MSR_PAT, (pat & ~(0xffull << 8)) | (PAT_WC << 8));
+	cpu_write_cr4(cpu_read_cr4() | CR4_PGE); /* global pages survive CR3 loads */
+	cpu_write_cr3(pml4_phys);
+	enable_protections();
+	kprintf("vmm: own page tables at 0x%llx: text RX, rodata R, data RW+NX, direct map NX, "
+	        "framebuffer WC; SMEP %s, SMAP %s\n",
+	        (unsigned long long)pml4_phys, smep ? "on" : "not offered", smap ? "on" : "not offered");
+}
+
+uint64_t vmm_framebuffer(void) { return fb_virt; }
+bool vmm_smep(void) { return smep; }
+bool vmm_smap(void) { return smap; }

@@ -1,0 +1,81 @@
+/*
+ * Self-tests of the kernel's page tables and CPU protections (mm/vmm.c).
+ * Each causes one page fault that the report must describe: executing the
+ * direct map or kernel data (NX), touching a stack guard page (named), and
+ * the SMEP and SMAP checks on a user page, which are reported as skipped on
+ * a CPU without them (QEMU -cpu qemu64).
+ */
+#include "arch/x86_64/trap.h"
+#include "boot/boot.h"
+#include "lib/kprintf.h"
+#include "mm/mm.h"
+#include "mm/vmm.h"
+#include "test/ktest.h"
+
+#define USER_TEST_PAGE 0x400000ull
+
+/* "ret", in .data (forced: never written, it would land in .rodata). */
+__attribute__((section(".data"))) static uint8_t data_code[16] = {0xc3};
+extern uint8_t boot_stack_guard[];
+
+bool ktest_exec_direct_map(void)
+{
+	uint64_t pa = pmm_alloc_page(mm_pmm());
+	uint8_t *p = phys_to_virt(pa);
+	p[0] = 0xc3;
+	exception_expect(14);
+	((void (*)(void))p)();
+	return false;
+}
+
+bool ktest_exec_data(void)
+{
+	exception_expect(14);
+	((void (*)(void))data_code)();
+	return false;
+}
+
+bool ktest_stack_guard(void)
+{
+	exception_expect(14);
+	*(volatile uint8_t *)(boot_stack_guard + 100) = 1;
+	return false;
+}
+
+/* A user-accessible page with a "ret" in it, for SMEP and SMAP. */
+static uint8_t *user_page(void)
+{
+	uint64_t pa = pmm_alloc_page(mm_pmm());
+	((uint8_t *)phys_to_virt(pa))[0] = 0xc3;
+	if (!vmm_map(USER_TEST_PAGE, pa, VMM_USER | VMM_EXEC | VMM_WRITE))
+		return NULL;
+	return (uint8_t *)USER_TEST_PAGE;
+}
+
+bool ktest_smep(void)
+{
+	if (!vmm_smep()) {
+		kprintf("smep: skipped: this CPU does not offer SMEP\n");
+		return true;
+	}
+	uint8_t *u = user_page();
+	if (!u)
+		return false;
+	exception_expect(14);
+	((void (*)(void))u)(); /* supervisor fetch from a user page */
+	return false;
+}
+
+bool ktest_smap(void)
+{
+	if (!vmm_smap()) {
+		kprintf("smap: skipped: this CPU does not offer SMAP\n");
+		return true;
+	}
+	uint8_t *u = user_page();
+	if (!u)
+		return false;
+	exception_expect(14);
+	kprintf("smap: read %u\n", *(volatile uint8_t *)u); /* supervisor read, AC clear */
+	return false;
+}
