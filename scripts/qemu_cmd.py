@@ -27,6 +27,16 @@ DEBUG_EXIT_PORT = 0xF4
 EXIT_STATUS_SUCCESS = (0x10 << 1) | 1  # 33
 EXIT_STATUS_FAILURE = (0x11 << 1) | 1  # 35
 
+# With -no-reboot, QEMU exits with status 0 both when the guest resets (a
+# triple fault, a reset through the keyboard controller or port 0xcf9) and
+# when it powers off (ACPI S5). Just before, it sends the QMP event SHUTDOWN,
+# whose "reason" (ShutdownCause in QEMU's qapi/run-state.json) tells them
+# apart. Observed with QEMU 7.2 (tests/boot/harness.py records it):
+SHUTDOWN_RESET = "guest-reset"  # test=triple-fault
+SHUTDOWN_POWEROFF = "guest-shutdown"  # ACPI S5: the UEFI shell's "reset -s"
+# Others: "host-signal" (SIGTERM/SIGINT to QEMU, which then also exits 0),
+# "host-qmp-quit", "guest-panic" (needs a pvpanic device), "host-ui", ...
+
 ESP_OFFSET = "1M"
 ESP_BOOT_DIR = "::/EFI/BOOT"
 LOADER_PATH = ESP_BOOT_DIR + "/BOOTX64.EFI"
@@ -66,8 +76,9 @@ def build_command(m, serial, display, monitor=()):
         "-smp", str(m.smp),
         "-cpu", m.cpu,
         "-nic", "none",
-        # A triple fault or a reset request ends QEMU (status 0) instead of
-        # rebooting into the same failure forever.
+        # A triple fault or a reset request ends QEMU (status 0, SHUTDOWN
+        # reason guest-reset) instead of rebooting into the same failure
+        # forever.
         "-no-reboot",
     ]
     cmd += list(display)

@@ -1,5 +1,6 @@
 /* Shell commands for testing and demonstration: test, bench, fault. */
 #include "lib/kprintf.h"
+#include "lib/string.h"
 #include "shell/shell.h"
 #include "test/ktest.h"
 
@@ -26,11 +27,15 @@ int cmd_bench(int argc, char **argv)
 int cmd_fault(int argc, char **argv)
 {
 	(void)argc;
-	kprintf("fault: causing %s on purpose; except for int3 the CPU stops after the report\n",
-	        argv[1]);
-	if (!fault_demo(argv[1])) {
-		kprintf("fault: unknown kind '%s'\n", argv[1]);
-		return -1;
+	static const char *const kinds[] = {"pf", "gp", "ud", "de", "df", "int3"};
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(argv[1], kinds[i]) == 0) {
+			kprintf("fault: causing %s on purpose; except for int3 the CPU stops after "
+			        "the report\n", argv[1]);
+			fault_demo(argv[1]);
+			return 0;
+		}
 	}
-	return 0;
+	kprintf("fault: unknown kind '%s'\n", argv[1]);
+	return -1;
 }

@@ -13,7 +13,8 @@
 int cmd_clear(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	console_write("\033[2J\033[H", 7);
+	/* Default colours first: ESC[2J erases in the current background. */
+	console_write("\033[0m\033[2J\033[H", 11);
 	return 0;
 }
 

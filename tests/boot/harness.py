@@ -2,31 +2,50 @@
 """Boot Kestrel once in QEMU + OVMF and decide whether the boot test passed.
 
 One run: copy the disk image into the test's work directory (writing the
-kernel command line into the copy), start QEMU with the serial port on a pipe,
-stream the serial output into serial.log while watching for signs that the
-boot cannot succeed any more, and classify how it ended:
+kernel command line into the copy), start QEMU with the serial port on a pipe
+and a QMP connection open from the start, stream the serial output into
+serial.log while watching for signs that the boot cannot succeed any more,
+and classify how it ended:
 
   pass             QEMU exited 33 (kernel wrote 0x10 to isa-debug-exit) and the
-                   serial log matched every --expect, in order, and no --reject
-  triple-fault     QEMU exited 0: with -no-reboot, the guest reset (triple fault)
+                   serial log matched every --expect, in order, and no --reject;
+                   with --expect-poweroff instead: the guest powered off (below)
+                   and the log matched
+  triple-fault     QEMU exited 0 after a SHUTDOWN event with reason guest-reset:
+                   with -no-reboot, the guest reset (triple fault); also exit 0
+                   with no SHUTDOWN event seen (a reset cannot be told from a
+                   poweroff then, and the reason says so)
+  poweroff         QEMU exited 0 after a SHUTDOWN event with reason
+                   guest-shutdown (ACPI S5), and the test did not say
+                   --expect-poweroff
   kernel-failure   QEMU exited 35 (kernel wrote 0x11: a panic in test mode)
   ovmf-exception   the firmware printed an exception dump ("X64 Exception Type")
   uefi-shell       the firmware found nothing to boot and started its shell
   timeout          nothing decided within --timeout seconds (QEMU is killed)
-  bad-exit         any other exit status, including QEMU's own errors
+  bad-exit         any other exit status, including QEMU's own errors; exit 0
+                   after another SHUTDOWN reason (host-signal: QEMU was stopped
+                   from outside); exit 33 when the test expects a poweroff
   missing-output   success exit, but an --expect did not match or a --reject did,
-                   or the keyboard input (--type/--burst) was not all sent, or
-                   the kernel's burst report does not fit it (--check-burst)
+                   or the scripted input was not all sent, or the kernel's burst
+                   report does not fit it (--check-burst)
   screen-mismatch  the screendump differs from the reference rendering
 
-The decision is made only by classify(), a pure function of the exit status
-and the log, so tests/boot/test_harness_logic.py can check it without QEMU.
-With --expect-failure KIND the test passes only if the run ends exactly as
-KIND: that is how the test suite proves each failure mode is detected.
+The decision is made only by classify(), a pure function of the exit status,
+the SHUTDOWN reason and the log, so tests/boot/test_harness_logic.py can
+check it without QEMU. With --expect-failure KIND the test passes only if the
+run ends exactly as KIND: that is how the test suite proves each failure mode
+is detected.
 
-Keyboard tests: --type-after/--type and --burst-after/--burst type into the
-guest's PS/2 keyboard through QMP once a line of the serial log matches; the
-key mapping, the pacing and the burst check are in keys.py.
+Input: --serial-after/--serial, --type-after/--type, --burst-after/--burst and
+--screendump-after are steps of one script, run in command-line order, each
+once the serial log matches its trigger after the previous step's match
+(steps.py). Keys go to the guest's PS/2 keyboard through QMP (keys.py), text
+to its serial input through QEMU's stdin.
+
+Screens: --screen-compare compares a screendump with render_console's
+rendering of screen_text.txt (test=screen); --screen-matches-serial compares
+the screendump of --screendump-after with the rendering of what the kernel
+wrote on serial since its last clear screen (ESC[2J).
 """
 
 import sys
@@ -38,6 +57,7 @@ import collections
 import ctypes
 import json
 import os
+import queue
 import re
 import selectors
 import shlex
@@ -55,9 +75,10 @@ import qemu_cmd  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keys  # noqa: E402
+import steps  # noqa: E402
 
-KINDS = ("pass", "triple-fault", "kernel-failure", "ovmf-exception", "uefi-shell",
-         "timeout", "bad-exit", "missing-output", "screen-mismatch")
+KINDS = ("pass", "triple-fault", "poweroff", "kernel-failure", "ovmf-exception",
+         "uefi-shell", "timeout", "bad-exit", "missing-output", "screen-mismatch")
 FAILURE_KINDS = KINDS[1:]
 
 # Firmware output that means the boot is over, checked in this order. OVMF's
@@ -78,6 +99,13 @@ SCREEN_READY = re.compile(
 # colours on the serial port): CSI ... final byte, OSC ... BEL/ST, and the
 # two-byte ESC x forms. Matching is done on the log without them.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+# The kernel's boot line about the framebuffer (kernel/boot/summary.c), in the
+# raw serial bytes: --screen-matches-serial renders at this geometry.
+FRAMEBUFFER_LINE = re.compile(
+    rb"^framebuffer: (?P<width>\d+)x(?P<height>\d+), pitch (?P<pitch>\d+) pixels, "
+    rb"format (?P<format>[a-z]+)", re.M)
+CLEAR_SCREEN = b"\x1b[2J"
 
 LOG_TAIL_LINES = 400
 RENDER_TIMEOUT = 120  # seconds; render_console runs under the sanitizers
@@ -136,16 +164,19 @@ def check_output(text, expects, rejects):
 
 
 def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
-             input_error=None, burst_sent=None, ignore_signs=()):
+             input_error=None, burst_sent=None, ignore_signs=(), shutdown_reason=None,
+             expect_poweroff=False):
     """Decide how a run ended. A pure function: everything it needs is an argument.
 
-    status       QEMU's exit status (negative: killed by that signal), or None
-    timed_out    True if the harness gave up waiting and killed QEMU
-    log          the serial log, cleaned (see clean_log)
-    screen_error None, or why the screen comparison failed
-    input_error  None, or why the keyboard input was not all sent
-    burst_sent   None, or the burst sent (--check-burst): check the kernel's report
-    ignore_signs fatal sign kinds that are not fatal in this run (--allow-shell)
+    status          QEMU's exit status (negative: killed by that signal), or None
+    timed_out       True if the harness gave up waiting and killed QEMU
+    log             the serial log, cleaned (see clean_log)
+    screen_error    None, or why the screen comparison failed
+    input_error     None, or why the scripted input was not all sent
+    burst_sent      None, or the burst sent (--check-burst): check the kernel's report
+    ignore_signs    fatal sign kinds that are not fatal in this run (--allow-shell)
+    shutdown_reason the "reason" of QEMU's QMP SHUTDOWN event, or None if none was seen
+    expect_poweroff the test ends with an ACPI poweroff, not the success exit
     Returns a Verdict(kind, reason).
     """
     # The firmware's own words are the most specific evidence, and they are
@@ -162,8 +193,31 @@ def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
     if status is None:
         return Verdict("bad-exit", "QEMU's exit status is unknown")
     if status == 0:
-        return Verdict("triple-fault", "QEMU exited with status 0: with -no-reboot the "
-                                       "guest reset (triple fault) or powered off")
+        # With -no-reboot, QEMU exits 0 both for a reset and for a poweroff;
+        # the SHUTDOWN event it sends first says which (qemu_cmd.SHUTDOWN_*).
+        if shutdown_reason == qemu_cmd.SHUTDOWN_POWEROFF:
+            if expect_poweroff:
+                return _check_success(
+                    log, expects, rejects, screen_error, input_error, burst_sent,
+                    "the guest powered off (QEMU exited with status 0 after a SHUTDOWN "
+                    "event with reason %s) and the log matched" % shutdown_reason)
+            return Verdict("poweroff", "the guest powered off (QEMU exited with status 0 "
+                                       "after a SHUTDOWN event with reason %s), but the "
+                                       "test does not expect that (--expect-poweroff)"
+                           % shutdown_reason)
+        if shutdown_reason == qemu_cmd.SHUTDOWN_RESET:
+            return Verdict("triple-fault", "QEMU exited with status 0 after a SHUTDOWN event "
+                                           "with reason %s: with -no-reboot the guest reset "
+                                           "(a triple fault, or a reset it asked for)"
+                           % shutdown_reason)
+        if shutdown_reason is None:
+            return Verdict("triple-fault", "QEMU exited with status 0 and no QMP SHUTDOWN "
+                                           "event was seen, so a reset cannot be told from "
+                                           "a poweroff: taken as a reset (with -no-reboot "
+                                           "the guest reset, a triple fault, or powered off)")
+        return Verdict("bad-exit", "QEMU exited with status 0 after a SHUTDOWN event with "
+                                   "reason %s: QEMU was stopped, not by the guest's reset "
+                                   "or poweroff" % shutdown_reason)
     if status == qemu_cmd.EXIT_STATUS_FAILURE:
         m = re.search(r"^panic:.*$", log, re.M) or re.search(r"^.*panic.*$", log, re.M)
         if m:
@@ -174,20 +228,34 @@ def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
         return Verdict("kernel-failure", "QEMU exited with status %d (the kernel reported "
                                          "failure)%s" % (status, detail))
     if status == qemu_cmd.EXIT_STATUS_SUCCESS:
-        why = check_output(log, expects, rejects)
-        if why is None:
-            why = input_error
-        if why is None and burst_sent is not None:
-            why = keys.check_burst(log, burst_sent)
-        if why is not None:
-            return Verdict("missing-output", why)
-        if screen_error is not None:
-            return Verdict("screen-mismatch", screen_error)
-        return Verdict("pass", "QEMU exited with status %d and the log matched" % status)
+        if expect_poweroff:
+            return Verdict("bad-exit", "QEMU exited with status %d (the kernel's success exit "
+                                       "through isa-debug-exit), but the test expects the "
+                                       "guest to power off (--expect-poweroff)" % status)
+        return _check_success(log, expects, rejects, screen_error, input_error, burst_sent,
+                              "QEMU exited with status %d and the log matched" % status)
     if status < 0:
         return Verdict("bad-exit", "QEMU was killed by signal %d" % -status)
+    if expect_poweroff:
+        return Verdict("bad-exit", "QEMU exited with status %d (expected 0 after a poweroff)"
+                       % status)
     return Verdict("bad-exit", "QEMU exited with status %d (expected %d for success)"
                    % (status, qemu_cmd.EXIT_STATUS_SUCCESS))
+
+
+def _check_success(log, expects, rejects, screen_error, input_error, burst_sent, how):
+    """The verdict for a run that ended the way the test wanted: pass, unless the
+    output, the input or the screen says otherwise."""
+    why = check_output(log, expects, rejects)
+    if why is None:
+        why = input_error
+    if why is None and burst_sent is not None:
+        why = keys.check_burst(log, burst_sent)
+    if why is not None:
+        return Verdict("missing-output", why)
+    if screen_error is not None:
+        return Verdict("screen-mismatch", screen_error)
+    return Verdict("pass", how)
 
 
 def judge(verdict, expect_failure=None):
@@ -345,18 +413,31 @@ def kill_group(proc):
 
 
 class Qmp:
-    """A QMP connection to QEMU, opened on first use, shared by the threads of a run.
+    """The QMP connection to QEMU, open for the whole run, shared by its threads.
 
-    The screen hook (screendump) and the keyboard thread both talk to QEMU
-    through it: QEMU serves one QMP client at a time on the socket.
+    The harness connects right after starting QEMU (connect()), long before
+    the guest can reset or power off, and a reader thread takes everything
+    QEMU sends: command replies go to execute(), asynchronous events are kept
+    in order (events; qmp-events.log in the work directory), and the first
+    SHUTDOWN event's data is kept in shutdown (its "reason" tells a poweroff
+    from a reset, see qemu_cmd.SHUTDOWN_*). The screen hook, the script thread
+    and the harness send commands through execute(), one at a time: QEMU
+    serves one QMP client at a time on the socket.
     """
+
+    QUIET_EVENTS = ("RTC_CHANGE",)  # kept, but not printed
 
     def __init__(self, sock_path, deadline):
         self.sock_path = sock_path
         self.deadline = deadline  # time.monotonic() after which calls fail
-        self._lock = threading.Lock()
+        self.events = []  # every event message, in the order QEMU sent them
+        self.shutdown = None  # the "data" of the first SHUTDOWN event
+        self.error = None  # why connect() failed, if it did
+        self._lock = threading.Lock()  # one command at a time
         self._sock = None
-        self._file = None
+        self._replies = None
+        self._reader = None
+        self._closed = False
 
     def _timeout(self):
         left = self.deadline - time.monotonic()
@@ -364,44 +445,101 @@ class Qmp:
             raise TimeoutError("QMP: out of time")
         return left
 
-    def _connect(self):
+    def connect(self, alive=None, limit=None):
+        """Connect, negotiate, start reading events. Raises OSError, RuntimeError, ValueError.
+
+        alive() says whether QEMU still runs (no point waiting for its socket
+        otherwise); limit bounds the wait in seconds.
+        """
+        with self._lock:
+            if self._sock is None:
+                self._connect(alive, limit)
+
+    def _connect(self, alive=None, limit=None):
+        if self._closed:
+            raise ConnectionError("QMP connection closed")
+        end = self.deadline if limit is None else min(self.deadline, time.monotonic() + limit)
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             while True:
                 try:
-                    s.settimeout(self._timeout())
+                    s.settimeout(max(0.1, end - time.monotonic()))
                     s.connect(self.sock_path)
                     break
                 except (FileNotFoundError, ConnectionRefusedError):
-                    self._timeout()
-                    time.sleep(0.1)
-            f = s.makefile("rwb")
+                    if alive is not None and not alive():
+                        raise ConnectionError("QEMU exited before its QMP socket %s "
+                                              "accepted a connection" % self.sock_path) \
+                            from None
+                    if time.monotonic() >= end:
+                        raise TimeoutError("QMP socket %s accepted no connection"
+                                           % self.sock_path) from None
+                    time.sleep(0.05)
+            f = s.makefile("rb")
             greeting = json.loads(f.readline() or b"{}")
             if "QMP" not in greeting:
                 raise RuntimeError("no QMP greeting: %r" % greeting)
+            s.settimeout(None)  # the reader blocks until QEMU closes the socket
         except BaseException:
             s.close()
             raise
-        self._sock, self._file = s, f
+        self._sock = s
+        self._replies = queue.Queue()
+        self._reader = threading.Thread(target=self._read, args=(f, self._replies),
+                                        name="qmp-reader", daemon=True)
+        self._reader.start()
         self._execute("qmp_capabilities", {})
+
+    def _read(self, f, replies):
+        try:
+            for line in f:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if "event" in msg:
+                    self._event(msg)
+                else:
+                    replies.put(msg)
+        except (OSError, ValueError):
+            pass  # closed under us by close()
+        finally:
+            replies.put(None)  # the end: a waiting or later command fails at once
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def _event(self, msg):
+        self.events.append(msg)
+        name = msg.get("event")
+        if name == "SHUTDOWN" and self.shutdown is None:
+            self.shutdown = msg.get("data") or {}
+        if name not in self.QUIET_EVENTS:
+            print("harness: QMP event %s %s" % (name, json.dumps(msg.get("data", {}))),
+                  flush=True)
+
+    @property
+    def shutdown_reason(self):
+        return None if self.shutdown is None else self.shutdown.get("reason")
 
     def _execute(self, cmd, arguments):
         req = {"execute": cmd}
         if arguments:
             req["arguments"] = arguments
-        self._file.write(json.dumps(req).encode() + b"\n")
-        self._file.flush()
-        while True:
-            self._sock.settimeout(self._timeout())
-            line = self._file.readline()
-            if not line:
-                raise ConnectionError("QMP connection closed")
-            msg = json.loads(line)
-            if "return" in msg:
-                return msg["return"]
-            if "error" in msg:
-                raise RuntimeError("QMP %s: %s" % (cmd, msg["error"].get("desc", msg["error"])))
-            # Asynchronous events: keep reading.
+        self._sock.sendall(json.dumps(req).encode() + b"\n")
+        try:
+            msg = self._replies.get(timeout=self._timeout())
+        except queue.Empty:
+            raise TimeoutError("QMP %s: no reply in time" % cmd) from None
+        if msg is None:
+            self._replies.put(None)
+            raise ConnectionError("QMP connection closed")
+        if "return" in msg:
+            return msg["return"]
+        if "error" in msg:
+            raise RuntimeError("QMP %s: %s" % (cmd, msg["error"].get("desc", msg["error"])))
+        raise RuntimeError("QMP %s: unexpected reply %r" % (cmd, msg))
 
     def execute(self, cmd, **arguments):
         """Run one QMP command; return its result. Raises OSError, RuntimeError, ValueError."""
@@ -410,11 +548,23 @@ class Qmp:
                 self._connect()
             return self._execute(cmd, arguments)
 
+    def wait_closed(self, timeout):
+        """After QEMU has exited: wait until the reader has read everything it sent."""
+        if self._reader is not None:
+            self._reader.join(timeout)
+
     def close(self):
-        with self._lock:
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = self._file = None
+        # Not under the lock: a command waiting for its reply gets
+        # ConnectionError when the reader ends.
+        self._closed = True
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        self.wait_closed(5)
 
 
 class SerialText:
@@ -459,36 +609,59 @@ class Run:
     def __init__(self):
         self.serial = SerialText()
         self.stderr = bytearray()
+        self.proc = None  # the QEMU process, once started
         self.status = None
         self.timed_out = False
         self.stopped_for = None  # fatal sign kind that made us stop early
         self.screen = None  # the SCREEN_READY match, once seen
         self.screen_error = None
+        self.shutdown_reason = None  # of QEMU's SHUTDOWN event, if one came
         self.elapsed = 0.0
 
+    def write_serial(self, data):
+        """Write bytes to the guest's serial input (for the script thread)."""
+        if self.proc is not None:
+            write_serial(self.proc, data)
 
-def run_qemu(cmd, serial_log, timeout, screen_hook=None, keyboard=None, ignore_signs=()):
+
+QMP_CONNECT_SECONDS = 30  # QEMU makes its socket before the guest runs a single instruction
+
+
+def run_qemu(cmd, serial_log, timeout, screen_hook=None, script=None, ignore_signs=(),
+             qmp=None, run=None):
     """Start QEMU, stream its serial output (stdout) into serial_log, and wait.
 
     screen_hook(match, deadline) is called once when the screen test's ready
     line shows up; it returns an error string or None, and then one
     byte to the guest's serial port so the kernel exits.
-    keyboard (a keys.Keyboard) is started with QEMU, watches the log as it grows
-    and is stopped when the run ends; ignore_signs as for find_fatal_sign.
+    qmp (a Qmp) is connected right after QEMU starts, so it sees every event.
+    script (a steps.Script) is started then, watches the log as it grows and
+    is stopped when the run ends; ignore_signs as for find_fatal_sign.
+    run: the Run to fill in (a new one if None); returned.
     """
-    run = Run()
+    run = Run() if run is None else run
     start = time.monotonic()
     deadline = start + timeout
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True,
                             preexec_fn=_qemu_child_setup)
+    run.proc = proc
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "serial")
     sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
     grace_end = None
-    if keyboard is not None:
-        keyboard.start_with(lambda data: write_serial(proc, data))
     try:
+        if qmp is not None:
+            try:
+                qmp.connect(alive=lambda: proc.poll() is None,
+                            limit=min(QMP_CONNECT_SECONDS, timeout))
+                print("harness: QMP connected", flush=True)
+            except (OSError, RuntimeError, ValueError) as e:
+                qmp.error = str(e)
+                print("harness: no QMP connection (%s): a poweroff cannot be told from a "
+                      "reset" % e, flush=True)
+        if script is not None:
+            script.start()
         with open(serial_log, "wb") as log:
             while sel.get_map():
                 now = time.monotonic()
@@ -522,19 +695,20 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None, keyboard=None, ignore_s
                         run.screen = m
                         run.screen_error = screen_hook(m, deadline)
                         write_serial(proc, b"\r")
-                if keyboard is not None and run.stopped_for is None:
-                    keyboard.watch(run.serial)
+                if script is not None and run.stopped_for is None:
+                    script.watch(run.serial)
             if not run.timed_out and run.stopped_for is None:
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     run.timed_out = True
     finally:
-        if keyboard is not None:
-            keyboard.stop()
+        if script is not None:
+            script.stop()
         kill_group(proc)
         sel.close()
-        # QEMU is gone: whatever it wrote after the last read is in the pipes.
+        # QEMU is gone: whatever it wrote after the last read is in the pipes,
+        # and its last QMP events are in the socket.
         if proc.returncode is not None:
             tail = proc.stdout.read()
             run.serial.feed(tail)
@@ -546,6 +720,9 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None, keyboard=None, ignore_s
                 pipe.close()
             except OSError:
                 pass
+        if qmp is not None:
+            qmp.wait_closed(5.0)
+            run.shutdown_reason = qmp.shutdown_reason
     run.status = proc.returncode
     run.elapsed = time.monotonic() - start
     return run
@@ -553,12 +730,40 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None, keyboard=None, ignore_s
 
 # ---- The command line and the report ----
 
+STEPS_SYNTAX = """\
+Steps (--serial-after/--serial, --type-after/--type, --burst-after/--burst,
+--screendump-after) form one script, run in the order given on the command
+line, whatever their kinds. Step i's REGEX is searched in the cleaned serial
+log (escape sequences and CRs removed; a partial last line counts) only after
+the end of step i-1's match, like --expect; once it matches and step i-1 is
+done, the step is sent. A --serial, --type or --burst without its own trigger
+runs right after the previous step (not allowed for the first step); so does
+--serial-after-typing TEXT, placed right after the last --type/--burst step.
+For example:
+  --serial-after '^kestrel> ' --serial 'echo hello\\r'
+  --serial-after '^kestrel> ' --serial '\\x0c'      (^L: clear the screen)
+  --screendump-after '^kestrel> ' --serial 'poweroff\\r'
+Serial TEXT escapes: \\r \\n \\t \\\\ \\xHH."""
+
+
+class _StepOption(argparse.Action):
+    """Records a step option and its value in args.script_options, in command-line order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        recorded = getattr(namespace, "script_options", None)
+        if recorded is None:
+            recorded = []
+            setattr(namespace, "script_options", recorded)
+        recorded.append((self.option_strings[0], values))
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Boot Kestrel once in QEMU + OVMF and classify the result.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=keys.TEXT_SYNTAX + "\n\nExit status: 0 test passed, 1 test failed, 2 the "
-                                  "run could not be set up.")
+        epilog=STEPS_SYNTAX + "\n\n" + keys.TEXT_SYNTAX + "\n\nExit status: 0 test passed, "
+                                                           "1 test failed, 2 the run could not "
+                                                           "be set up.")
     p.add_argument("--image", required=True, help="disk image to boot (copied, never modified)")
     p.add_argument("--workdir", required=True,
                    help="per-test directory: image copy, serial.log, screendumps")
@@ -582,64 +787,76 @@ def parse_args(argv):
     p.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
                    help="extra QEMU argument (repeat for each word)")
     p.add_argument("--timeout", type=float, default=90.0, help="seconds (default 90)")
-    p.add_argument("--screen-compare", action="store_true",
-                   help="screen test: screendump vs. render_console's rendering")
-    p.add_argument("--render-tool", help="path of the host tool render_console")
-    p.add_argument("--font", help="PSF font the console uses (build/font/console.psf)")
-    p.add_argument("--screen-text", default=os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), "screen_text.txt"), help="text the kernel draws")
     p.add_argument("--expect-failure", choices=FAILURE_KINDS, metavar="KIND",
                    help="pass only if the run is classified KIND (one of: %s)"
                         % ", ".join(FAILURE_KINDS))
+    p.add_argument("--expect-poweroff", action="store_true",
+                   help="the run must end with the guest powering off (QEMU exit 0 after "
+                        "a QMP SHUTDOWN event with reason guest-shutdown), not with the "
+                        "success exit 33")
     p.add_argument("--allow-shell", action="store_true",
                    help="the UEFI shell is not a failure sign (tests that type into it)")
-    k = p.add_argument_group("keyboard input (PS/2, through QMP; see keys.py)")
-    k.add_argument("--type-after", metavar="REGEX",
-                   help="once REGEX matches the serial log (as --expect), type --type's TEXT")
-    k.add_argument("--type", metavar="TEXT", help="what to type (syntax below)")
-    k.add_argument("--burst-after", metavar="REGEX",
-                   help="once REGEX matches (after --type-after's match, if any), "
-                        "send the --burst")
-    k.add_argument("--burst", type=int, metavar="N",
+    sc = p.add_argument_group("screens")
+    sc.add_argument("--screen-compare", action="store_true",
+                    help="screen test (test=screen): screendump vs. render_console's "
+                         "rendering of --screen-text")
+    sc.add_argument("--screen-text", default=os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "screen_text.txt"), help="text the kernel draws")
+    sc.add_argument("--screen-matches-serial", action="store_true",
+                    help="the screendump of --screendump-after must equal render_console's "
+                         "rendering of the serial bytes after the last ESC[2J before it, "
+                         "at the geometry of the kernel's 'framebuffer:' line")
+    sc.add_argument("--screen-cursor", action="store_true",
+                    help="with --screen-matches-serial: render with the cursor shown")
+    sc.add_argument("--render-tool", help="path of the host tool render_console")
+    sc.add_argument("--font", help="PSF font the console uses (build/font/console.psf)")
+    k = p.add_argument_group("scripted input (steps, in command-line order; see below)")
+    step = dict(action=_StepOption, dest="script_options")
+    k.add_argument("--serial-after", metavar="REGEX", **step,
+                   help="once REGEX matches the serial log, write --serial's TEXT")
+    k.add_argument("--serial", metavar="TEXT", **step,
+                   help="what to write to the guest's serial input (escapes below)")
+    k.add_argument("--type-after", metavar="REGEX", **step,
+                   help="once REGEX matches the serial log, type --type's TEXT")
+    k.add_argument("--type", metavar="TEXT", **step,
+                   help="what to type on the PS/2 keyboard (syntax below)")
+    k.add_argument("--burst-after", metavar="REGEX", **step,
+                   help="once REGEX matches, send the --burst")
+    k.add_argument("--burst", type=int, metavar="N", **step,
                    help="N key presses of %r repeated, as fast as QEMU's 16-byte queue "
                         "allows; the keys sent go to WORKDIR/burst-sent.txt"
                         % keys.BURST_ALPHABET)
+    k.add_argument("--screendump-after", metavar="REGEX", **step,
+                   help="once REGEX matches, take a QMP screendump (WORKDIR/screen-dump.ppm) "
+                        "when the screen stands still; at most once")
     k.add_argument("--serial-after-typing", metavar="TEXT",
-                   help="write TEXT to the guest's serial input once all keys are sent "
-                        "(escapes: \\r \\n \\t \\\\ \\xHH)")
+                   help="write TEXT to the guest's serial input right after the last "
+                        "--type/--burst step")
     k.add_argument("--check-burst", action="store_true",
                    help="check the kernel's 'keyboard-burst: received R dropped D' and "
                         "'keyboard-burst: data ...' lines against the burst sent")
     args = p.parse_args(argv)
-    if args.screen_compare and not (args.render_tool and args.font):
-        p.error("--screen-compare needs --render-tool and --font")
-    for trigger, what in (("type_after", "type"), ("burst_after", "burst")):
-        if (getattr(args, trigger) is None) != (getattr(args, what) is None):
-            p.error("--%s and --%s go together" % (trigger.replace("_", "-"), what))
     for opt in ("expect", "reject"):
         for regex in getattr(args, opt):
             _check_regex(p, "--" + opt, regex)
-    args.chords = []
-    if args.type is not None:
-        _check_regex(p, "--type-after", args.type_after)
-        try:
-            args.chords = keys.parse_text(args.type)
-        except ValueError as e:
-            p.error("--type: %s" % e)
-    if args.burst is not None:
-        _check_regex(p, "--burst-after", args.burst_after)
-        if args.burst < 1:
-            p.error("--burst must be at least 1")
-    if args.check_burst and args.burst is None:
-        p.error("--check-burst needs --burst")
-    args.serial_bytes = b""
-    if args.serial_after_typing is not None:
-        if args.type is None and args.burst is None:
-            p.error("--serial-after-typing needs --type or --burst")
-        try:
-            args.serial_bytes = keys.parse_serial_text(args.serial_after_typing)
-        except ValueError as e:
-            p.error("--serial-after-typing: %s" % e)
+    try:
+        args.specs = steps.parse_steps(args.script_options or [], args.serial_after_typing)
+    except ValueError as e:
+        p.error(str(e))
+    kinds = [spec.kind for spec in args.specs]
+    if (args.screen_compare or args.screen_matches_serial) and not (args.render_tool
+                                                                     and args.font):
+        p.error("--screen-compare and --screen-matches-serial need --render-tool and --font")
+    if args.screen_compare and args.screen_matches_serial:
+        p.error("--screen-compare and --screen-matches-serial cannot be combined")
+    if kinds.count("screendump") > 1:
+        p.error("--screendump-after may be given once")
+    if args.screen_matches_serial and "screendump" not in kinds:
+        p.error("--screen-matches-serial needs --screendump-after")
+    if args.screen_cursor and not args.screen_matches_serial:
+        p.error("--screen-cursor needs --screen-matches-serial")
+    if args.check_burst and kinds.count("burst") != 1:
+        p.error("--check-burst needs exactly one --burst")
     return args
 
 
@@ -651,8 +868,9 @@ def _check_regex(parser, option, regex):
 
 
 WORK_FILES = ("disk.img", "OVMF_VARS.fd", "serial.log", "qemu-stderr.log", "command.txt",
-              "screen-dump.ppm", "screen-expected.ppm", "screen-diff.ppm", "qmp.sock",
-              "burst-sent.txt")
+              "screen-dump.ppm", "screen-dump-0.ppm", "screen-dump-1.ppm",
+              "screen-expected.ppm", "screen-diff.ppm", "screen-serial.txt", "qmp.sock",
+              "qmp-events.log", "burst-sent.txt")
 
 
 def qmp_socket_path(workdir):
@@ -663,14 +881,38 @@ def qmp_socket_path(workdir):
     return os.path.join(tempfile.mkdtemp(prefix="kestrel-qmp-"), "qmp.sock")
 
 
-def render_reference(args, ready, out_path):
-    """Run render_console for the mode the kernel reported; return an error or None."""
+# ---- The screens ----
+
+def parse_framebuffer_line(raw):
+    """The kernel's "framebuffer: WxH, pitch P pixels, format F, ..." line in raw serial
+    bytes -> {"width", "height", "pitch": ints, "format": str, "end": offset after
+    the match in raw}, or None if there is no such line (or "framebuffer: none")."""
+    m = FRAMEBUFFER_LINE.search(raw)
+    if m is None:
+        return None
+    return {"width": int(m.group("width")), "height": int(m.group("height")),
+            "pitch": int(m.group("pitch")), "format": m.group("format").decode(),
+            "end": m.end()}
+
+
+def after_last_clear(raw, start=0):
+    """The bytes after the last ESC[2J (clear screen) in raw[start:], or None if none."""
+    i = raw.rfind(CLEAR_SCREEN, start)
+    if i < 0:
+        return None
+    return raw[i + len(CLEAR_SCREEN):]
+
+
+def render(args, geometry, text_path, out_path, cursor=False):
+    """Run render_console on text_path at geometry (width, height, pitch, format);
+    return an error or None."""
     for what, path in (("render tool", args.render_tool), ("font", args.font),
-                       ("screen text", args.screen_text)):
+                       ("text to render", text_path)):
         if not os.path.isfile(path):
             return "%s %s does not exist (is it built?)" % (what, path)
-    argv = [args.render_tool, args.font, ready["width"], ready["height"], ready["pitch"],
-            ready["format"], args.screen_text, out_path]
+    argv = [args.render_tool] + (["--cursor"] if cursor else []) + [
+        args.font, str(geometry["width"]), str(geometry["height"]), str(geometry["pitch"]),
+        geometry["format"], text_path, out_path]
     print("harness: rendering the reference:", shlex.join(argv), flush=True)
     try:
         r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -682,6 +924,89 @@ def render_reference(args, ready, out_path):
     if r.returncode != 0:
         return "render_console failed (status %d): %s" % (r.returncode, r.stdout.strip())
     return None
+
+
+def compare_screen(workdir, dump, expected):
+    """Compare the screendump with the rendering; None if identical, else why not
+    (and screen-diff.ppm shows where)."""
+    if not os.path.isfile(dump):
+        return "QEMU reported the screendump done but wrote no %s" % dump
+    with open(dump, "rb") as a, open(expected, "rb") as b:
+        actual_data, expected_data = a.read(), b.read()
+    error = compare_ppm(actual_data, expected_data)
+    if error is not None:
+        diff = os.path.join(workdir, "screen-diff.ppm")
+        if write_diff_ppm(diff, actual_data, expected_data):
+            error += " (differences in red: %s)" % diff
+    print("harness: screendump %s, reference %s" % (dump, expected))
+    return error
+
+
+def screendump_action(workdir, run, result):
+    """The action of the --screendump-after step: screendumps until the screen
+    stands still (steps.settled_dump), kept as screen-dump.ppm. Fills in result:
+    "serial_length" (serial bytes read before that dump), "settled", "dumps", or
+    "error"."""
+    final = os.path.join(workdir, "screen-dump.ppm")
+    paths = [os.path.join(workdir, "screen-dump-%d.ppm" % i) for i in (0, 1)]
+
+    def action(execute, sleep):
+        def dump(i):
+            execute("screendump", filename=paths[i % 2])
+            with open(paths[i % 2], "rb") as f:
+                return f.read()
+
+        try:
+            i, length, settled = steps.settled_dump(dump, lambda: len(run.serial.raw), sleep)
+        except (OSError, RuntimeError, ValueError) as e:
+            result["error"] = "QMP screendump failed: %s" % e
+            return
+        os.replace(paths[i % 2], final)
+        try:
+            os.unlink(paths[(i + 1) % 2])
+        except FileNotFoundError:
+            pass
+        result.update(serial_length=length, settled=settled, dumps=i + 1)
+        print("harness: screendump written to %s after %d dump%s (%s), %d serial bytes "
+              "before it" % (final, i + 1, "" if i == 0 else "s",
+                             "the screen stood still" if settled else "the screen never stood "
+                             "still", length), flush=True)
+
+    return action
+
+
+def check_screen_matches_serial(args, workdir, raw, settled=True, dumps=1):
+    """--screen-matches-serial: render what the kernel wrote on serial after its
+    last clear screen, and compare it with the screendump. raw: the serial bytes
+    read before the screendump. Returns an error or None."""
+    fb = parse_framebuffer_line(raw)
+    if fb is None:
+        if re.search(rb"^framebuffer: none", raw, re.M):
+            return "the kernel has no framebuffer ('framebuffer: none'): no screen to compare"
+        return ("the kernel printed no line 'framebuffer: WxH, pitch P pixels, format F' "
+                "before the screendump")
+    if fb["format"] not in ("rgbx", "bgrx"):
+        return ("the framebuffer's format is %s: the kernel's line gives no colour masks "
+                "for render_console" % fb["format"])
+    text = after_last_clear(raw, fb["end"])
+    if text is None:
+        return ("the kernel wrote no ESC[2J (clear screen) on serial between its framebuffer "
+                "line and the screendump, so the serial bytes cannot say what the whole "
+                "screen shows")
+    text_path = os.path.join(workdir, "screen-serial.txt")
+    with open(text_path, "wb") as f:
+        f.write(text)
+    print("harness: the screen must show the %d serial bytes after the last ESC[2J (%s), "
+          "at %dx%d pitch %d format %s" % (len(text), text_path, fb["width"], fb["height"],
+                                          fb["pitch"], fb["format"]), flush=True)
+    expected = os.path.join(workdir, "screen-expected.ppm")
+    error = render(args, fb, text_path, expected, cursor=args.screen_cursor)
+    if error is None:
+        error = compare_screen(workdir, os.path.join(workdir, "screen-dump.ppm"), expected)
+    if error is not None and not settled:
+        error += (" (the screen or the serial output was still changing after %d "
+                  "screendumps %.2f s apart)" % (dumps, steps.SETTLE_SECONDS))
+    return error
 
 
 def print_log(text, serial_log):
@@ -714,8 +1039,8 @@ def main(argv=None):
     qmp = qmp_socket_path(workdir)
     try:
         if not os.path.isfile(args.ovmf_code):
-            raise qemu_cmd.SetupError("OVMF firmware %s does not exist: install the "
-                                      "Debian package 'ovmf'" % args.ovmf_code)
+            raise qemu_cmd.SetupError("OVMF firmware %s does not exist: install the Debian "
+                                      "package 'ovmf'" % args.ovmf_code)
         qemu_cmd.copy_image(os.path.abspath(args.image), disk)
         qemu_cmd.copy_vars(args.ovmf_vars, machine.ovmf_vars)
         if args.cmdline is not None:
@@ -740,13 +1065,16 @@ def main(argv=None):
     print("  " + cmdline, flush=True)
 
     expects = list(args.expect)
-    # The screen hook and the keyboard thread share one QMP connection.
+    # QEMU's events, the screen hook and the script thread share one QMP connection.
     qmp_client = Qmp(qmp, time.monotonic() + args.timeout + 5.0)
-    keyboard = None
+    run = Run()
     burst_sent = []
-    if args.type is not None or args.burst is not None:
-        keyboard = keys.Keyboard(keys.steps_from_args(args, burst_sent), qmp_client,
-                                 args.serial_bytes)
+    screendump = {}  # what the --screendump-after step did
+    script = None
+    if args.specs:
+        script = steps.Script(
+            steps.make_steps(args.specs, run.write_serial, burst_sent,
+                             screendump_action(workdir, run, screendump)), qmp_client)
     ignore_signs = ("uefi-shell",) if args.allow_shell else ()
     screen_hook = None
     dump = os.path.join(workdir, "screen-dump.ppm")
@@ -764,7 +1092,8 @@ def main(argv=None):
             return None
 
     try:
-        run = run_qemu(cmd, serial_log, args.timeout, screen_hook, keyboard, ignore_signs)
+        run_qemu(cmd, serial_log, args.timeout, screen_hook, script, ignore_signs,
+                 qmp_client, run)
     except OSError as e:
         print("harness: cannot start QEMU (%s): %s" % (args.qemu, e), file=sys.stderr)
         return 2
@@ -774,37 +1103,45 @@ def main(argv=None):
             shutil.rmtree(os.path.dirname(qmp), ignore_errors=True)
     with open(os.path.join(workdir, "qemu-stderr.log"), "wb") as f:
         f.write(run.stderr)
+    with open(os.path.join(workdir, "qmp-events.log"), "w") as f:
+        for event in qmp_client.events:
+            f.write(json.dumps(event) + "\n")
 
     text = run.serial.text()
     if args.screen_compare and run.screen is not None and run.screen_error is None \
             and run.status == qemu_cmd.EXIT_STATUS_SUCCESS:
         expected = os.path.join(workdir, "screen-expected.ppm")
-        run.screen_error = render_reference(args, run.screen.groupdict(), expected)
-        if run.screen_error is None and not os.path.isfile(dump):
-            run.screen_error = "QEMU reported the screendump done but wrote no %s" % dump
+        run.screen_error = render(args, run.screen.groupdict(), args.screen_text, expected)
         if run.screen_error is None:
-            with open(dump, "rb") as a, open(expected, "rb") as b:
-                actual_data, expected_data = a.read(), b.read()
-            run.screen_error = compare_ppm(actual_data, expected_data)
-            if run.screen_error is not None:
-                diff = os.path.join(workdir, "screen-diff.ppm")
-                if write_diff_ppm(diff, actual_data, expected_data):
-                    run.screen_error += " (differences in red: %s)" % diff
-            print("harness: screendump %s, reference %s" % (dump, expected))
+            run.screen_error = compare_screen(workdir, dump, expected)
+    if "error" in screendump:
+        run.screen_error = screendump["error"]
+    elif args.screen_matches_serial and "serial_length" in screendump:
+        run.screen_error = check_screen_matches_serial(
+            args, workdir, bytes(run.serial.raw[:screendump["serial_length"]]),
+            screendump["settled"], screendump["dumps"])
 
     input_error = None
-    if keyboard is not None:
-        input_error = keyboard.result()
+    if script is not None:
+        input_error = script.result()
         if input_error is not None:
-            print("harness: keyboard input:", input_error)
-    if args.burst is not None:
+            print("harness: scripted input:", input_error)
+    if "burst" in (spec.kind for spec in args.specs):
         with open(os.path.join(workdir, "burst-sent.txt"), "w") as f:
             f.write("".join(burst_sent) + "\n")
     verdict = classify(run.status, run.timed_out, text, expects, args.reject,
                        run.screen_error, input_error,
-                       "".join(burst_sent) if args.check_burst else None, ignore_signs)
+                       "".join(burst_sent) if args.check_burst else None, ignore_signs,
+                       run.shutdown_reason, args.expect_poweroff)
     passed, headline = judge(verdict, args.expect_failure)
-    status = "killed by the harness" if run.timed_out or run.stopped_for else run.status
+    if run.timed_out or run.stopped_for:
+        status = "killed by the harness"
+    elif run.status == 0:
+        status = "0 (QMP SHUTDOWN reason: %s)" % (
+            run.shutdown_reason or "none seen" + (": " + qmp_client.error
+                                                  if qmp_client.error else ""))
+    else:
+        status = run.status
     print("harness: QEMU ran %.1f s, exit status %s, classification %s"
           % (run.elapsed, status, verdict.kind))
     if passed and args.expect_failure:

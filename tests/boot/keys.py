@@ -10,7 +10,8 @@ The harness (harness.py) types into the guest's PS/2 keyboard through QMP:
 The text syntax, the burst and its check are pure functions, and
 type_chords() and send_burst() take the QMP call and the sleep as arguments,
 so tests/boot/test_harness_logic.py checks all of them without QEMU. The
-Keyboard thread at the end runs them while QEMU does.
+script thread of steps.py runs them while QEMU does, each once the serial
+log has matched its trigger (--type-after, --burst-after).
 
 Why the pacing: QEMU's PS/2 keyboard model (hw/input/ps2.c) holds at most 16
 scancode bytes (PS2_QUEUE_SIZE) and silently discards any byte that arrives
@@ -30,7 +31,6 @@ the burst pause set to 0, 168 of 384 queued bytes were lost there.
 """
 
 import re
-import threading
 import time
 
 # QEMU's QKeyCode names, verbatim from QEMU 7.2's QMP schema (query-qmp-schema;
@@ -164,7 +164,7 @@ def parse_text(text):
 
 
 def parse_serial_text(text):
-    r"""--serial-after-typing TEXT -> bytes; understands \r \n \t \\ and \xHH."""
+    r"""--serial TEXT (or --serial-after-typing) -> bytes; understands \r \n \t \\ \xHH."""
     out = bytearray()
     i = 0
     while i < len(text):
@@ -308,135 +308,3 @@ def check_burst(log, sent):
                 "missing: received[%d] = %r cannot follow %r (see burst-sent.txt)"
                 % (dropped, bad, data[bad], data[max(0, bad - 12):bad]))
     return None
-
-
-# ---- Sending it while QEMU runs (harness.py) ----
-
-def steps_from_args(args, burst_sent):
-    """The KeySteps for --type-after/--type and --burst-after/--burst, in that order.
-
-    The burst appends the keys it has sent to the list burst_sent.
-    """
-    steps = []
-    if args.type is not None:
-        chords = args.chords
-        steps.append(KeyStep(
-            "--type-after", args.type_after, "%d key chords for %r" % (len(chords), args.type),
-            lambda execute, sleep: type_chords(execute, chords, sleep),
-            CHORD_PAUSE_SECONDS))
-    if args.burst is not None:
-        seq = burst_sequence(args.burst)
-        steps.append(KeyStep(
-            "--burst-after", args.burst_after, "a burst of %d keys" % args.burst,
-            lambda execute, sleep: send_burst(execute, seq, sleep, burst_sent),
-            BURST_PAUSE_SECONDS))
-    return steps
-
-
-class _Stopped(Exception):
-    """The run ended while the keyboard thread was waiting."""
-
-
-class KeyStep:
-    """One --type-after/--burst-after: a trigger and what to type when it matches."""
-
-    def __init__(self, option, pattern, what, action, settle):
-        self.option = option  # "--type-after", for messages
-        self.pattern = re.compile(pattern, re.M)
-        self.what = what  # "12 key chords", for messages
-        self.action = action  # action(execute, sleep)
-        self.settle = settle  # seconds to wait after the action, before more input
-        self.triggered = threading.Event()
-        self.done = False
-
-
-class Keyboard(threading.Thread):
-    """Types into the guest from a thread, so the serial log keeps being read.
-
-    The main loop calls watch() with the serial log as it grows; step i's
-    trigger is searched after the end of step i-1's match, like --expect. The
-    thread runs the steps in order, each once its trigger has matched, then
-    writes serial_after to the guest's serial input.
-    """
-
-    def __init__(self, steps, qmp, serial_after=b""):
-        super().__init__(name="keyboard", daemon=True)
-        self.steps = steps
-        self.qmp = qmp
-        self.serial_after = serial_after
-        self.error = None
-        self._next = 0  # the step whose trigger the main loop looks for
-        self._pos = 0  # where in the log it looks from
-        self._stop_event = threading.Event()
-        self._write_serial = None
-
-    def start_with(self, write_serial):
-        self._write_serial = write_serial
-        self.start()
-
-    def watch(self, serial):
-        """Main thread: look for the pending triggers in the serial log (a SerialText)."""
-        if self._next >= len(self.steps):
-            return
-        text = serial.text()
-        while self._next < len(self.steps):
-            step = self.steps[self._next]
-            m = step.pattern.search(text, self._pos)
-            if m is None:
-                return
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            line = text[line_start:max(m.end(), text.find("\n", m.start()))]
-            print("harness: %s %r matched %r: sending %s"
-                  % (step.option, step.pattern.pattern, line.strip(), step.what), flush=True)
-            self._pos = m.end()
-            self._next += 1
-            step.triggered.set()
-
-    def stop(self):
-        self._stop_event.set()
-        for step in self.steps:
-            step.triggered.set()
-        if self.is_alive():
-            self.join(timeout=10)
-
-    def _sleep(self, seconds):
-        if self._stop_event.wait(seconds):
-            raise _Stopped()
-
-    def run(self):
-        for step in self.steps:
-            step.triggered.wait()
-            if self._stop_event.is_set():
-                return
-            start = time.monotonic()
-            try:
-                step.action(self.qmp.execute, self._sleep)
-            except _Stopped:
-                return
-            except (OSError, RuntimeError, ValueError) as e:
-                self.error = ("sending %s after %s %r failed: %s"
-                              % (step.what, step.option, step.pattern.pattern, e))
-                return
-            step.done = True
-            print("harness: sent %s in %.2f s" % (step.what, time.monotonic() - start),
-                  flush=True)
-            try:
-                self._sleep(step.settle)  # QEMU's queue empties before more input
-            except _Stopped:
-                return
-        if self.serial_after:
-            print("harness: writing %r to the serial port" % self.serial_after, flush=True)
-            self._write_serial(self.serial_after)
-
-    def result(self):
-        """After stop(): why the keyboard input was not all sent, or None."""
-        if self.error is not None:
-            return self.error
-        for i, step in enumerate(self.steps):
-            if i >= self._next:
-                return ("%s %r never matched the serial log (%s not sent)"
-                        % (step.option, step.pattern.pattern, step.what))
-            if not step.done:
-                return ("the run ended before %s after %s %r had been sent"
-                        % (step.what, step.option, step.pattern.pattern))
-        return None

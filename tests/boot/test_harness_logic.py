@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Self-check of the boot-test harness's decisions, without QEMU.
 
-Feeds harness.classify() and friends fake exit statuses and serial logs (some
-taken from real OVMF runs, escape sequences included) and checks every
-classification, the ordering of --expect, --reject, --expect-failure, the PPM
-comparison, the QEMU command line and the keyboard input (keys.py: characters
-to QEMU key chords, the {special} syntax, the pacing, the burst check, and the
-thread that types when the log asks for it). Registered in CTest as
-harness.logic.
+Feeds harness.classify() and friends fake exit statuses, QMP SHUTDOWN reasons
+and serial logs (some taken from real OVMF and kernel runs, escape sequences
+included) and checks every classification, the ordering of --expect,
+--reject, --expect-failure and --expect-poweroff, the PPM comparison, the QEMU
+command line, the QMP connection (against a fake QEMU on a unix socket), the
+keyboard input (keys.py: characters to QEMU key chords, the {special} syntax,
+the pacing, the burst check), the input script (steps.py: step order, the
+thread that sends each step when the log asks for it, the wait for a still
+screen) and --screen-matches-serial (the framebuffer line, the bytes after the
+last clear screen, the rendering call). Registered in CTest as harness.logic.
 """
 
 import sys
@@ -16,14 +19,21 @@ sys.dont_write_bytecode = True
 
 import contextlib
 import io
+import json
 import os
+import shutil
+import socket
+import stat
+import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import keys  # noqa: E402
 import qemu_cmd  # noqa: E402  (harness put scripts/ on the path)
+import steps  # noqa: E402
 
 OK = qemu_cmd.EXIT_STATUS_SUCCESS
 FAIL = qemu_cmd.EXIT_STATUS_FAILURE
@@ -49,6 +59,15 @@ BOOT_LOG = (
     b"kestrel: memory 255 MiB usable\r\n"
     b"framebuffer: 1280x800 pitch 1280 format bgrx\r\n"
     b"kernel ready\r\n")
+# Verbatim from the kernel's boot (kernel/boot/summary.c) on QEMU's std VGA,
+# and the loader's line before it, which must not be taken for it.
+KERNEL_BOOT = (
+    b"kestrel: framebuffer 1280x800 pitch 1280 at 0xC0000000\r\n"
+    b"\x1b[1;36mKestrel\x1b[0m x86_64 kernel, booted by the Kestrel UEFI loader\r\n"
+    b"framebuffer: 1280x800, pitch 1280 pixels, format bgrx, at 0xc0000000 (4000 KiB)\r\n"
+    b"kernel ready\r\n")
+POWEROFF = qemu_cmd.SHUTDOWN_POWEROFF
+RESET = qemu_cmd.SHUTDOWN_RESET
 
 
 def log(raw):
@@ -91,9 +110,10 @@ class SerialTextStream(unittest.TestCase):
 
 class Classify(unittest.TestCase):
     def kind(self, status, raw=BOOT_LOG, timed_out=False, expects=(), rejects=(),
-             screen_error=None):
+             screen_error=None, reason=None, expect_poweroff=False):
         return harness.classify(status, timed_out, log(raw), expects, rejects,
-                                screen_error).kind
+                                screen_error, shutdown_reason=reason,
+                                expect_poweroff=expect_poweroff).kind
 
     def test_pass(self):
         self.assertEqual(self.kind(OK, expects=["^kernel ready"]), "pass")
@@ -101,8 +121,17 @@ class Classify(unittest.TestCase):
     def test_pass_needs_no_expect(self):
         self.assertEqual(self.kind(OK), "pass")
 
-    def test_triple_fault_is_status_zero(self):
-        self.assertEqual(self.kind(0), "triple-fault")
+    def test_triple_fault_is_status_zero_after_a_guest_reset(self):
+        v = harness.classify(0, False, log(BOOT_LOG), shutdown_reason=RESET)
+        self.assertEqual(v.kind, "triple-fault")
+        self.assertIn("reason guest-reset", v.reason)
+
+    def test_status_zero_without_a_shutdown_event_is_still_a_triple_fault(self):
+        # The fallback when QMP saw no SHUTDOWN event: as before, and it says so.
+        v = harness.classify(0, False, log(BOOT_LOG))
+        self.assertEqual(v.kind, "triple-fault")
+        self.assertIn("no QMP SHUTDOWN event", v.reason)
+        self.assertEqual(self.kind(0, expect_poweroff=True), "triple-fault")
 
     def test_kernel_failure_is_status_35(self):
         v = harness.classify(FAIL, False, log(b"panic: test=fail requested\r\n"))
@@ -202,11 +231,77 @@ class Classify(unittest.TestCase):
 
     def test_every_kind_is_reachable(self):
         seen = {
-            self.kind(OK), self.kind(0), self.kind(FAIL), self.kind(-15, raw=EXCEPTION_LOG),
-            self.kind(-15, raw=SHELL_LOG), self.kind(-9, timed_out=True), self.kind(7),
-            self.kind(OK, expects=["absent"]), self.kind(OK, screen_error="x"),
+            self.kind(OK), self.kind(0), self.kind(0, reason=POWEROFF), self.kind(FAIL),
+            self.kind(-15, raw=EXCEPTION_LOG), self.kind(-15, raw=SHELL_LOG),
+            self.kind(-9, timed_out=True), self.kind(7), self.kind(OK, expects=["absent"]),
+            self.kind(OK, screen_error="x"),
         }
         self.assertEqual(seen, set(harness.KINDS))
+
+
+class ClassifyPoweroff(unittest.TestCase):
+    """Exit status 0: the SHUTDOWN reason tells a poweroff from a reset."""
+
+    def verdict(self, status=0, reason=POWEROFF, expect_poweroff=True, raw=BOOT_LOG,
+                expects=(), **kw):
+        return harness.classify(status, False, log(raw), expects, shutdown_reason=reason,
+                                expect_poweroff=expect_poweroff, **kw)
+
+    def test_expected_poweroff_passes(self):
+        v = self.verdict(expects=["^kernel ready$"])
+        self.assertEqual(v.kind, "pass")
+        self.assertIn("powered off", v.reason)
+
+    def test_unexpected_poweroff(self):
+        v = self.verdict(expect_poweroff=False, expects=["^kernel ready$"])
+        self.assertEqual(v.kind, "poweroff")
+        self.assertIn("--expect-poweroff", v.reason)
+
+    def test_expected_poweroff_still_checks_the_output(self):
+        self.assertEqual(self.verdict(expects=["absent"]).kind, "missing-output")
+        self.assertEqual(self.verdict(rejects=["^kernel ready"]).kind, "missing-output")
+        self.assertEqual(self.verdict(input_error="--serial-after 'x' never matched").kind,
+                         "missing-output")
+        self.assertEqual(self.verdict(screen_error="3 pixels differ").kind,
+                         "screen-mismatch")
+
+    def test_a_reset_is_no_poweroff(self):
+        for expect in (False, True):
+            with self.subTest(expect_poweroff=expect):
+                self.assertEqual(self.verdict(reason=RESET, expect_poweroff=expect).kind,
+                                 "triple-fault")
+
+    def test_success_exit_is_not_a_poweroff(self):
+        v = self.verdict(status=OK, reason=None, expects=["^kernel ready$"])
+        self.assertEqual(v.kind, "bad-exit")
+        self.assertIn("--expect-poweroff", v.reason)
+
+    def test_other_shutdown_reasons_are_bad_exit(self):
+        for reason in ("host-signal", "host-qmp-quit", "guest-panic", "host-ui"):
+            for expect in (False, True):
+                with self.subTest(reason=reason, expect_poweroff=expect):
+                    v = self.verdict(reason=reason, expect_poweroff=expect)
+                    self.assertEqual(v.kind, "bad-exit")
+                    self.assertIn(reason, v.reason)
+
+    def test_the_reason_only_matters_for_status_zero(self):
+        # isa-debug-exit ends QEMU without a SHUTDOWN event; a stray reason changes nothing.
+        self.assertEqual(self.verdict(status=FAIL, expect_poweroff=False).kind,
+                         "kernel-failure")
+        self.assertEqual(self.verdict(status=OK, expect_poweroff=False).kind, "pass")
+        self.assertEqual(self.verdict(status=7).kind, "bad-exit")
+
+    def test_firmware_signs_and_timeout_still_win(self):
+        self.assertEqual(self.verdict(raw=EXCEPTION_LOG).kind, "ovmf-exception")
+        self.assertEqual(harness.classify(0, True, log(BOOT_LOG), shutdown_reason="host-signal",
+                                          expect_poweroff=True).kind, "timeout")
+
+    def test_expect_failure_poweroff(self):
+        v = self.verdict(expect_poweroff=False)
+        self.assertTrue(harness.judge(v, "poweroff")[0])
+        self.assertFalse(harness.judge(v)[0])
+        self.assertFalse(harness.judge(self.verdict(reason=RESET, expect_poweroff=False),
+                                       "poweroff")[0])
 
 
 class Judge(unittest.TestCase):
@@ -516,63 +611,87 @@ class CheckBurst(unittest.TestCase):
                          "--expect 'absent' did not match the serial log")
 
 
-class KeyboardThread(unittest.TestCase):
-    """The trigger -> action -> serial write logic, with a fake QMP and no pauses."""
+class ScriptThread(unittest.TestCase):
+    """The trigger -> action logic of steps.Script, with a fake QMP and no pauses."""
 
-    def run_keyboard(self, feeds, steps, serial_after=b"ser"):
+    def run_script(self, feeds, script_steps):
         q = FakeQmp()
-        written = []
-        kb = keys.Keyboard(steps, q, serial_after)
+        script = steps.Script(script_steps, q)
         serial = harness.SerialText()
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            kb.start_with(written.append)
+            script.start()
             for data in feeds:
                 serial.feed(data)
-                kb.watch(serial)
+                script.watch(serial)
             # The thread ends by itself once every step has run; otherwise it
             # waits for a trigger that does not come, until the run ends.
-            kb.join(timeout=0.5)
-            kb.stop()
-        return kb, q, written, out.getvalue()
+            script.join(timeout=0.5)
+            script.stop()
+        return script, q, out.getvalue()
 
     def step(self, option, pattern, name):
-        return keys.KeyStep(option, pattern, name,
-                            lambda execute, sleep: execute(name), 0)
+        return steps.Step(option, pattern, name, lambda execute, sleep: execute(name))
 
     def test_steps_run_in_order_after_their_triggers(self):
-        steps = [self.step("--type-after", "^ready: type$", "typing"),
-                 self.step("--burst-after", "^ready: burst$", "burst")]
-        kb, q, written, out = self.run_keyboard(
-            [b"boot\r\nready: burst\r\n", b"ready: type\r\n", b"ready: burst\r\n"], steps)
+        script_steps = [self.step("--type-after", "^ready: type$", "typing"),
+                        self.step("--burst-after", "^ready: burst$", "burst")]
+        script, q, out = self.run_script(
+            [b"boot\r\nready: burst\r\n", b"ready: type\r\n", b"ready: burst\r\n"],
+            script_steps)
         self.assertEqual([c for c, _ in q.calls], ["typing", "burst"])
-        self.assertEqual(written, [b"ser"])
-        self.assertIsNone(kb.result())
+        self.assertIsNone(script.result())
         self.assertIn("--type-after '^ready: type$' matched 'ready: type'", out)
 
     def test_a_trigger_must_match_after_the_previous_one(self):
         # "ready: burst" came before "ready: type": the burst is never sent.
-        steps = [self.step("--type-after", "^ready: type$", "typing"),
-                 self.step("--burst-after", "^ready: burst$", "burst")]
-        kb, q, written, _ = self.run_keyboard([b"ready: burst\r\nready: type\r\n"], steps)
+        script_steps = [self.step("--type-after", "^ready: type$", "typing"),
+                        self.step("--burst-after", "^ready: burst$", "burst")]
+        script, q, _ = self.run_script([b"ready: burst\r\nready: type\r\n"], script_steps)
         self.assertEqual([c for c, _ in q.calls], ["typing"])
-        self.assertEqual(written, [])
-        self.assertEqual(kb.result(), "--burst-after '^ready: burst$' never matched the "
-                                      "serial log (burst not sent)")
+        self.assertEqual(script.result(), "--burst-after '^ready: burst$' never matched the "
+                                          "serial log (burst not sent)")
+
+    def test_the_same_prompt_twice_needs_two_prompts(self):
+        script_steps = [self.step("--serial-after", "^kestrel> ", "first"),
+                        self.step("--serial-after", "^kestrel> ", "second")]
+        prompt = b"\x1b[1;32mkestrel>\x1b[0m "
+        script, q, _ = self.run_script([b"boot\r\n" + prompt], script_steps)
+        self.assertEqual([c for c, _ in q.calls], ["first"])
+        self.assertIn("never matched", script.result())
+        script_steps = [self.step("--serial-after", "^kestrel> ", "first"),
+                        self.step("--serial-after", "^kestrel> ", "second")]
+        script, q, _ = self.run_script([b"boot\r\n" + prompt, b"echo hi\r\nhi\r\n" + prompt],
+                                       script_steps)
+        self.assertEqual([c for c, _ in q.calls], ["first", "second"])
+        self.assertIsNone(script.result())
 
     def test_trigger_on_a_partial_line(self):
-        steps = [self.step("--type-after", "^Shell> ", "typing")]
-        kb, q, _, _ = self.run_keyboard([log(SHELL_LOG).encode()], steps)
+        script, q, _ = self.run_script([log(SHELL_LOG).encode()],
+                                       [self.step("--type-after", "^Shell> ", "typing")])
         self.assertEqual([c for c, _ in q.calls], ["typing"])
+
+    def test_a_step_without_trigger_follows_the_previous_one(self):
+        def script_steps():
+            return [self.step("--screendump-after", "^ready$", "dump"),
+                    self.step("--serial", None, "poweroff")]
+        script, q, out = self.run_script([b"ready\r\n"], script_steps())
+        self.assertEqual([c for c, _ in q.calls], ["dump", "poweroff"])
+        self.assertIn("--serial (right after the previous step): sending poweroff", out)
+        # ... and never before it.
+        script, q, _ = self.run_script([b"not yet\r\n"], script_steps())
+        self.assertEqual(q.calls, [])
+        self.assertIn("--screendump-after '^ready$' never matched", script.result())
 
     def test_qmp_failure_is_reported(self):
         def fail(execute, sleep):
             raise ConnectionError("QMP connection closed")
-        steps = [keys.KeyStep("--type-after", "go", "3 key chords", fail, 0)]
-        kb, _, written, _ = self.run_keyboard([b"go\n"], steps)
-        self.assertEqual(kb.result(), "sending 3 key chords after --type-after 'go' failed: "
-                                      "QMP connection closed")
-        self.assertEqual(written, [])
+        script_steps = [steps.Step("--type-after", "go", "3 key chords", fail),
+                        self.step("--serial", None, "after")]
+        script, q, _ = self.run_script([b"go\n"], script_steps)
+        self.assertEqual(script.result(), "sending 3 key chords after --type-after 'go' "
+                                          "failed: QMP connection closed")
+        self.assertEqual(q.calls, [])
 
     def test_run_ends_during_the_action(self):
         started = threading.Event()
@@ -580,21 +699,105 @@ class KeyboardThread(unittest.TestCase):
         def slow(execute, sleep):
             started.set()
             sleep(60)
-        steps = [keys.KeyStep("--type-after", "go", "typing", slow, 0)]
-        kb = keys.Keyboard(steps, FakeQmp())
+        script = steps.Script([steps.Step("--type-after", "go", "typing", slow)], FakeQmp())
         serial = harness.SerialText()
         with contextlib.redirect_stdout(io.StringIO()):
-            kb.start_with(lambda data: None)
+            script.start()
             serial.feed(b"go\n")
-            kb.watch(serial)
+            script.watch(serial)
             self.assertTrue(started.wait(10))
-            kb.stop()
-        self.assertFalse(kb.is_alive())
-        self.assertIn("the run ended before typing", kb.result())
+            script.stop()
+        self.assertFalse(script.is_alive())
+        self.assertIn("the run ended before typing", script.result())
+
+    def test_make_steps_actions(self):
+        written, sent = [], []
+        specs = steps.parse_steps([("--serial-after", "a"), ("--serial", r"x\r"),
+                                   ("--type-after", "b"), ("--type", "hi"),
+                                   ("--burst-after", "c"), ("--burst", 7),
+                                   ("--screendump-after", "d")])
+        made = steps.make_steps(specs, written.append, sent,
+                                lambda execute, sleep: execute("screendump", filename="f"))
+        q = FakeQmp()
+        for step in made:
+            step.action(q.execute, q.sleep)
+        self.assertEqual(written, [b"x\r"])
+        self.assertEqual([c for c, _ in q.calls],
+                         ["send-key", "send-key", "input-send-event", "input-send-event",
+                          "screendump"])
+        self.assertEqual("".join(sent), "abcdefg")
+        self.assertEqual([s.what for s in made],
+                         ["b'x\\r' to the serial port", "2 key chords for 'hi'",
+                          "a burst of 7 keys", "a screendump"])
+        self.assertEqual([s.settle for s in made],
+                         [0, keys.CHORD_PAUSE_SECONDS, keys.BURST_PAUSE_SECONDS, 0])
 
 
-class KeyboardArgs(unittest.TestCase):
+class ParseSteps(unittest.TestCase):
+    def kinds(self, recorded, serial_after_typing=None):
+        return [(s.kind, s.trigger) for s in steps.parse_steps(recorded, serial_after_typing)]
+
+    def test_command_line_order_whatever_the_kind(self):
+        recorded = [("--burst-after", "b"), ("--burst", 6), ("--serial-after", "s"),
+                    ("--serial", "x"), ("--type-after", "t"), ("--type", "y"),
+                    ("--screendump-after", "d"), ("--serial-after", "s2"), ("--serial", "z")]
+        self.assertEqual(self.kinds(recorded),
+                         [("burst", "b"), ("serial", "s"), ("type", "t"),
+                          ("screendump", "d"), ("serial", "s2")])
+
+    def test_payloads(self):
+        (ser, typ, bur) = steps.parse_steps([
+            ("--serial-after", "^kestrel> "), ("--serial", r"echo hello\r"),
+            ("--type-after", "p"), ("--type", "ls{enter}"), ("--burst-after", "q"),
+            ("--burst", 3)])
+        self.assertEqual(ser, steps.Spec("serial", "--serial-after", "^kestrel> ",
+                                         b"echo hello\r", r"echo hello\r"))
+        self.assertEqual(typ.payload, [("l",), ("s",), ("ret",)])
+        self.assertEqual(bur.payload, 3)
+
+    def test_a_payload_without_its_trigger_follows_the_previous_step(self):
+        self.assertEqual(self.kinds([("--screendump-after", "^kestrel> "),
+                                     ("--serial", r"poweroff\r")]),
+                         [("screendump", "^kestrel> "), ("serial", None)])
+        spec = steps.parse_steps([("--serial-after", "a"), ("--serial", "1"),
+                                  ("--type", "2")])[1]
+        self.assertEqual((spec.kind, spec.option, spec.trigger), ("type", "--type", None))
+
+    def test_serial_after_typing_follows_the_last_key_step(self):
+        recorded = [("--type-after", "t"), ("--type", "x"), ("--burst-after", "b"),
+                    ("--burst", 6), ("--serial-after", "s"), ("--serial", "y")]
+        self.assertEqual(self.kinds(recorded, r"\r"),
+                         [("type", "t"), ("burst", "b"), ("serial", None), ("serial", "s")])
+        spec = steps.parse_steps(recorded, r"\r")[2]
+        self.assertEqual((spec.option, spec.payload), ("--serial-after-typing", b"\r"))
+
+    def test_errors(self):
+        cases = [
+            ([("--type", "x")], "the first step needs a trigger"),
+            ([("--serial", "x")], "go together"),
+            ([("--burst-after", "x")], "must be followed by its --burst"),
+            ([("--type-after", "a"), ("--serial-after", "b"), ("--type", "x")],
+             "must be followed by its --type"),
+            ([("--type-after", "a"), ("--serial", "x")], "not by --serial"),
+            ([("--type-after", "a"), ("--screendump-after", "b")], "not by --screendump-after"),
+            ([("--type-after", "x"), ("--type", "{nope}")], "unknown key"),
+            ([("--serial-after", "("), ("--serial", "x")], "not a valid regular expression"),
+            ([("--screendump-after", "[")], "not a valid regular expression"),
+            ([("--burst-after", "x"), ("--burst", 0)], "at least 1"),
+            ([("--serial-after", "x"), ("--serial", r"\q")], "unknown escape"),
+        ]
+        for recorded, message in cases:
+            with self.subTest(recorded=recorded):
+                with self.assertRaises(ValueError) as cm:
+                    steps.parse_steps(recorded)
+                self.assertIn(message, str(cm.exception))
+        with self.assertRaisesRegex(ValueError, "needs --type or --burst"):
+            steps.parse_steps([("--serial-after", "a"), ("--serial", "b")], "x")
+
+
+class StepArgs(unittest.TestCase):
     BASE = ["--image", "d.img", "--workdir", "w"]
+    RENDER = ["--render-tool", "r", "--font", "f"]
 
     def parse(self, *argv):
         return harness.parse_args(self.BASE + list(argv))
@@ -605,23 +808,38 @@ class KeyboardArgs(unittest.TestCase):
             self.parse(*argv)
         return err.getvalue()
 
-    def test_typing(self):
+    def test_no_steps(self):
+        self.assertEqual(self.parse().specs, [])
+
+    def test_typing_then_serial(self):
         a = self.parse("--type-after", "^ready", "--type", "ls{enter}",
                        "--serial-after-typing", r"\r")
-        self.assertEqual(a.chords, [("l",), ("s",), ("ret",)])
-        self.assertEqual(a.serial_bytes, b"\r")
-        steps = keys.steps_from_args(a, [])
-        self.assertEqual([s.option for s in steps], ["--type-after"])
+        self.assertEqual([(s.kind, s.option, s.payload) for s in a.specs],
+                         [("type", "--type-after", [("l",), ("s",), ("ret",)]),
+                          ("serial", "--serial-after-typing", b"\r")])
 
-    def test_burst(self):
-        a = self.parse("--burst-after", "go", "--burst", "600", "--check-burst")
-        steps = keys.steps_from_args(a, [])
-        self.assertEqual([s.what for s in steps], ["a burst of 600 keys"])
+    def test_interleaved_in_command_line_order(self):
+        a = self.parse("--serial-after", "^kestrel> ", "--serial", r"echo hello\r",
+                       "--expect", "^hello$",
+                       "--type-after", "^hello$", "--type", "mem\n",
+                       "--serial-after", "^kestrel> ", "--serial", r"\x0c",
+                       "--screendump-after", "^kestrel> ", "--serial", r"poweroff\r",
+                       "--screen-matches-serial", *self.RENDER, "--expect-poweroff")
+        self.assertEqual([(s.kind, s.trigger) for s in a.specs],
+                         [("serial", "^kestrel> "), ("type", "^hello$"),
+                          ("serial", "^kestrel> "), ("screendump", "^kestrel> "),
+                          ("serial", None)])
+        self.assertTrue(a.expect_poweroff)
+        self.assertEqual(a.expect, ["^hello$"])
 
-    def test_both_steps_type_first(self):
+    def test_burst_before_typing_if_given_so(self):
+        # Command-line order, not the order of the kinds.
         a = self.parse("--burst-after", "b", "--burst", "6", "--type-after", "t", "--type", "x")
-        self.assertEqual([s.option for s in keys.steps_from_args(a, [])],
-                         ["--type-after", "--burst-after"])
+        self.assertEqual([s.kind for s in a.specs], ["burst", "type"])
+
+    def test_parsing_twice_does_not_share_the_steps(self):
+        self.parse("--serial-after", "a", "--serial", "b")
+        self.assertEqual(self.parse().specs, [])
 
     def test_errors(self):
         self.assertIn("go together", self.error("--type", "x"))
@@ -629,11 +847,297 @@ class KeyboardArgs(unittest.TestCase):
         self.assertIn("unknown key", self.error("--type-after", "x", "--type", "{nope}"))
         self.assertIn("not a valid regular expression",
                       self.error("--type-after", "(", "--type", "x"))
+        self.assertIn("not a valid regular expression", self.error("--expect", "("))
         self.assertIn("at least 1", self.error("--burst-after", "x", "--burst", "0"))
-        self.assertIn("needs --burst", self.error("--check-burst"))
+        self.assertIn("exactly one --burst", self.error("--check-burst"))
         self.assertIn("needs --type or --burst", self.error("--serial-after-typing", "x"))
         self.assertIn("unknown escape", self.error("--type-after", "x", "--type", "y",
                                                    "--serial-after-typing", r"\q"))
+
+    def test_screen_errors(self):
+        self.assertIn("need --render-tool and --font",
+                      self.error("--screen-matches-serial", "--screendump-after", "x"))
+        self.assertIn("needs --screendump-after",
+                      self.error("--screen-matches-serial", *self.RENDER))
+        self.assertIn("once", self.error("--screendump-after", "x", "--screendump-after", "y"))
+        self.assertIn("cannot be combined",
+                      self.error("--screen-compare", "--screen-matches-serial",
+                                 "--screendump-after", "x", *self.RENDER))
+        self.assertIn("--screen-cursor needs --screen-matches-serial",
+                      self.error("--screen-cursor"))
+        a = self.parse("--screen-matches-serial", "--screen-cursor", "--screendump-after", "x",
+                       *self.RENDER)
+        self.assertTrue(a.screen_cursor)
+
+
+class SettledDump(unittest.TestCase):
+    """steps.settled_dump: screendumps until the screen and serial stand still."""
+
+    def run_dumps(self, screens, serial_lengths, max_dumps=5):
+        screens, lengths, sleeps = list(screens), list(serial_lengths), []
+        result = steps.settled_dump(lambda i: screens.pop(0), lambda: lengths.pop(0),
+                                    sleeps.append, max_dumps)
+        return result, sleeps
+
+    def test_still_at_once(self):
+        # Serial length is read before and after each dump.
+        (i, n, settled), sleeps = self.run_dumps([b"A", b"A"], [10, 10, 10, 10])
+        self.assertEqual((i, n, settled), (1, 10, True))
+        self.assertEqual(sleeps, [steps.SETTLE_SECONDS])
+
+    def test_waits_for_the_screen_to_catch_up(self):
+        # The first dump was taken while the kernel was still drawing.
+        (i, n, settled), _ = self.run_dumps([b"A", b"B", b"B"], [10] * 6)
+        self.assertEqual((i, n, settled), (2, 10, True))
+
+    def test_waits_for_serial_to_stop(self):
+        (i, n, settled), _ = self.run_dumps([b"A", b"A", b"A", b"A"],
+                                            [10, 10, 12, 12, 12, 12, 12, 12])
+        self.assertEqual((i, n, settled), (2, 12, True))
+        # Output during a dump counts too.
+        (i, n, settled), _ = self.run_dumps([b"A"] * 4, [10, 10, 10, 11, 11, 11, 11, 11])
+        self.assertEqual((i, n, settled), (3, 11, True))
+
+    def test_gives_up(self):
+        (i, n, settled), sleeps = self.run_dumps([b"A", b"B", b"C"], [1, 1, 2, 2, 3, 3],
+                                                 max_dumps=3)
+        self.assertEqual((i, n, settled), (2, 3, False))
+        self.assertEqual(len(sleeps), 2)
+
+
+class FramebufferLine(unittest.TestCase):
+    def test_parses_the_kernel_line_not_the_loaders(self):
+        fb = harness.parse_framebuffer_line(KERNEL_BOOT)
+        self.assertEqual({k: fb[k] for k in ("width", "height", "pitch", "format")},
+                         {"width": 1280, "height": 800, "pitch": 1280, "format": "bgrx"})
+        self.assertTrue(KERNEL_BOOT[:fb["end"]].endswith(b"pitch 1280 pixels, format bgrx"))
+
+    def test_other_geometries_and_formats(self):
+        fb = harness.parse_framebuffer_line(
+            b"framebuffer: 800x600, pitch 832 pixels, format rgbx, at 0x80000000 (1950 KiB)\r\n")
+        self.assertEqual((fb["width"], fb["height"], fb["pitch"], fb["format"]),
+                         (800, 600, 832, "rgbx"))
+        self.assertEqual(harness.parse_framebuffer_line(
+            b"framebuffer: 8x8, pitch 8 pixels, format bitmask, at 0x0 (0 KiB)\n")["format"],
+            "bitmask")
+
+    def test_none(self):
+        self.assertIsNone(harness.parse_framebuffer_line(
+            b"framebuffer: none (serial console only)\r\n"))
+        self.assertIsNone(harness.parse_framebuffer_line(BOOT_LOG))
+        self.assertIsNone(harness.parse_framebuffer_line(b"x framebuffer: 1x1, pitch 1 "
+                                                         b"pixels, format bgrx\n"))
+
+
+class AfterLastClear(unittest.TestCase):
+    def test_the_last_clear_counts(self):
+        raw = b"a\x1b[2J\x1b[Hb\r\n\x1b[0m\x1b[2J\x1b[H\x1b[1;32mkestrel>\x1b[0m "
+        self.assertEqual(harness.after_last_clear(raw),
+                         b"\x1b[H\x1b[1;32mkestrel>\x1b[0m ")
+
+    def test_only_after_start(self):
+        raw = SHELL_LOG + KERNEL_BOOT
+        fb = harness.parse_framebuffer_line(raw)
+        # OVMF cleared the screen before the kernel: that clear does not count.
+        self.assertIsNone(harness.after_last_clear(raw, fb["end"]))
+        self.assertEqual(harness.after_last_clear(raw + b"\x1b[2Jx", fb["end"]), b"x")
+
+    def test_nothing_after_the_clear(self):
+        self.assertEqual(harness.after_last_clear(b"abc\x1b[2J"), b"")
+
+    def test_other_erases_are_no_clear(self):
+        self.assertIsNone(harness.after_last_clear(b"\x1b[J\x1b[0J\x1b[1J\x1b[K\x1b[2K"))
+
+
+# A stand-in for render_console: checks its arguments, records them, and
+# writes the PPM it is told to expect (the harness compares it with the dump).
+FAKE_RENDER = """#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_RENDER_LOG"], "w") as f:
+    json.dump(args, f)
+with open(os.environ["FAKE_RENDER_PPM"], "rb") as src, open(args[-1], "wb") as dst:
+    dst.write(src.read())
+"""
+
+
+class ScreenMatchesSerial(unittest.TestCase):
+    W, H = 4, 2
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="kestrel-harness-test-")
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.tool = os.path.join(self.dir, "render")
+        with open(self.tool, "w") as f:
+            f.write(FAKE_RENDER)
+        os.chmod(self.tool, os.stat(self.tool).st_mode | stat.S_IXUSR)
+        self.font = os.path.join(self.dir, "font.psf")
+        open(self.font, "wb").close()
+        self.picture = ppm(self.W, self.H, bytes(range(self.W * self.H * 3)))
+        self.reference = os.path.join(self.dir, "reference.ppm")
+        self.argv_log = os.path.join(self.dir, "argv.json")
+        os.environ["FAKE_RENDER_LOG"] = self.argv_log
+        os.environ["FAKE_RENDER_PPM"] = self.reference
+        self.addCleanup(os.environ.pop, "FAKE_RENDER_LOG")
+        self.addCleanup(os.environ.pop, "FAKE_RENDER_PPM")
+
+    def check(self, raw, dump, reference=None, cursor=False, settled=True):
+        with open(os.path.join(self.dir, "screen-dump.ppm"), "wb") as f:
+            f.write(dump)
+        with open(self.reference, "wb") as f:
+            f.write(self.picture if reference is None else reference)
+        argv = ["--image", "d", "--workdir", self.dir, "--screen-matches-serial",
+                "--screendump-after", "x", "--render-tool", self.tool, "--font", self.font]
+        args = harness.parse_args(argv + (["--screen-cursor"] if cursor else []))
+        with contextlib.redirect_stdout(io.StringIO()):
+            return harness.check_screen_matches_serial(args, self.dir, raw, settled, 7)
+
+    def raw(self, tail=b"\x1b[H\x1b[1;32mkestrel>\x1b[0m "):
+        return KERNEL_BOOT + b"\x1b[0m\x1b[2J" + tail
+
+    def test_match(self):
+        self.assertIsNone(self.check(self.raw(), self.picture))
+        with open(self.argv_log) as f:
+            argv = json.load(f)
+        text = os.path.join(self.dir, "screen-serial.txt")
+        self.assertEqual(argv, [self.font, "1280", "800", "1280", "bgrx", text,
+                                os.path.join(self.dir, "screen-expected.ppm")])
+        with open(text, "rb") as f:
+            self.assertEqual(f.read(), b"\x1b[H\x1b[1;32mkestrel>\x1b[0m ")
+
+    def test_cursor(self):
+        self.assertIsNone(self.check(self.raw(), self.picture, cursor=True))
+        with open(self.argv_log) as f:
+            self.assertEqual(json.load(f)[0], "--cursor")
+
+    def test_mismatch_keeps_the_images(self):
+        other = bytearray(self.picture)
+        other[-1] ^= 0xff
+        why = self.check(self.raw(), bytes(other))
+        self.assertIn("1 of 8 pixels differ", why)
+        for name in ("screen-dump.ppm", "screen-expected.ppm", "screen-diff.ppm",
+                     "screen-serial.txt"):
+            self.assertTrue(os.path.isfile(os.path.join(self.dir, name)), name)
+
+    def test_unsettled_mismatch_says_so(self):
+        other = bytearray(self.picture)
+        other[-1] ^= 0xff
+        self.assertIn("still changing after 7 screendumps",
+                      self.check(self.raw(), bytes(other), settled=False))
+
+    def test_no_clear(self):
+        why = self.check(SHELL_LOG + KERNEL_BOOT, self.picture)
+        self.assertIn("no ESC[2J", why)
+
+    def test_no_framebuffer(self):
+        self.assertIn("framebuffer: none", self.check(
+            b"framebuffer: none (serial console only)\r\n\x1b[2Jx", self.picture))
+        self.assertIn("no line 'framebuffer:", self.check(b"\x1b[2Jx", self.picture))
+        self.assertIn("format is bitmask", self.check(
+            b"framebuffer: 8x8, pitch 8 pixels, format bitmask, at 0x0\r\n\x1b[2Jx",
+            self.picture))
+
+
+# ---- QMP: a fake QEMU on a unix socket ----
+
+class FakeQemu(threading.Thread):
+    """Serves one QMP client: greeting, capabilities, then the given script.
+
+    script: a list of ("reply", msg) / ("event", name, data) / ("close",) items,
+    played after the capabilities reply; a "reply" waits for a command first.
+    """
+
+    def __init__(self, path, script):
+        super().__init__(daemon=True)
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(path)
+        self.server.listen(1)
+        self.script = script
+        self.commands = []
+
+    def run(self):
+        conn, _ = self.server.accept()
+        f = conn.makefile("rwb")
+
+        def send(msg):
+            f.write(json.dumps(msg).encode() + b"\r\n")
+            f.flush()
+
+        def command():
+            line = f.readline()
+            self.commands.append(json.loads(line))
+
+        send({"QMP": {"version": {}, "capabilities": []}})
+        command()
+        send({"return": {}})
+        for item in self.script:
+            if item[0] == "reply":
+                command()
+                send(item[1])
+            elif item[0] == "event":
+                send({"timestamp": {"seconds": 0, "microseconds": 0}, "event": item[1],
+                      "data": item[2]})
+            else:
+                break
+        f.close()
+        conn.close()
+        self.server.close()
+
+
+class QmpClient(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="kestrel-qmp-test-")
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.path = os.path.join(self.dir, "qmp.sock")
+
+    def client(self, script):
+        qemu = FakeQemu(self.path, script)
+        qemu.start()
+        qmp = harness.Qmp(self.path, time.monotonic() + 10)
+        self.addCleanup(qmp.close)
+        with contextlib.redirect_stdout(io.StringIO()):
+            qmp.connect()
+        return qemu, qmp
+
+    def test_events_between_replies_and_the_shutdown_reason(self):
+        qemu, qmp = self.client([
+            ("event", "RTC_CHANGE", {"offset": 0}),
+            ("reply", {"return": {"status": "running"}}),
+            ("event", "SHUTDOWN", {"guest": True, "reason": POWEROFF}),
+            ("event", "SHUTDOWN", {"guest": False, "reason": "host-signal"}),
+            ("close",)])
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            self.assertEqual(qmp.execute("query-status"), {"status": "running"})
+            qmp.wait_closed(5)
+        self.assertEqual(qmp.shutdown_reason, POWEROFF)  # the first one counts
+        self.assertEqual([e["event"] for e in qmp.events],
+                         ["RTC_CHANGE", "SHUTDOWN", "SHUTDOWN"])
+        self.assertIn('QMP event SHUTDOWN {"guest": true, "reason": "guest-shutdown"}',
+                      out.getvalue())
+        self.assertNotIn("RTC_CHANGE", out.getvalue())
+        self.assertEqual([c["execute"] for c in qemu.commands],
+                         ["qmp_capabilities", "query-status"])
+
+    def test_error_reply(self):
+        _, qmp = self.client([("reply", {"error": {"class": "GenericError",
+                                                   "desc": "no such file"}})])
+        with self.assertRaisesRegex(RuntimeError, "QMP screendump: no such file"):
+            qmp.execute("screendump", filename="/nonexistent/x.ppm")
+
+    def test_closed_connection(self):
+        _, qmp = self.client([("close",)])
+        qmp.wait_closed(5)
+        self.assertIsNone(qmp.shutdown_reason)
+        for _ in range(2):  # every later command fails at once
+            with self.assertRaises(ConnectionError):
+                qmp.execute("send-key", keys=[])
+
+    def test_connect_gives_up_when_qemu_is_gone(self):
+        qmp = harness.Qmp(self.path, time.monotonic() + 10)
+        with self.assertRaisesRegex(ConnectionError, "QEMU exited"):
+            qmp.connect(alive=lambda: False)
+        with self.assertRaises(TimeoutError):
+            qmp.connect(limit=0.2)
 
 
 class QemuCommand(unittest.TestCase):
