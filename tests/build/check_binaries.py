@@ -72,8 +72,9 @@ def kernel_layout(path):
 def symbols(path):
     out = run(["nm", "--defined-only", path]).splitlines()
     return {l.split()[2]: l.split()[0] for l in out if len(l.split()) == 3
-            and not l.split()[2].startswith("ksyms_") and l.split()[2] != "__kernel_end"}
-    # __kernel_end follows the table by design; nothing else may move.
+            and not l.split()[2].startswith("ksyms_")
+            and l.split()[2] not in ("__kernel_end", "__ksyms_end")}
+    # __ksyms_end and __kernel_end follow the table by design; nothing else may move.
 
 
 def kernel_ksyms(path, stage1):
