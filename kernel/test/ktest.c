@@ -64,6 +64,7 @@ static const struct ktest ktests[] = {
 	{"stack-guard", "touching a stack guard page faults, naming the stack", ktest_stack_guard, 0},
 	{"smep", "the kernel cannot execute a user page (SMEP)", ktest_smep, 0},
 	{"smap", "the kernel cannot read a user page (SMAP)", ktest_smap, 0},
+	{"vmm-api", "map, protect, unmap and remap a page", ktest_vmm_api, KTEST_SHELL},
 	{"canary", "a smashed stack canary is caught", ktest_canary, 0},
 	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},

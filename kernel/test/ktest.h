@@ -57,4 +57,5 @@ bool ktest_stack_guard(void);
 bool ktest_smep(void);
 bool ktest_smap(void);
 bool ktest_canary(void);
+bool ktest_vmm_api(void);
 bool ktest_keyboard_burst(void);
