@@ -17,6 +17,7 @@
 #include "console/console.h"
 #include "dev/isa.h"
 #include "lib/kprintf.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/vmm.h"
 #include "shell/shell.h"
@@ -39,6 +40,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_summary();                        // what we booted on, and how fast
 	mm_init();                             // memory map sanitized, page-frame allocator
 	vmm_init();                            // our page tables: W^X, NX, guards, WC framebuffer
+	heap_init_kernel();                    // kmalloc/kfree: slab caches and page runs
 	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	acpi_boot_init();                      // ACPI tables, each one validated
 	irq_init();                            // 8259s masked, local APIC, I/O APICs

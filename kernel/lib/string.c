@@ -48,8 +48,18 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
+    size_t i = 0;
 
-    for (size_t i = 0; i < n; i++)
+    /* Eight bytes per store once aligned: zeroing a page-table page is 512
+     * stores, not 4096 (it counts in the boot-time budget). */
+    if (n >= 16) {
+        uint64_t w = (unsigned char)c * 0x0101010101010101ull;
+        for (; ((uintptr_t)(d + i) & 7) != 0; i++)
+            d[i] = (unsigned char)c;
+        for (; i + 8 <= n; i += 8)
+            *(uint64_t *)(void *)(d + i) = w;
+    }
+    for (; i < n; i++)
         d[i] = (unsigned char)c;
     return dst;
 }

@@ -46,17 +46,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEAP_PAGE_SIZE    4096u
-#define HEAP_BLOCK_SHIFT  14
-#define HEAP_BLOCK_SIZE   (1u << HEAP_BLOCK_SHIFT) /* one slab; alignment of every block */
-#define HEAP_BLOCK_PAGES  (HEAP_BLOCK_SIZE / HEAP_PAGE_SIZE)
-#define HEAP_MIN_SHIFT    4 /* smallest class: 16 bytes */
-#define HEAP_NCLASSES     8 /* 16, 32, ..., 2048 */
-#define HEAP_MAX_SMALL    (1u << (HEAP_MIN_SHIFT + HEAP_NCLASSES - 1))
-#define HEAP_LARGE_ALIGN  64u   /* data offset of a large allocation: its header's size */
-#define HEAP_MAX_ALIGN    4096u /* kmalloc_aligned's limit */
-#define HEAP_EMPTY_RESERVE 1    /* empty slabs a class keeps instead of freeing */
-#define HEAP_BITMAP_WORDS (HEAP_BLOCK_SIZE >> HEAP_MIN_SHIFT >> 6)
+#define HEAP_PAGE_SIZE     4096u
+#define HEAP_BLOCK_SHIFT   14
+#define HEAP_BLOCK_SIZE    (1u << HEAP_BLOCK_SHIFT) /* one slab; alignment of every block */
+#define HEAP_BLOCK_PAGES   (HEAP_BLOCK_SIZE / HEAP_PAGE_SIZE)
+#define HEAP_MIN_SHIFT     4 /* smallest class: 16 bytes */
+#define HEAP_NCLASSES      8 /* 16, 32, ..., 2048 */
+#define HEAP_MAX_SMALL     (1u << (HEAP_MIN_SHIFT + HEAP_NCLASSES - 1))
+#define HEAP_LARGE_ALIGN   64u   /* data offset of a large allocation: its header's size */
+#define HEAP_MAX_ALIGN     4096u /* kmalloc_aligned's limit */
+#define HEAP_EMPTY_RESERVE 1     /* empty slabs a class keeps instead of freeing */
+#define HEAP_BITMAP_WORDS  (HEAP_BLOCK_SIZE >> HEAP_MIN_SHIFT >> 6)
 
 /*
  * Where the heap's pages come from. alloc returns `pages` contiguous 4 KiB
@@ -80,13 +80,14 @@ typedef void (*heap_panic_fn)(const char *fmt, ...) __attribute__((format(printf
 
 /* A slab: the header at the start of its 16 KiB block. Private to heap.c. */
 struct heap_slab {
-	uint64_t tag;                 /* HEAP_SLAB_KEY ^ own address */
-	uint8_t cls;                  /* class index */
+	uint64_t tag; /* HEAP_SLAB_KEY ^ own address */
+	uint8_t cls;  /* class index */
 	uint8_t pad;
-	uint16_t inuse;               /* objects handed out */
+	uint16_t inuse; /* objects handed out */
 	uint32_t pad2;
-	void *free;                   /* first free object; each holds the next */
-	struct heap_slab *next, *prev; /* partial list (both NULL while full) */
+	void *free;                       /* first free object; each holds the next, and
+	                                   * the slab's own address ends the list */
+	struct heap_slab *next, *prev;    /* partial list (both NULL while full) */
 	uint64_t used[HEAP_BITMAP_WORDS]; /* bit (offset >> class shift): handed out */
 };
 
@@ -96,15 +97,16 @@ struct heap_class {
 	uint32_t size, shift;      /* object size = 1 << shift */
 	uint32_t first;            /* offset of the first object in a slab */
 	uint32_t nobj;             /* objects per slab */
-	uint64_t inuse;            /* objects handed out */
 	uint64_t slabs, empty;     /* slabs held, of which empty (<= reserve) */
-	uint64_t allocs, frees;    /* cumulative */
+	uint64_t allocs, frees;    /* cumulative; objects handed out: allocs - frees */
+	uint64_t pad;              /* 64 bytes: indexing by class is a shift */
 };
+_Static_assert(sizeof(struct heap_class) == 64, "heap_class size");
 
 /* Header of a large allocation, at the start of its run. */
 struct heap_large {
-	uint64_t tag;                   /* HEAP_LARGE_KEY ^ own address */
-	uint32_t offset;                /* the pointer handed out is block + offset */
+	uint64_t tag;    /* HEAP_LARGE_KEY ^ own address */
+	uint32_t offset; /* the pointer handed out is block + offset */
 	uint32_t pad;
 	uint64_t pages;                 /* length of the run */
 	uint64_t size;                  /* bytes requested */
@@ -118,11 +120,13 @@ struct heap {
 	struct heap_page_source src;
 	heap_panic_fn panic;
 	struct heap_class cls[HEAP_NCLASSES];
-	struct heap_large *large; /* live large allocations, newest first */
-	uint64_t large_count, large_pages, large_bytes;
-	uint64_t large_allocs, large_frees;
-	uint64_t requested; /* cumulative bytes asked for (all allocations) */
-	uint64_t failures;  /* allocations that returned NULL for lack of memory */
+	struct heap_large *large;           /* live large allocations, newest first */
+	uint64_t large_pages;               /* pages they hold */
+	uint64_t large_bytes;               /* bytes they were asked for */
+	uint64_t large_allocs, large_frees; /* cumulative */
+	uint64_t large_granted;             /* cumulative usable bytes of large allocations */
+	uint64_t requested;                 /* cumulative bytes asked for (all allocations) */
+	uint64_t failures;                  /* allocations that returned NULL for lack of memory */
 };
 
 struct heap_class_stats {
@@ -162,7 +166,7 @@ void heap_stats(const struct heap *h, struct heap_stats *out);
 /* Walk every partial slab and large header and check them against the
  * counters (O(heap)); calls the panic hook on the first problem. */
 bool heap_check(struct heap *h);
-/* Size class index for n bytes (n <= HEAP_MAX_SMALL), for tests. */
+/* Size class index for n bytes, 1 <= n <= HEAP_MAX_SMALL (for tests). */
 unsigned heap_class_of(size_t n);
 
 /* ---- The kernel's heap ---------------------------------------------------- */

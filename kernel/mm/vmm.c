@@ -154,15 +154,30 @@ static void map_direct(void)
 	}
 }
 
+/* 2 MiB pages where the framebuffer allows (a 4 MiB framebuffer is two
+ * entries instead of a thousand), 4 KiB pages for the ragged ends. The PAT
+ * bit of a large-page entry is bit 12, not bit 7; only PWT is used here, so
+ * the same entry index (1, WC) is selected at both sizes. */
 static void map_framebuffer(void)
 {
 	const struct bootinfo_framebuffer *fb = &boot_info()->fb;
 	if (fb->format == BOOTINFO_FB_NONE)
 		return;
 	uint64_t base = fb->base_phys & ~4095ull, end = fb->base_phys + fb->size;
-	for (uint64_t pa = base; pa < end; pa += 4096)
-		if (!vmm_map(VMM_FRAMEBUFFER_BASE + (pa - base), pa, VMM_WRITE | VMM_WC))
-			panic("vmm: cannot map the framebuffer");
+	uint64_t offset = VMM_FRAMEBUFFER_BASE - base; /* keeps 2 MiB alignment iff pa has it */
+	for (uint64_t pa = base; pa < end;) {
+		if ((pa & (SIZE_2M - 1)) == 0 && end - pa >= SIZE_2M) {
+			uint64_t *e = entry_for(pa + offset, 2);
+			if (!e || (*e & PTE_PRESENT))
+				panic("vmm: cannot map the framebuffer");
+			*e = pa | PTE_PRESENT | PTE_WRITABLE | PTE_NX | PTE_GLOBAL | PTE_PWT | PTE_HUGE;
+			pa += SIZE_2M;
+		} else {
+			if (!vmm_map(pa + offset, pa, VMM_WRITE | VMM_WC))
+				panic("vmm: cannot map the framebuffer");
+			pa += 4096;
+		}
+	}
 	fb_virt = VMM_FRAMEBUFFER_BASE + (fb->base_phys - base);
 }
 

@@ -13,6 +13,7 @@
 #include "dev/i8042.h"
 #include "dev/input.h"
 #include "lib/kprintf.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "shell/shell.h"
 #include "time/clock.h"
@@ -78,7 +79,18 @@ int cmd_mem(int argc, char **argv)
 			kprintf(" %d:%llu", k, (unsigned long long)st.free_blocks[k]);
 	kprintf("\n  partly used chunks %llu, pages in CPU caches %llu\n",
 	        (unsigned long long)st.partial_chunks, (unsigned long long)st.cpu_pages);
-	kprintf("heap: not built yet\n");
+	struct heap_stats hs;
+	heap_stats(heap_kernel(), &hs);
+	kprintf("heap: %llu KiB in use in %llu pages (%llu in slabs); %llu large allocations; "
+	        "%llu failed\n",
+	        (unsigned long long)(hs.bytes_in_use / 1024), (unsigned long long)hs.pages,
+	        (unsigned long long)hs.slab_pages, (unsigned long long)hs.large_count,
+	        (unsigned long long)hs.failures);
+	for (unsigned i = 0; i < HEAP_NCLASSES; i++)
+		if (hs.cls[i].slabs)
+			kprintf("  %4u-byte objects: %llu in use, %llu free, %llu slabs\n", hs.cls[i].size,
+			        (unsigned long long)hs.cls[i].inuse, (unsigned long long)hs.cls[i].free,
+			        (unsigned long long)hs.cls[i].slabs);
 	return 0;
 }
 

@@ -59,6 +59,7 @@ static const struct ktest ktests[] = {
 	{"keyboard", "echo a line typed on the keyboard (or serial)", ktest_keyboard, 0},
 	{"keyboard-burst", "a burst of keys: delivered or counted as dropped", ktest_keyboard_burst, 0},
 	{"pmm-all", "allocate, fill, verify and free every free page", ktest_pmm_all, KTEST_SHELL},
+	{"heap", "kmalloc stress: 16 B to 64 KiB, random free order, contents verified", ktest_heap, KTEST_SHELL},
 	{"exec-direct-map", "executing the direct map faults (NX)", ktest_exec_direct_map, 0},
 	{"exec-data", "executing kernel data faults (NX)", ktest_exec_data, 0},
 	{"stack-guard", "touching a stack guard page faults, naming the stack", ktest_stack_guard, 0},

@@ -51,6 +51,10 @@ bool ktest_unknown_vector(void);
 bool ktest_direction_flag(void);
 bool ktest_keyboard(void);
 bool ktest_pmm_all(void);
+bool ktest_heap(void);
+/* Figures for scripts/bench, printed by ktest_bench (test=bench). */
+void ktest_heap_bench(void);
+void ktest_pmm_bench(void);
 bool ktest_exec_direct_map(void);
 bool ktest_exec_data(void);
 bool ktest_stack_guard(void);

@@ -49,6 +49,8 @@ bool ktest_bench(void)
 	uint64_t t1 = cpu_rdtsc();
 	kprintf("bench-calibration: instructions=%llu tsc=%llu\n",
 	        (unsigned long long)(2 * CALIBRATION_PAIRS), (unsigned long long)(t1 - t0));
+	ktest_heap_bench();
+	ktest_pmm_bench();
 	uint64_t per_irq = bench_timer_irq(t1 - t0);
 	if (per_irq)
 		kprintf("bench: one timer interrupt with no work costs about %llu TSC ticks; "
