@@ -7,6 +7,7 @@
 #include "boot/boot.h"
 
 #include "lib/panic.h"
+#include "mm/memmap.h"
 #include "lib/string.h"
 
 static struct bootinfo *bootinfo;
@@ -77,19 +78,8 @@ const struct bootinfo_mmap_desc *boot_mmap_entry(size_t i)
 	                                           i * bootinfo->mmap_desc_size);
 }
 
-bool boot_mem_type_usable(uint32_t type)
-{
-	switch (type) {
-	case BOOTINFO_EFI_CONVENTIONAL:
-	case BOOTINFO_EFI_BOOT_SERVICES_CODE:
-	case BOOTINFO_EFI_BOOT_SERVICES_DATA:
-	case BOOTINFO_EFI_LOADER_CODE:
-	case BOOTINFO_EFI_LOADER_DATA:
-		return true;
-	default:
-		return false;
-	}
-}
+/* One classification for the whole kernel: the sanitizer's (mm/memmap.c). */
+bool boot_mem_type_usable(uint32_t type) { return memmap_classify(type) == MEMMAP_USABLE; }
 
 const char *boot_mem_type_name(uint32_t type)
 {
