@@ -45,6 +45,7 @@ extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[]
 extern const char __data_start[], __bss_end[], __ksyms_start[], __ksyms_end[];
 
 static uint64_t pml4_phys;
+static uint64_t nx_bit; /* PTE_NX, or 0 when EFER.NXE is off (no NX: the bit is reserved) */
 static uint64_t fb_virt;
 static bool smep, smap;
 
@@ -77,13 +78,27 @@ static uint64_t *entry_for(uint64_t va, int level)
 	return &t[(va >> (12 + 9 * (level - 1))) & 511];
 }
 
+/* The 4 KiB entry for va if every table above it exists, else NULL: for
+ * unmap and protect, which must not build tables for nothing. */
+static uint64_t *lookup_4k(uint64_t va)
+{
+	uint64_t *t = table(pml4_phys);
+	for (int l = 4; l > 1; l--) {
+		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & PTE_PRESENT) || (e & PTE_HUGE))
+			return NULL;
+		t = table(e);
+	}
+	return &t[(va >> 12) & 511];
+}
+
 static uint64_t leaf_bits(unsigned flags)
 {
 	uint64_t b = PTE_PRESENT;
 	if (flags & VMM_WRITE)
 		b |= PTE_WRITABLE;
 	if (!(flags & VMM_EXEC))
-		b |= PTE_NX;
+		b |= nx_bit;
 	if (flags & VMM_USER)
 		b |= PTE_USER;
 	else
@@ -106,7 +121,7 @@ bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
 
 uint64_t vmm_unmap(uint64_t va)
 {
-	uint64_t *e = entry_for(va, 1);
+	uint64_t *e = lookup_4k(va);
 	if (!e || !(*e & PTE_PRESENT))
 		return 0;
 	uint64_t pa = *e & PTE_ADDR_MASK;
@@ -118,7 +133,7 @@ uint64_t vmm_unmap(uint64_t va)
 
 bool vmm_protect(uint64_t va, unsigned flags)
 {
-	uint64_t *e = entry_for(va, 1);
+	uint64_t *e = lookup_4k(va);
 	if (!e || !(*e & PTE_PRESENT))
 		return false;
 	*e = (*e & PTE_ADDR_MASK) | leaf_bits(flags);
@@ -150,7 +165,7 @@ static void map_direct(void)
 		uint64_t *e = entry_for(BOOTINFO_DIRECT_MAP_OFFSET + pa, huge ? 3 : 2);
 		if (!e)
 			panic("vmm: out of memory for the direct map");
-		*e = pa | PTE_PRESENT | PTE_WRITABLE | PTE_NX | PTE_GLOBAL | PTE_HUGE;
+		*e = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | PTE_HUGE;
 	}
 }
 
@@ -164,13 +179,15 @@ static void map_framebuffer(void)
 	if (fb->format == BOOTINFO_FB_NONE)
 		return;
 	uint64_t base = fb->base_phys & ~4095ull, end = fb->base_phys + fb->size;
-	uint64_t offset = VMM_FRAMEBUFFER_BASE - base; /* keeps 2 MiB alignment iff pa has it */
+	uint64_t offset = VMM_FRAMEBUFFER_BASE - base;
 	for (uint64_t pa = base; pa < end;) {
-		if ((pa & (SIZE_2M - 1)) == 0 && end - pa >= SIZE_2M) {
+		/* A 2 MiB page needs both addresses aligned; a base that is only
+		 * 4 KiB aligned gets 4 KiB pages throughout. */
+		if (((pa | (pa + offset)) & (SIZE_2M - 1)) == 0 && end - pa >= SIZE_2M) {
 			uint64_t *e = entry_for(pa + offset, 2);
 			if (!e || (*e & PTE_PRESENT))
 				panic("vmm: cannot map the framebuffer");
-			*e = pa | PTE_PRESENT | PTE_WRITABLE | PTE_NX | PTE_GLOBAL | PTE_PWT | PTE_HUGE;
+			*e = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | PTE_PWT | PTE_HUGE;
 			pa += SIZE_2M;
 		} else {
 			if (!vmm_map(pa + offset, pa, VMM_WRITE | VMM_WC))
@@ -200,8 +217,14 @@ static void enable_protections(void)
 	cpu_write_cr4(cr4);
 }
 
+#define MSR_EFER 0xc0000080u
+#define EFER_NXE (1ull << 11)
+
 void vmm_init(void)
 {
+	/* The loader turned NXE on where the CPU has NX; without it the NX bit
+	 * is reserved and setting it would fault every access. */
+	nx_bit = (cpu_rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
 	pml4_phys = new_table();
 	if (!pml4_phys)
 		panic("vmm: no page for the PML4");
@@ -219,8 +242,9 @@ void vmm_init(void)
 	cpu_write_cr3(pml4_phys);
 	enable_protections();
 	kprintf("vmm: own page tables at 0x%llx: text RX, rodata R, data RW+NX, direct map NX, "
-	        "framebuffer WC; SMEP %s, SMAP %s\n",
-	        (unsigned long long)pml4_phys, smep ? "on" : "not offered", smap ? "on" : "not offered");
+	        "framebuffer WC; NX %s, SMEP %s, SMAP %s\n",
+	        (unsigned long long)pml4_phys, nx_bit ? "on" : "not offered",
+	        smep ? "on" : "not offered", smap ? "on" : "not offered");
 }
 
 uint64_t vmm_framebuffer(void) { return fb_virt; }
