@@ -51,4 +51,10 @@ void ldr_wait_before_return(void)
 	events[1] = timer;
 	gBS->WaitForEvent(2, events, &index);
 	gBS->CloseEvent(timer);
+	/* Consume the key, or whatever runs next (the firmware's boot menu or
+	 * shell) would read it as its own input. */
+	if (index == 0 && gST->ConIn) {
+		EFI_INPUT_KEY key;
+		gST->ConIn->ReadKeyStroke(gST->ConIn, &key);
+	}
 }

@@ -41,6 +41,7 @@ ESP_OFFSET = "1M"
 ESP_BOOT_DIR = "::/EFI/BOOT"
 LOADER_PATH = ESP_BOOT_DIR + "/BOOTX64.EFI"
 CMDLINE_PATH = ESP_BOOT_DIR + "/CMDLINE.TXT"
+KERNEL_PATH = ESP_BOOT_DIR + "/KERNEL.ELF"
 
 
 @dataclasses.dataclass
@@ -58,6 +59,7 @@ class Machine:
     vga: str = "std"
     accel: str = ""  # "" leaves QEMU's default, which is TCG
     icount: bool = False  # instruction counting: guest time follows executed code
+    usb: bool = False  # the disk is a USB stick behind xHCI, not a SATA disk
     extra: list = dataclasses.field(default_factory=list)
 
 
@@ -87,14 +89,29 @@ def build_command(m, serial, display, monitor=()):
     cmd += [
         "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.ovmf_code,
         "-drive", "if=pflash,format=raw,unit=1,file=" + m.ovmf_vars,
-        "-drive", "format=raw,file=" + m.disk,
     ]
+    cmd += disk_args(m.disk, m.usb)
     if m.icount:
         cmd += ["-icount", "shift=7,sleep=off"]
     cmd += list(serial)
     cmd += list(monitor)
     cmd += list(m.extra)
     return cmd
+
+
+def disk_args(disk, usb=False):
+    """QEMU arguments that attach the disk image.
+
+    Default: QEMU's default interface for the machine (a SATA disk on q35's
+    AHCI, IDE on pc). usb: a USB mass-storage stick behind an xHCI controller
+    and no other disk at all, as on a real PC booted from a stick: OVMF must
+    find \\EFI\\BOOT\\BOOTX64.EFI on removable media through its USB stack.
+    """
+    if usb:
+        return ["-device", "qemu-xhci,id=xhci",
+                "-drive", "if=none,id=stick,format=raw,file=" + disk,
+                "-device", "usb-storage,bus=xhci.0,drive=stick"]
+    return ["-drive", "format=raw,file=" + disk]
 
 
 class SetupError(Exception):
@@ -155,3 +172,15 @@ def write_cmdline(image, text):
 def remove_loader(image):
     """Delete BOOTX64.EFI so the firmware finds nothing to boot on the disk."""
     _run_tool(["mdel", "-i", _esp(image), LOADER_PATH])
+
+
+def replace_kernel(image, kernel):
+    """Store the file kernel as /EFI/BOOT/KERNEL.ELF (a malformed kernel, say)."""
+    if not os.path.isfile(kernel):
+        raise SetupError("kernel file %s does not exist (is it built?)" % kernel)
+    _run_tool(["mcopy", "-o", "-i", _esp(image), kernel, KERNEL_PATH])
+
+
+def remove_kernel(image):
+    """Delete KERNEL.ELF: the loader must say that it is missing."""
+    _run_tool(["mdel", "-i", _esp(image), KERNEL_PATH])

@@ -29,6 +29,11 @@ and classify how it ended:
                    or the scripted input was not all sent, or the kernel's burst
                    report does not fit it (--check-burst)
   screen-mismatch  the screendump differs from the reference rendering
+  loader-error     the loader refused to boot: it printed "kestrel: returning to
+                   the firmware", the firmware then took over again (a BdsDxe
+                   line or its shell after it), the kernel never started and
+                   no exception dump appeared. With --expect-loader-error this
+                   is the success case (pass, if the --expect patterns match)
 
 The decision is made only by classify(), a pure function of the exit status,
 the SHUTDOWN reason and the log, so tests/boot/test_harness_logic.py can
@@ -78,7 +83,8 @@ import keys  # noqa: E402
 import steps  # noqa: E402
 
 KINDS = ("pass", "triple-fault", "poweroff", "kernel-failure", "ovmf-exception",
-         "uefi-shell", "timeout", "bad-exit", "missing-output", "screen-mismatch")
+         "uefi-shell", "timeout", "bad-exit", "missing-output", "screen-mismatch",
+         "loader-error")
 FAILURE_KINDS = KINDS[1:]
 
 # Firmware output that means the boot is over, checked in this order. OVMF's
@@ -90,6 +96,22 @@ FATAL_SIGNS = (
 )
 # How long to keep reading after a fatal sign, so the whole dump is in the log.
 FATAL_GRACE_SECONDS = 2.0
+
+# The loader's refusal (loader/log.c, ldr_wait_before_return): after any error
+# before ExitBootServices it prints this, waits for a key or 10 s, and returns
+# the error to the firmware, whose boot manager (BdsDxe) then tries the next
+# boot option and ends in its shell. The kernel's first lines
+# (kernel/boot/summary.c) say it started.
+LOADER_RETURN = re.compile(r"^kestrel: returning to the firmware\b", re.M)
+LOADER_WAIT = r"^kestrel: returning to the firmware in 10 seconds"
+LOADER_ERROR_LINE = re.compile(r"^kestrel: error: .*$", re.M)
+FIRMWARE_TAKEOVER = re.compile(r"^BdsDxe|UEFI Interactive Shell|Shell> ", re.M)
+KERNEL_STARTED = re.compile(r"^Kestrel x86_64 kernel|^kernel ready", re.M)
+# The key the harness presses to end the loader's wait; the firmware must have
+# taken over well before the 10 s are up, or the key was not honoured.
+LOADER_KEY = "\n"
+LOADER_KEY_MAX_WAIT = 7.0
+LOADER_GRACE_SECONDS = 1.0
 
 SCREEN_READY = re.compile(
     r"^screen: ready (?P<width>\d+)x(?P<height>\d+) pitch (?P<pitch>\d+) "
@@ -140,6 +162,26 @@ def _line_at(text, pos):
     return text[start:end if end >= 0 else len(text)].strip()
 
 
+def loader_returned(text):
+    """If the loader refused to boot and the firmware took over again, return
+    (error line or None, position of the takeover); else None.
+
+    The kernel must not have started, and the takeover (a BdsDxe line or the
+    shell) must come after the loader's "returning to the firmware" line: that
+    proves the loader's wait ended and its return reached the boot manager.
+    """
+    if KERNEL_STARTED.search(text):
+        return None
+    m = LOADER_RETURN.search(text)
+    if m is None:
+        return None
+    t = FIRMWARE_TAKEOVER.search(text, m.end())
+    if t is None:
+        return None
+    errors = LOADER_ERROR_LINE.findall(text, 0, m.start())
+    return (errors[-1].strip() if errors else None), t.start()
+
+
 def check_output(text, expects, rejects):
     """Return why the log fails --expect/--reject, or None if it satisfies them.
 
@@ -165,7 +207,7 @@ def check_output(text, expects, rejects):
 
 def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
              input_error=None, burst_sent=None, ignore_signs=(), shutdown_reason=None,
-             expect_poweroff=False):
+             expect_poweroff=False, expect_loader_error=False, loader_wait=None):
     """Decide how a run ended. A pure function: everything it needs is an argument.
 
     status          QEMU's exit status (negative: killed by that signal), or None
@@ -177,15 +219,51 @@ def classify(status, timed_out, log, expects=(), rejects=(), screen_error=None,
     ignore_signs    fatal sign kinds that are not fatal in this run (--allow-shell)
     shutdown_reason the "reason" of QEMU's QMP SHUTDOWN event, or None if none was seen
     expect_poweroff the test ends with an ACPI poweroff, not the success exit
+    expect_loader_error the test expects the loader to refuse to boot
+                    (loader-error is then the success case)
+    loader_wait     seconds from the loader's "returning to the firmware" line
+                    to the firmware's takeover (the harness pressed a key at
+                    the line), or None if not measured
     Returns a Verdict(kind, reason).
     """
+    v = _classify(status, timed_out, log, expects, rejects, screen_error, input_error,
+                  burst_sent, ignore_signs, shutdown_reason, expect_poweroff,
+                  expect_loader_error, loader_wait)
+    if expect_loader_error and v.kind == "pass" and loader_returned(log) is None:
+        # Only a loader refusal passes such a test: the kernel ran instead.
+        return Verdict("missing-output", "the test expects the loader to refuse the kernel "
+                                         "(--expect-loader-error), but the run ended as a "
+                                         "pass: %s" % v.reason)
+    return v
+
+
+def _classify(status, timed_out, log, expects, rejects, screen_error, input_error,
+              burst_sent, ignore_signs, shutdown_reason, expect_poweroff,
+              expect_loader_error, loader_wait):
     # The firmware's own words are the most specific evidence, and they are
     # why QEMU was stopped early, so they win over the exit status.
     sign = find_fatal_sign(log, ignore_signs)
+    if sign is not None and sign[0] == "ovmf-exception":
+        return Verdict(sign[0], "the firmware reported a CPU exception: %r" % sign[1])
+    # The loader refused and returned: the firmware's shell after that is the
+    # expected end of the story, not a failure of its own.
+    refused = loader_returned(log)
+    if refused is not None:
+        line, _ = refused
+        what = ("the loader refused to boot (%r), returned to the firmware, and the "
+                "firmware took over again" % (line or "no 'kestrel: error:' line"))
+        if not expect_loader_error:
+            return Verdict("loader-error", what + ", but the test does not expect that "
+                                                  "(--expect-loader-error)")
+        if loader_wait is not None and loader_wait >= LOADER_KEY_MAX_WAIT:
+            return Verdict("missing-output", what + ", but only %.1f s after its 'returning "
+                                                    "to the firmware' line although a key "
+                                                    "was pressed at once: the key did not "
+                                                    "end the wait" % loader_wait)
+        return _check_success(log, expects, rejects, screen_error, input_error, burst_sent,
+                              what + "; the log matched")
     if sign is not None:
         kind, line = sign
-        if kind == "ovmf-exception":
-            return Verdict(kind, "the firmware reported a CPU exception: %r" % line)
         return Verdict(kind, "the firmware started the UEFI shell (no loader on the "
                              "disk, or the loader returned): %r" % line)
     if timed_out:
@@ -617,6 +695,14 @@ class Run:
         self.screen_error = None
         self.shutdown_reason = None  # of QEMU's SHUTDOWN event, if one came
         self.elapsed = 0.0
+        self.loader_return_time = None  # time.monotonic() at the loader's return line
+        self.takeover_time = None  # ... and at the firmware's takeover after it
+
+    @property
+    def loader_wait(self):
+        if self.loader_return_time is None or self.takeover_time is None:
+            return None
+        return self.takeover_time - self.loader_return_time
 
     def write_serial(self, data):
         """Write bytes to the guest's serial input (for the script thread)."""
@@ -684,6 +770,15 @@ def run_qemu(cmd, serial_log, timeout, screen_hook=None, script=None, ignore_sig
                         run.stderr += data
                 if fresh is None:
                     continue
+                if run.loader_return_time is None and LOADER_RETURN.search(fresh):
+                    run.loader_return_time = time.monotonic()
+                if run.loader_return_time is not None and run.takeover_time is None \
+                        and loader_returned(run.serial.text()) is not None:
+                    # The firmware is back in charge: the run is decided.
+                    run.takeover_time = time.monotonic()
+                    if run.stopped_for is None:
+                        run.stopped_for = "loader-error"
+                        grace_end = time.monotonic() + LOADER_GRACE_SECONDS
                 if run.stopped_for is None:
                     sign = find_fatal_sign(fresh, ignore_signs)
                     if sign is not None:
@@ -774,6 +869,21 @@ def parse_args(argv):
     p.add_argument("--cmdline", help="kernel command line, written as /EFI/BOOT/CMDLINE.TXT")
     p.add_argument("--no-loader", action="store_true",
                    help="delete /EFI/BOOT/BOOTX64.EFI from the image copy")
+    p.add_argument("--kernel", metavar="FILE",
+                   help="store FILE as /EFI/BOOT/KERNEL.ELF in the image copy")
+    p.add_argument("--no-kernel", action="store_true",
+                   help="delete /EFI/BOOT/KERNEL.ELF from the image copy")
+    p.add_argument("--expect-loader-error", action="store_true",
+                   help="the loader must refuse to boot: pass only if it printed its "
+                        "'returning to the firmware' line, the firmware took over again, "
+                        "the kernel never started, no exception dump appeared, and the "
+                        "--expect patterns matched. The harness presses a key (QMP "
+                        "send-key) at the loader's 'returning to the firmware in 10 "
+                        "seconds' line; the firmware must take over within %g s"
+                        % LOADER_KEY_MAX_WAIT)
+    p.add_argument("--usb", action="store_true",
+                   help="attach the disk as a USB stick behind an xHCI controller, with no "
+                        "SATA or virtio disk")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="must match the serial log; repeated: in this order")
     p.add_argument("--reject", action="append", default=[], metavar="REGEX",
@@ -857,6 +967,14 @@ def parse_args(argv):
         p.error("--screen-cursor needs --screen-matches-serial")
     if args.check_burst and kinds.count("burst") != 1:
         p.error("--check-burst needs exactly one --burst")
+    if args.kernel and args.no_kernel:
+        p.error("--kernel and --no-kernel cannot be combined")
+    if args.expect_loader_error and args.expect_failure:
+        p.error("--expect-loader-error and --expect-failure cannot be combined")
+    if args.expect_loader_error:
+        # First step: end the loader's 10-second wait with a key press.
+        args.specs.insert(0, steps.parse_steps([("--type-after", LOADER_WAIT),
+                                                ("--type", LOADER_KEY)])[0])
     return args
 
 
@@ -1035,7 +1153,7 @@ def main(argv=None):
         disk=disk, ovmf_vars=os.path.join(workdir, "OVMF_VARS.fd"),
         ovmf_code=args.ovmf_code, qemu=args.qemu, machine=args.machine,
         memory=args.memory, smp=args.smp, cpu=args.cpu, vga=args.vga,
-        icount=args.icount, extra=args.qemu_arg)
+        icount=args.icount, usb=args.usb, extra=args.qemu_arg)
     qmp = qmp_socket_path(workdir)
     try:
         if not os.path.isfile(args.ovmf_code):
@@ -1047,6 +1165,10 @@ def main(argv=None):
             qemu_cmd.write_cmdline(disk, args.cmdline)
         if args.no_loader:
             qemu_cmd.remove_loader(disk)
+        if args.kernel is not None:
+            qemu_cmd.replace_kernel(disk, os.path.abspath(args.kernel))
+        if args.no_kernel:
+            qemu_cmd.remove_kernel(disk)
     except qemu_cmd.SetupError as e:
         print("harness: setup failed:", e, file=sys.stderr)
         return 2
@@ -1132,7 +1254,8 @@ def main(argv=None):
     verdict = classify(run.status, run.timed_out, text, expects, args.reject,
                        run.screen_error, input_error,
                        "".join(burst_sent) if args.check_burst else None, ignore_signs,
-                       run.shutdown_reason, args.expect_poweroff)
+                       run.shutdown_reason, args.expect_poweroff, args.expect_loader_error,
+                       run.loader_wait)
     passed, headline = judge(verdict, args.expect_failure)
     if run.timed_out or run.stopped_for:
         status = "killed by the harness"
@@ -1144,6 +1267,9 @@ def main(argv=None):
         status = run.status
     print("harness: QEMU ran %.1f s, exit status %s, classification %s"
           % (run.elapsed, status, verdict.kind))
+    if run.loader_wait is not None:
+        print("harness: the firmware took over %.1f s after the loader's 'returning to the "
+              "firmware' line" % run.loader_wait)
     if passed and args.expect_failure:
         print("harness: expected failure %s observed" % args.expect_failure)
     if not passed or verdict.kind != "pass":

@@ -66,6 +66,21 @@ KERNEL_BOOT = (
     b"\x1b[1;36mKestrel\x1b[0m x86_64 kernel, booted by the Kestrel UEFI loader\r\n"
     b"framebuffer: 1280x800, pitch 1280 pixels, format bgrx, at 0xc0000000 (4000 KiB)\r\n"
     b"kernel ready\r\n")
+# Verbatim (shortened paths) from loader.bad-wx: the loader refuses the kernel,
+# the harness presses a key, the firmware tries the next boot option.
+LOADER_ERROR_LOG = (
+    b"\x1b[2J\x1b[01;01HBdsDxe: starting Boot0002 \"UEFI QEMU HARDDISK QM00001 \" from "
+    b"PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)\r\n"
+    b"kestrel: loader starting\r\n"
+    b"kestrel: error: load kernel \\EFI\\BOOT\\KERNEL.ELF: segment is both writable and "
+    b"executable (program header 2, value 0xFFFFFFFF80021000, limit 0x7): Load Error (EFI "
+    b"status 0x8000000000000001)\r\n"
+    b"kestrel: returning to the firmware in 10 seconds (press a key to continue now)\r\n")
+LOADER_TAKEOVER = (
+    b"BdsDxe: failed to start Boot0002 \"UEFI QEMU HARDDISK QM00001 \" from "
+    b"PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0): Load Error\r\n"
+    b"BdsDxe: starting Boot0003 \"EFI Internal Shell\" from Fv(7CB8BDC9)\r\n")
+WX = r"^kestrel: error: load kernel \S*KERNEL\.ELF: segment is both writable and executable"
 POWEROFF = qemu_cmd.SHUTDOWN_POWEROFF
 RESET = qemu_cmd.SHUTDOWN_RESET
 
@@ -235,8 +250,75 @@ class Classify(unittest.TestCase):
             self.kind(-15, raw=EXCEPTION_LOG), self.kind(-15, raw=SHELL_LOG),
             self.kind(-9, timed_out=True), self.kind(7), self.kind(OK, expects=["absent"]),
             self.kind(OK, screen_error="x"),
+            self.kind(-15, raw=LOADER_ERROR_LOG + LOADER_TAKEOVER),
         }
         self.assertEqual(seen, set(harness.KINDS))
+
+
+class ClassifyLoaderError(unittest.TestCase):
+    def verdict(self, raw, status=-15, timed_out=False, expects=(WX,), expect=True, wait=0.1):
+        return harness.classify(status, timed_out, log(raw), expects, ["^panic:"],
+                                expect_loader_error=expect, loader_wait=wait)
+
+    def test_expected_refusal_passes(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER)
+        self.assertEqual(v.kind, "pass")
+        self.assertIn("segment is both writable", v.reason)
+
+    def test_the_shell_after_the_refusal_is_part_of_it(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER + SHELL_LOG)
+        self.assertEqual(v.kind, "pass")
+
+    def test_unexpected_refusal(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER, expects=(), expect=False)
+        self.assertEqual(v.kind, "loader-error")
+        self.assertIn("--expect-loader-error", v.reason)
+
+    def test_wrong_message_is_missing_output(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER, expects=("no PT_LOAD segment",))
+        self.assertEqual(v.kind, "missing-output")
+
+    def test_the_firmware_must_take_over(self):
+        # The loader hung in its wait (or returned into nothing): not a refusal.
+        self.assertEqual(self.verdict(LOADER_ERROR_LOG, timed_out=True).kind, "timeout")
+
+    def test_the_key_must_end_the_wait(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER, wait=10.0)
+        self.assertEqual(v.kind, "missing-output")
+        self.assertIn("did not end the wait", v.reason)
+        self.assertEqual(self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER, wait=None).kind,
+                         "pass")
+
+    def test_exception_dump_wins(self):
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER + EXCEPTION_LOG)
+        self.assertEqual(v.kind, "ovmf-exception")
+
+    def test_a_started_kernel_is_never_a_refusal(self):
+        self.assertIsNone(harness.loader_returned(log(LOADER_ERROR_LOG + LOADER_TAKEOVER +
+                                                      KERNEL_BOOT)))
+        v = self.verdict(LOADER_ERROR_LOG + LOADER_TAKEOVER + KERNEL_BOOT, status=OK)
+        self.assertEqual(v.kind, "missing-output")
+
+    def test_a_kernel_that_boots_fails_the_test(self):
+        v = self.verdict(BOOT_LOG, status=OK, expects=("kernel ready",))
+        self.assertEqual(v.kind, "missing-output")
+        self.assertIn("--expect-loader-error", v.reason)
+
+    def test_takeover_must_follow_the_return_line(self):
+        self.assertIsNone(harness.loader_returned(log(LOADER_TAKEOVER + LOADER_ERROR_LOG)))
+        line, pos = harness.loader_returned(log(LOADER_ERROR_LOG + LOADER_TAKEOVER))
+        self.assertTrue(line.startswith("kestrel: error: load kernel"))
+
+    def test_options(self):
+        base = ["--image", "d.img", "--workdir", "w"]
+        args = harness.parse_args(base + ["--kernel", "k.elf", "--expect-loader-error"])
+        self.assertEqual(args.specs[0].kind, "type")
+        self.assertEqual(args.specs[0].trigger, harness.LOADER_WAIT)
+        for bad in (["--kernel", "k", "--no-kernel"],
+                    ["--expect-loader-error", "--expect-failure", "timeout"]):
+            with self.subTest(bad=bad), contextlib.redirect_stderr(io.StringIO()), \
+                    self.assertRaises(SystemExit):
+                harness.parse_args(base + bad)
 
 
 class ClassifyPoweroff(unittest.TestCase):
@@ -1156,6 +1238,14 @@ class QemuCommand(unittest.TestCase):
             self.assertIn(part, joined)
         self.assertEqual(cmd[-2:], ["-d", "int"])
         self.assertNotIn("-accel", cmd)
+
+    def test_usb_stick_is_the_only_disk(self):
+        m = qemu_cmd.Machine(disk="/w/disk.img", ovmf_vars="/w/VARS.fd", usb=True)
+        joined = " ".join(qemu_cmd.build_command(m, serial=[], display=[]))
+        self.assertIn("-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,"
+                      "file=/w/disk.img -device usb-storage,bus=xhci.0,drive=stick", joined)
+        self.assertEqual(joined.count("file=/w/disk.img"), 1)
+        self.assertNotIn("-drive format=raw,file=", joined)
 
 
 if __name__ == "__main__":
