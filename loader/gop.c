@@ -31,6 +31,62 @@ static UINT32 mask_of_format(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, int whi
 	}
 }
 
+/* A mode the kernel can draw on: a linear framebuffer of 32-bit pixels with
+ * red, green and blue in distinct, non-empty masks. */
+static int mode_usable(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
+{
+	const EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+	case PixelBlueGreenRedReserved8BitPerColor:
+		return 1;
+	case PixelBitMask:
+		return m->RedMask && m->GreenMask && m->BlueMask && !(m->RedMask & m->GreenMask) &&
+		       !(m->RedMask & m->BlueMask) && !(m->GreenMask & m->BlueMask);
+	default:
+		return 0; /* PixelBltOnly: no framebuffer to hand over */
+	}
+}
+
+/*
+ * Choose the screen mode: every mode is queried; BltOnly and unusable pixel
+ * formats are skipped; of the rest, the largest that fits in 1920x1080 wins
+ * (firmware often starts real panels at 800x600 or at 4K, where an 8x16
+ * console is either cramped or tiny), the current mode on a tie. Changing
+ * mode also clears the screen (UEFI 2.10, 12.9 SetMode).
+ */
+static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
+{
+	UINT32 best = gop->Mode->Mode, usable = 0;
+	UINT64 best_area = 0;
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
+	UINTN size;
+
+	for (UINT32 i = 0; i < gop->Mode->MaxMode; i++) {
+		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info)))
+			continue;
+		if (mode_usable(info)) {
+			usable++;
+			UINT64 area = (UINT64)info->HorizontalResolution * info->VerticalResolution;
+			if (info->HorizontalResolution <= LDR_MAX_WIDTH &&
+			    info->VerticalResolution <= LDR_MAX_HEIGHT &&
+			    (area > best_area || (area == best_area && i == gop->Mode->Mode))) {
+				best = i;
+				best_area = area;
+			}
+		}
+		FreePool(info);
+	}
+	ldr_info(L"GOP: %u modes, %u usable; current mode %u is %ux%u", gop->Mode->MaxMode, usable,
+	         gop->Mode->Mode, gop->Mode->Info->HorizontalResolution,
+	         gop->Mode->Info->VerticalResolution);
+	if (best_area == 0 || best == gop->Mode->Mode)
+		return;
+	EFI_STATUS st = gop->SetMode(gop, best);
+	if (EFI_ERROR(st))
+		ldr_error(st, L"GOP: SetMode(%u) failed; keeping mode %u", best, gop->Mode->Mode);
+}
+
 void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 {
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
@@ -43,6 +99,7 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
 		return;
 	}
+	choose_mode(gop);
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
 	switch (info->PixelFormat) {
 	case PixelRedGreenBlueReserved8BitPerColor:
@@ -80,8 +137,8 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 	fb->reserved_mask = mask_of_format(info, 3);
 
 	ldr_gop = gop;
-	ldr_info(L"framebuffer %ux%u pitch %u at 0x%lx", fb->width, fb->height, fb->pitch,
-	         fb->base_phys);
+	ldr_info(L"GOP: using mode %u, %ux%u, pitch %u, framebuffer at 0x%lx", gop->Mode->Mode,
+	         fb->width, fb->height, fb->pitch, fb->base_phys);
 }
 
 void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb)

@@ -16,6 +16,9 @@
 #define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
 #define LDR_CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
 #define LDR_CMDLINE_MAX 4095
+/* The largest screen mode the loader picks by itself (see gop.c). */
+#define LDR_MAX_WIDTH 1920
+#define LDR_MAX_HEIGHT 1080
 
 #define LDR_PAGE_SIZE 4096ull
 #define LDR_PAGES(bytes) (((bytes) + LDR_PAGE_SIZE - 1) / LDR_PAGE_SIZE)
