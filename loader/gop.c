@@ -55,8 +55,9 @@ static int mode_usable(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
  * console is either cramped or tiny), the current mode on a tie. Changing
  * mode also clears the screen (UEFI 2.10, 12.9 SetMode).
  */
-static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
+static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32 want_h)
 {
+	UINT32 wanted = ~0u;
 	UINT32 best = gop->Mode->Mode, usable = 0;
 	UINT64 best_area = 0;
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
@@ -67,6 +68,8 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
 			continue;
 		if (mode_usable(info)) {
 			usable++;
+			if (info->HorizontalResolution == want_w && info->VerticalResolution == want_h)
+				wanted = i;
 			UINT64 area = (UINT64)info->HorizontalResolution * info->VerticalResolution;
 			if (info->HorizontalResolution <= LDR_MAX_WIDTH &&
 			    info->VerticalResolution <= LDR_MAX_HEIGHT &&
@@ -80,6 +83,11 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
 	ldr_info(L"GOP: %u modes, %u usable; current mode %u is %ux%u", gop->Mode->MaxMode, usable,
 	         gop->Mode->Mode, gop->Mode->Info->HorizontalResolution,
 	         gop->Mode->Info->VerticalResolution);
+	if (want_w && wanted == ~0u)
+		ldr_info(L"GOP: the configured resolution %ux%u is not offered; choosing automatically",
+		         want_w, want_h);
+	else if (want_w)
+		best = wanted, best_area = 1;
 	if (best_area == 0 || best == gop->Mode->Mode)
 		return;
 	EFI_STATUS st = gop->SetMode(gop, best);
@@ -87,7 +95,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop)
 		ldr_error(st, L"GOP: SetMode(%u) failed; keeping mode %u", best, gop->Mode->Mode);
 }
 
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height)
 {
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
 	EFI_STATUS st;
@@ -99,7 +107,7 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb)
 		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
 		return;
 	}
-	choose_mode(gop);
+	choose_mode(gop, want_width, want_height);
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
 	switch (info->PixelFormat) {
 	case PixelRedGreenBlueReserved8BitPerColor:

@@ -12,7 +12,7 @@
  */
 #include "loader.h"
 
-EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k)
+EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path)
 {
 	struct elf_error err;
 	enum elf_status es;
@@ -22,7 +22,7 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k)
 	if (es != ELF_OK)
 		return ldr_error(EFI_LOAD_ERROR,
 		                 L"load kernel %s: %a (program header %u, value 0x%lx, limit 0x%lx)",
-		                 LDR_KERNEL_PATH, elf_status_str(es), err.index, err.value, err.limit);
+		                 path, elf_status_str(es), err.index, err.value, err.limit);
 
 	k->phys_size = k->img.virt_end - k->img.virt_base;
 	UINTN pages = LDR_PAGES(k->phys_size);
@@ -30,7 +30,7 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k)
 	                        &k->phys_base);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"load kernel %s: out of resources: needs %lu pages",
-		                 LDR_KERNEL_PATH, (UINT64)pages);
+		                 path, (UINT64)pages);
 
 	UINT8 *dst = (UINT8 *)(UINTN)k->phys_base;
 	SetMem(dst, k->phys_size, 0);

@@ -10,11 +10,13 @@
 
 #include <boot/bootinfo.h>
 
+#include "config.h"
 #include "elf.h"
 
 /* Paths on the loader's own volume (docs/boot.md). */
 #define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
 #define LDR_CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
+#define LDR_CONFIG_PATH L"\\EFI\\BOOT\\KESTREL.CFG"
 #define LDR_CMDLINE_MAX 4095
 /* The largest screen mode the loader picks by itself (see gop.c). */
 #define LDR_MAX_WIDTH 1920
@@ -27,6 +29,8 @@
 void ldr_info(const CHAR16 *fmt, ...);
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...);
 void ldr_wait_before_return(void);
+/* How long ldr_wait_before_return waits without a key (config "timeout"). */
+void ldr_set_error_timeout(UINT32 seconds);
 
 /* file.c: read a whole file from the volume this loader was loaded from. */
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
@@ -38,10 +42,11 @@ struct ldr_kernel {
 	EFI_PHYSICAL_ADDRESS phys_base; /* image virt_base lives here */
 	UINT64 phys_size;
 };
-EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k);
+EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path);
 
 /* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb);
+/* want_width/height: a configured resolution, 0 for automatic. */
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height);
 /* Black screen for the kernel: call after the loader's last message. */
 void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb);
 

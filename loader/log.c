@@ -7,7 +7,9 @@
  */
 #include "loader.h"
 
-#define LDR_ERROR_WAIT_US (10ull * 1000 * 1000)
+static UINT64 error_wait_us = 10ull * 1000 * 1000;
+
+void ldr_set_error_timeout(UINT32 seconds) { error_wait_us = (UINT64)seconds * 1000 * 1000; }
 
 void ldr_info(const CHAR16 *fmt, ...)
 {
@@ -33,20 +35,21 @@ EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
 	return status;
 }
 
-/* Wait for a key press or LDR_ERROR_WAIT_US, whichever comes first. */
+/* Wait for a key press or the error timeout, whichever comes first. */
 void ldr_wait_before_return(void)
 {
 	EFI_EVENT events[2];
 	EFI_EVENT timer;
 	UINTN index;
 
-	Print(L"kestrel: returning to the firmware in 10 seconds (press a key to continue now)\n");
+	Print(L"kestrel: returning to the firmware in %lu seconds (press a key to continue now)\n",
+	      error_wait_us / 1000000);
 	if (EFI_ERROR(gBS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &timer))) {
-		gBS->Stall(LDR_ERROR_WAIT_US);
+		gBS->Stall(error_wait_us);
 		return;
 	}
 	/* The timer period is in 100 ns units (UEFI 2.10, 7.1 SetTimer). */
-	gBS->SetTimer(timer, TimerRelative, LDR_ERROR_WAIT_US * 10);
+	gBS->SetTimer(timer, TimerRelative, error_wait_us * 10);
 	events[0] = gST->ConIn ? gST->ConIn->WaitForKey : timer;
 	events[1] = timer;
 	gBS->WaitForEvent(2, events, &index);

@@ -35,7 +35,32 @@ static int has_word(const char *s, const char *w)
 	return 0;
 }
 
-/* Read the optional command-line file; "" when it does not exist. */
+static struct ldr_config config;
+
+/* The optional configuration file; its warnings name the line. Without the
+ * file every setting keeps its default. */
+static EFI_STATUS read_config(EFI_FILE_HANDLE root)
+{
+	void *data;
+	UINTN size;
+	EFI_STATUS st = ldr_read_file(root, LDR_CONFIG_PATH, &data, &size);
+
+	if (st == EFI_NOT_FOUND) {
+		cfg_parse(&config, "", 0);
+		return EFI_SUCCESS;
+	}
+	if (EFI_ERROR(st))
+		return st;
+	cfg_parse(&config, data, size);
+	gBS->FreePool(data);
+	for (unsigned i = 0; i < config.nwarnings; i++)
+		ldr_info(L"warning: %s %a", LDR_CONFIG_PATH, config.warnings[i]);
+	ldr_set_error_timeout(config.timeout_s);
+	return EFI_SUCCESS;
+}
+
+/* Read the optional command-line file; without it, the configuration's
+ * cmdline, else "". */
 static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 {
 	void *data;
@@ -43,9 +68,8 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 	EFI_STATUS st = ldr_read_file(root, LDR_CMDLINE_PATH, &data, &size);
 
 	if (st == EFI_NOT_FOUND) {
-		static char empty[1];
-		*out = empty;
-		*len = 0;
+		*out = config.cmdline; /* "" unless the configuration set one */
+		*len = strlena((CHAR8 *)config.cmdline);
 		return EFI_SUCCESS;
 	}
 	if (EFI_ERROR(st))
@@ -89,20 +113,31 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	st = ldr_open_volume(image, &root);
 	if (EFI_ERROR(st))
 		return st;
+	st = read_config(root);
+	if (EFI_ERROR(st))
+		return st;
 	st = read_cmdline(root, &cmdline, &cmdline_len);
 	if (EFI_ERROR(st))
 		return st;
-	st = ldr_read_file(root, LDR_KERNEL_PATH, &kernel_file, &kernel_size);
+	CHAR16 kernel_path[CFG_PATH_MAX];
+	if (config.kernel[0]) {
+		for (unsigned i = 0; i < CFG_PATH_MAX; i++)
+			if ((kernel_path[i] = (CHAR16)config.kernel[i]) == 0)
+				break;
+	} else {
+		StrCpy(kernel_path, LDR_KERNEL_PATH);
+	}
+	st = ldr_read_file(root, kernel_path, &kernel_file, &kernel_size);
 	if (st == EFI_NOT_FOUND)
-		return ldr_error(st, L"read kernel: %s is missing from the boot volume", LDR_KERNEL_PATH);
+		return ldr_error(st, L"read kernel: %s is missing from the boot volume", kernel_path);
 	if (EFI_ERROR(st))
 		return st;
-	st = ldr_load_kernel(kernel_file, kernel_size, &kernel);
+	st = ldr_load_kernel(kernel_file, kernel_size, &kernel, kernel_path);
 	if (EFI_ERROR(st))
 		return st;
 	UINT64 tsc_loaded = ldr_rdtsc();
 	ldr_info(L"kernel %s: %lu bytes, %u segments, entry 0x%lx, loaded at 0x%lx",
-	         LDR_KERNEL_PATH, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
+	         kernel_path, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
 	         kernel.phys_base);
 
 	/* One allocation holds the boot info, the command line and the final
@@ -133,7 +168,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->kernel_virt_base = kernel.img.virt_base;
 	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
 
-	ldr_get_framebuffer(&bi->fb);
+	ldr_get_framebuffer(&bi->fb, config.width, config.height);
 	bi->rsdp_phys = ldr_find_rsdp();
 	if (!bi->rsdp_phys)
 		ldr_info(L"warning: no ACPI RSDP in the configuration table");

@@ -169,6 +169,18 @@ def write_cmdline(image, text):
         os.unlink(tmp)
 
 
+def write_config(image, text):
+    """Store the loader's configuration as /EFI/BOOT/KESTREL.CFG."""
+    with tempfile.NamedTemporaryFile("w", prefix="kestrel-cfg-", suffix=".cfg",
+                                     delete=False) as f:
+        f.write(text + "\n")
+        tmp = f.name
+    try:
+        _run_tool(["mcopy", "-o", "-i", _esp(image), tmp, ESP_BOOT_DIR + "/KESTREL.CFG"])
+    finally:
+        os.unlink(tmp)
+
+
 def remove_loader(image):
     """Delete BOOTX64.EFI so the firmware finds nothing to boot on the disk."""
     _run_tool(["mdel", "-i", _esp(image), LOADER_PATH])

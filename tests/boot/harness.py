@@ -103,7 +103,7 @@ FATAL_GRACE_SECONDS = 2.0
 # boot option and ends in its shell. The kernel's first lines
 # (kernel/boot/summary.c) say it started.
 LOADER_RETURN = re.compile(r"^kestrel: returning to the firmware\b", re.M)
-LOADER_WAIT = r"^kestrel: returning to the firmware in 10 seconds"
+LOADER_WAIT = r"^kestrel: returning to the firmware in [0-9]+ seconds"
 LOADER_ERROR_LINE = re.compile(r"^kestrel: error: .*$", re.M)
 FIRMWARE_TAKEOVER = re.compile(r"^BdsDxe|UEFI Interactive Shell|Shell> ", re.M)
 KERNEL_STARTED = re.compile(r"^Kestrel x86_64 kernel|^kernel ready", re.M)
@@ -867,6 +867,9 @@ def parse_args(argv):
                    help="variable store template (a fresh copy is used per run)")
     p.add_argument("--qemu", default=qemu_cmd.DEFAULT_QEMU, help="QEMU binary")
     p.add_argument("--cmdline", help="kernel command line, written as /EFI/BOOT/CMDLINE.TXT")
+    p.add_argument("--config", metavar="TEXT",
+                   help="loader configuration, written as /EFI/BOOT/KESTREL.CFG "
+                        "(\\n separates lines)")
     p.add_argument("--no-loader", action="store_true",
                    help="delete /EFI/BOOT/BOOTX64.EFI from the image copy")
     p.add_argument("--kernel", metavar="FILE",
@@ -1163,6 +1166,8 @@ def main(argv=None):
         qemu_cmd.copy_vars(args.ovmf_vars, machine.ovmf_vars)
         if args.cmdline is not None:
             qemu_cmd.write_cmdline(disk, args.cmdline)
+        if args.config is not None:
+            qemu_cmd.write_config(disk, args.config.replace("\\n", "\n"))
         if args.no_loader:
             qemu_cmd.remove_loader(disk)
         if args.kernel is not None:

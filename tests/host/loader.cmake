@@ -4,3 +4,7 @@ kestrel_host_test(test_elf
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_elf.c ${PROJECT_SOURCE_DIR}/loader/elf.c
   DEFINES KESTREL_KERNEL_ELF="$<TARGET_FILE:kernel>")
 add_dependencies(test_elf kernel)
+
+# The loader's configuration file parser (loader/config.c).
+kestrel_host_test(test_config
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_config.c ${PROJECT_SOURCE_DIR}/loader/config.c)
