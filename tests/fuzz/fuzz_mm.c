@@ -37,6 +37,7 @@
 #include <boot/bootinfo.h>
 
 #include "mm/memmap.h"
+#include "tests/host/memmap_oracle.h"
 #include "mm/pmm.h"
 
 #define PG       4096ull
@@ -109,23 +110,7 @@ static const uint32_t types[] = {
 };
 
 /* The rules applied to one page of the raw map: class, or -1 for a hole. */
-static int oracle(size_t nd, size_t dsz, uint64_t page)
-{
-	int cls = -1;
-	for (size_t i = 0; i < nd; i++) {
-		struct bootinfo_mmap_desc d;
-		memcpy(&d, raw + i * dsz, sizeof(d));
-		if (d.num_pages == 0)
-			continue;
-		uint64_t s = d.phys_start, e = s + d.num_pages * PG;
-		int c = (int)memmap_classify(d.type);
-		bool in = c == MEMMAP_USABLE ? page >= s && page + PG <= e && page != 0
-		                             : page < e && page + PG > s;
-		if (in && c > cls)
-			cls = c;
-	}
-	return cls;
-}
+static int oracle(size_t nd, size_t dsz, uint64_t page) { return memmap_oracle(raw, nd, dsz, page); }
 
 static void check_map(size_t nd, size_t dsz)
 {

@@ -59,36 +59,7 @@ static void src_free(void *ctx, void *block, size_t pages)
 
 static const struct heap_page_source source = {src_alloc, src_free, NULL};
 
-static jmp_buf panic_jmp;
-static bool panic_armed, panic_returns;
-static char panic_msg[512];
-
-static void hook(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_armed) {
-		panic_armed = false;
-		longjmp(panic_jmp, 1);
-	}
-	if (!panic_returns)
-		fail_msg("unexpected panic: %s", panic_msg);
-}
-
-/* stmt must call the panic hook with a message containing what. */
-#define EXPECT_PANIC(stmt, what)                                                                   \
-	do {                                                                                       \
-		panic_armed = true;                                                                \
-		if (setjmp(panic_jmp) == 0) {                                                      \
-			stmt;                                                                      \
-			panic_armed = false;                                                       \
-			fail_msg("no panic from %s", #stmt);                                       \
-		}                                                                                  \
-		if (!strstr(panic_msg, what))                                                      \
-			fail_msg("panic \"%s\" does not say \"%s\"", panic_msg, what);             \
-	} while (0)
+#include "tests/host/panic_hook.h"
 
 static struct heap heap;
 

@@ -22,6 +22,7 @@
 #include <boot/bootinfo.h>
 
 #include "mm/memmap.h"
+#include "tests/host/memmap_oracle.h"
 
 #define PG   4096ull
 #define MAXD 8192
@@ -80,23 +81,7 @@ static int sanitize(void)
 }
 
 /* The rules, applied to one page directly: class or -1 for a hole. */
-static int oracle(uint64_t page)
-{
-	int cls = -1;
-	for (size_t i = 0; i < nd; i++) {
-		struct bootinfo_mmap_desc d;
-		memcpy(&d, raw + i * dsz, sizeof(d));
-		if (d.num_pages == 0)
-			continue;
-		uint64_t s = d.phys_start, e = s + d.num_pages * PG;
-		int c = (int)memmap_classify(d.type);
-		bool in = c == MEMMAP_USABLE ? page >= s && page + PG <= e && page != 0
-		                             : page < e && page + PG > s;
-		if (in && c > cls)
-			cls = c;
-	}
-	return cls;
-}
+static int oracle(uint64_t page) { return memmap_oracle(raw, nd, dsz, page); }
 
 static void check_page(uint64_t page)
 {
