@@ -15,6 +15,8 @@ kestrel_require(MMD mmd mtools)
 kestrel_require(MCOPY mcopy mtools)
 kestrel_require(SFDISK sfdisk fdisk PATHS /usr/sbin /sbin)
 kestrel_require(GZIP gzip gzip)
+kestrel_require(SBSIGN sbsign sbsigntool)
+kestrel_require(OPENSSL openssl openssl)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 set(GNUEFI_LIB_DIR /usr/lib CACHE PATH "where gnu-efi's crt0, linker script and libraries live")

@@ -55,3 +55,22 @@ static inline void ldr_wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
+
+/*
+ * Bulk copy and zero with the string instructions: whole quadwords with
+ * rep movsq/stosq, then the odd bytes. gnu-efi's CopyMem and SetMem are byte
+ * loops; these matter for the kernel image (its bss is hundreds of KiB).
+ */
+static inline void ldr_copy(void *dst, const void *src, uint64_t n)
+{
+	uint64_t q = n >> 3, r = n & 7;
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
+}
+
+static inline void ldr_zero(void *dst, uint64_t n)
+{
+	uint64_t q = n >> 3, r = n & 7;
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(0ull) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(0ull) : "memory");
+}

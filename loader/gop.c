@@ -48,6 +48,22 @@ static int mode_usable(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
 	}
 }
 
+static const CHAR16 *format_name(EFI_GRAPHICS_PIXEL_FORMAT f)
+{
+	switch (f) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		return L"RGBX";
+	case PixelBlueGreenRedReserved8BitPerColor:
+		return L"BGRX";
+	case PixelBitMask:
+		return L"bitmask";
+	case PixelBltOnly:
+		return L"BltOnly";
+	default:
+		return L"unknown format";
+	}
+}
+
 /*
  * Choose the screen mode: every mode is queried; BltOnly and unusable pixel
  * formats are skipped; of the rest, the largest that fits in 1920x1080 wins
@@ -64,8 +80,13 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	UINTN size;
 
 	for (UINT32 i = 0; i < gop->Mode->MaxMode; i++) {
-		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info)))
+		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info))) {
+			ldr_detail(L"GOP mode %u: QueryMode failed", i);
 			continue;
+		}
+		ldr_detail(L"GOP mode %u: %ux%u, pitch %u, %s%s", i, info->HorizontalResolution,
+		           info->VerticalResolution, info->PixelsPerScanLine,
+		           format_name(info->PixelFormat), mode_usable(info) ? L"" : L" (skipped)");
 		if (mode_usable(info)) {
 			usable++;
 			if (info->HorizontalResolution == want_w && info->VerticalResolution == want_h)

@@ -1,7 +1,8 @@
 /*
  * Loading the kernel: validate the ELF (elf.c), then copy each PT_LOAD segment
  * into one contiguous run of fresh physical pages and zero the rest (bss and
- * the gaps between segments).
+ * the gaps between segments). Segments are visited in address order, so
+ * every byte of the image is written exactly once.
  *
  * The pages come from AllocatePages(AllocateAnyPages): wherever the firmware
  * has room, never a fixed physical address, because real machines keep
@@ -11,6 +12,7 @@
  * the segments are being written to.
  */
 #include "loader.h"
+#include "cpu.h"
 
 EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path)
 {
@@ -32,12 +34,27 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, c
 		return ldr_error(st, L"load kernel %s: out of resources: needs %lu pages",
 		                 path, (UINT64)pages);
 
-	UINT8 *dst = (UINT8 *)(UINTN)k->phys_base;
-	SetMem(dst, k->phys_size, 0);
+	/* elf_parse guarantees no two segments share a page; order them by
+	 * address (a handful: insertion sort). */
+	UINT32 order[ELF_MAX_SEGMENTS];
 	for (UINT32 i = 0; i < k->img.nsegs; i++) {
-		const struct elf_segment *s = &k->img.segs[i];
-		CopyMem(dst + (s->vaddr - k->img.virt_base), (const UINT8 *)file + s->offset,
-		        s->filesz);
+		UINT32 j = i;
+		while (j > 0 && k->img.segs[order[j - 1]].vaddr > k->img.segs[i].vaddr) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
 	}
+	UINT8 *dst = (UINT8 *)(UINTN)k->phys_base;
+	UINT64 pos = 0; /* image offset written so far */
+	for (UINT32 i = 0; i < k->img.nsegs; i++) {
+		const struct elf_segment *s = &k->img.segs[order[i]];
+		UINT64 at = s->vaddr - k->img.virt_base;
+		ldr_zero(dst + pos, at - pos);
+		ldr_copy(dst + at, (const UINT8 *)file + s->offset, s->filesz);
+		ldr_zero(dst + at + s->filesz, s->memsz - s->filesz);
+		pos = at + s->memsz;
+	}
+	ldr_zero(dst + pos, k->phys_size - pos);
 	return EFI_SUCCESS;
 }

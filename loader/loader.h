@@ -17,6 +17,7 @@
 #define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
 #define LDR_CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
 #define LDR_CONFIG_PATH L"\\EFI\\BOOT\\KESTREL.CFG"
+#define LDR_BOOTLOG_PATH L"\\EFI\\BOOT\\BOOTLOG.TXT"
 #define LDR_CMDLINE_MAX 4095
 /* The largest screen mode the loader picks by itself (see gop.c). */
 #define LDR_MAX_WIDTH 1920
@@ -31,6 +32,20 @@ EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...);
 void ldr_wait_before_return(void);
 /* How long ldr_wait_before_return waits without a key (config "timeout"). */
 void ldr_set_error_timeout(UINT32 seconds);
+#define LDR_MESSAGE_MAX 512 /* characters of one formatted message */
+/* TSC ticks spent printing and logging, and the TSC minus those: the clock
+ * main.c times the loader's steps with, so a step's figure is its own work. */
+extern UINT64 ldr_log_ticks;
+UINT64 ldr_clock(void);
+
+/* bootlog.c: the boot log, written to LDR_BOOTLOG_PATH before the loader
+ * leaves (docs/real-hardware.md). ldr_info/ldr_error lines go there too;
+ * ldr_detail lines go only there (indented), for what is too long for the
+ * screen. Writing is best effort: failure prints a warning. */
+void ldr_bootlog_vline(const CHAR16 *prefix, const CHAR16 *fmt, va_list ap);
+void ldr_bootlog_line(const CHAR16 *fmt, ...);
+void ldr_detail(const CHAR16 *fmt, ...);
+void ldr_bootlog_write(EFI_FILE_HANDLE root);
 
 /* file.c: read a whole file from the volume this loader was loaded from. */
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
@@ -49,6 +64,17 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, c
 void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height);
 /* Black screen for the kernel: call after the loader's last message. */
 void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb);
+
+/* report.c: firmware, CPU, memory map and ACPI details for the boot log. */
+void ldr_report_firmware(void);
+void ldr_report_cpu(void);
+void ldr_report_memory(void);
+void ldr_report_acpi(UINT64 rsdp_phys);
+
+/* verify.c: Secure Boot state, and the kernel's SHA-256 against the digest
+ * built into the loader (checked only when enforce is set). */
+int ldr_secure_boot_state(void);
+EFI_STATUS ldr_verify_kernel(const void *file, UINTN size, const CHAR16 *path, int enforce);
 
 /* acpi.c: the RSDP from the configuration table, or 0. */
 UINT64 ldr_find_rsdp(void);

@@ -3,9 +3,15 @@
  * which on OVMF is both the screen and the serial port, so a person at a real
  * machine and a test reading serial see the same text. Errors end by waiting
  * for a key or ten seconds, so the message can be read before the firmware
- * moves on to the next boot option.
+ * moves on to the next boot option. Every line also goes to the boot log
+ * (bootlog.c), which the loader writes to the ESP.
  */
 #include "loader.h"
+#include "cpu.h"
+
+UINT64 ldr_log_ticks;
+
+UINT64 ldr_clock(void) { return ldr_rdtsc() - ldr_log_ticks; }
 
 static UINT64 error_wait_us = 10ull * 1000 * 1000;
 
@@ -13,25 +19,32 @@ void ldr_set_error_timeout(UINT32 seconds) { error_wait_us = (UINT64)seconds * 1
 
 void ldr_info(const CHAR16 *fmt, ...)
 {
+	UINT64 t0 = ldr_rdtsc();
 	va_list ap;
 	va_start(ap, fmt);
 	Print(L"kestrel: ");
 	VPrint(fmt, ap);
 	Print(L"\n");
 	va_end(ap);
+	va_start(ap, fmt);
+	ldr_bootlog_vline(L"", fmt, ap);
+	va_end(ap);
+	ldr_log_ticks += ldr_rdtsc() - t0;
 }
 
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
 {
 	va_list ap;
-	CHAR16 desc[64];
+	CHAR16 desc[64], msg[LDR_MESSAGE_MAX];
+	UINT64 t0 = ldr_rdtsc();
 
 	StatusToString(desc, status);
 	va_start(ap, fmt);
-	Print(L"kestrel: error: ");
-	VPrint(fmt, ap);
-	Print(L": %s (EFI status 0x%lx)\n", desc, (UINT64)status);
+	VSPrint(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	Print(L"kestrel: error: %s: %s (EFI status 0x%lx)\n", msg, desc, (UINT64)status);
+	ldr_bootlog_line(L"error: %s: %s (EFI status 0x%lx)", msg, desc, (UINT64)status);
+	ldr_log_ticks += ldr_rdtsc() - t0;
 	return status;
 }
 

@@ -36,6 +36,25 @@ static int has_word(const char *s, const char *w)
 }
 
 static struct ldr_config config;
+static EFI_FILE_HANDLE boot_volume; /* where the boot log goes, once open */
+
+/*
+ * Where the loader's time goes, in TSC ticks of ldr_clock (which leaves out
+ * the time spent printing and logging: that is counted as `messages`). The
+ * loader's own work is the ELF checks and copy, the SHA-256, the boot info
+ * and the page tables; the rest is the firmware's (file reads, GOP SetMode,
+ * memory-map calls). scripts/bench prints these next to ExitBootServices.
+ */
+static struct {
+	UINT64 reads, load, hash, bootinfo, paging; /* own work: load, hash, bootinfo, paging */
+	UINT64 gop, memmap;
+} timing;
+#define TIMED(field, call)                               \
+	do {                                                 \
+		UINT64 t_ = ldr_clock();                         \
+		call;                                            \
+		timing.field += ldr_clock() - t_;                \
+	} while (0)
 
 /* The optional configuration file; its warnings name the line. Without the
  * file every setting keeps its default. */
@@ -43,8 +62,9 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root)
 {
 	void *data;
 	UINTN size;
-	EFI_STATUS st = ldr_read_file(root, LDR_CONFIG_PATH, &data, &size);
+	EFI_STATUS st;
 
+	TIMED(reads, st = ldr_read_file(root, LDR_CONFIG_PATH, &data, &size));
 	if (st == EFI_NOT_FOUND) {
 		cfg_parse(&config, "", 0);
 		return EFI_SUCCESS;
@@ -65,8 +85,9 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 {
 	void *data;
 	UINTN size;
-	EFI_STATUS st = ldr_read_file(root, LDR_CMDLINE_PATH, &data, &size);
+	EFI_STATUS st;
 
+	TIMED(reads, st = ldr_read_file(root, LDR_CMDLINE_PATH, &data, &size));
 	if (st == EFI_NOT_FOUND) {
 		*out = config.cmdline; /* "" unless the configuration set one */
 		*len = strlena((CHAR8 *)config.cmdline);
@@ -97,6 +118,30 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 	return EFI_SUCCESS;
 }
 
+/* The kernel's segments and entry, for the boot log. */
+static void report_kernel(const struct ldr_kernel *k)
+{
+	for (UINT32 i = 0; i < k->img.nsegs; i++) {
+		const struct elf_segment *g = &k->img.segs[i];
+		ldr_detail(L"kernel segment %u: 0x%lx-0x%lx %c%c%c, %lu bytes from file offset 0x%lx",
+		           i, g->vaddr, g->vaddr + g->memsz, g->flags & ELF_PF_R ? L'r' : L'-',
+		           g->flags & ELF_PF_W ? L'w' : L'-', g->flags & ELF_PF_X ? L'x' : L'-',
+		           g->filesz, g->offset);
+	}
+	ldr_detail(L"kernel image: 0x%lx-0x%lx at physical 0x%lx, entry 0x%lx", k->img.virt_base,
+	           k->img.virt_end, k->phys_base, k->img.entry);
+}
+
+static void report_timing(UINT64 tsc_entry)
+{
+	UINT64 own = timing.load + timing.hash + timing.bootinfo + timing.paging;
+	ldr_info(L"loader timing (TSC ticks): own work %lu = ELF checks and copy %lu + SHA-256 %lu "
+	         L"+ boot info %lu + page tables %lu; firmware: file reads %lu, screen mode %lu, "
+	         L"memory map %lu; messages and boot log %lu; total so far %lu",
+	         own, timing.load, timing.hash, timing.bootinfo, timing.paging, timing.reads,
+	         timing.gop, timing.memmap, ldr_log_ticks, ldr_rdtsc() - tsc_entry);
+}
+
 static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 {
 	EFI_FILE_HANDLE root;
@@ -109,16 +154,21 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	EFI_STATUS st;
 
 	ldr_info(L"loader starting");
+	ldr_report_firmware();
+	ldr_report_cpu();
+	int secure = ldr_secure_boot_state();
 
 	st = ldr_open_volume(image, &root);
 	if (EFI_ERROR(st))
 		return st;
+	boot_volume = root;
 	st = read_config(root);
 	if (EFI_ERROR(st))
 		return st;
 	st = read_cmdline(root, &cmdline, &cmdline_len);
 	if (EFI_ERROR(st))
 		return st;
+	ldr_detail(L"command line: \"%a\"", cmdline);
 	CHAR16 kernel_path[CFG_PATH_MAX];
 	if (config.kernel[0]) {
 		for (unsigned i = 0; i < CFG_PATH_MAX; i++)
@@ -127,51 +177,62 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	} else {
 		StrCpy(kernel_path, LDR_KERNEL_PATH);
 	}
-	st = ldr_read_file(root, kernel_path, &kernel_file, &kernel_size);
+	TIMED(reads, st = ldr_read_file(root, kernel_path, &kernel_file, &kernel_size));
 	if (st == EFI_NOT_FOUND)
 		return ldr_error(st, L"read kernel: %s is missing from the boot volume", kernel_path);
 	if (EFI_ERROR(st))
 		return st;
-	st = ldr_load_kernel(kernel_file, kernel_size, &kernel, kernel_path);
+	/* The digest is checked on the loader's copy before any parsing, and
+	 * that same copy is what gets parsed and loaded. */
+	TIMED(hash, st = ldr_verify_kernel(kernel_file, kernel_size, kernel_path, secure));
+	if (EFI_ERROR(st))
+		return st;
+	TIMED(load, st = ldr_load_kernel(kernel_file, kernel_size, &kernel, kernel_path));
 	if (EFI_ERROR(st))
 		return st;
 	UINT64 tsc_loaded = ldr_rdtsc();
 	ldr_info(L"kernel %s: %lu bytes, %u segments, entry 0x%lx, loaded at 0x%lx",
 	         kernel_path, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
 	         kernel.phys_base);
+	report_kernel(&kernel);
 
 	/* One allocation holds the boot info, the command line and the final
 	 * memory map, so the kernel has a single range to keep. */
-	st = ldr_memory_map_size(&map_size, &desc_size, &max_addr);
+	TIMED(memmap, st = ldr_memory_map_size(&map_size, &desc_size, &max_addr));
 	if (EFI_ERROR(st))
 		return st;
 	UINTN map_cap = map_size + LDR_MMAP_SLACK_DESCRIPTORS * desc_size;
 	UINTN map_off = (sizeof(struct bootinfo) + cmdline_len + 1 + 15) & ~(UINTN)15;
 	UINTN bi_pages = LDR_PAGES(map_off + map_cap);
 	EFI_PHYSICAL_ADDRESS bi_phys;
+	UINT64 t_bi = ldr_clock();
 	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_BOOTINFO, bi_pages,
 	                        &bi_phys);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"boot info: cannot allocate %lu pages", (UINT64)bi_pages);
 	struct bootinfo *bi = (struct bootinfo *)(UINTN)bi_phys;
-	SetMem(bi, bi_pages * LDR_PAGE_SIZE, 0);
+	/* Only the structure and the command line need zeroes; the memory map
+	 * part is written by GetMemoryMap. */
+	ldr_zero(bi, map_off);
 	bi->magic = BOOTINFO_MAGIC;
 	bi->version = BOOTINFO_VERSION;
 	bi->size = sizeof(*bi);
 	bi->cmdline_phys = bi_phys + sizeof(*bi);
 	bi->cmdline_len = cmdline_len;
-	CopyMem((void *)(UINTN)bi->cmdline_phys, cmdline, cmdline_len);
+	ldr_copy((void *)(UINTN)bi->cmdline_phys, cmdline, cmdline_len);
 	bi->tsc_loader_entry = tsc_entry;
 	bi->tsc_kernel_loaded = tsc_loaded;
 	bi->kernel_phys_base = kernel.phys_base;
 	bi->kernel_phys_size = kernel.phys_size;
 	bi->kernel_virt_base = kernel.img.virt_base;
 	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
+	timing.bootinfo += ldr_clock() - t_bi;
 
-	ldr_get_framebuffer(&bi->fb, config.width, config.height);
+	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height));
 	bi->rsdp_phys = ldr_find_rsdp();
 	if (!bi->rsdp_phys)
 		ldr_info(L"warning: no ACPI RSDP in the configuration table");
+	ldr_report_acpi(bi->rsdp_phys);
 
 	EFI_PHYSICAL_ADDRESS stack;
 	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_STACK,
@@ -190,11 +251,14 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->direct_map_offset = BOOTINFO_DIRECT_MAP_OFFSET;
 	bi->direct_map_size = dm;
 
-	st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff, stack,
-	                           LDR_STACK_PAGES);
+	TIMED(paging, st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff,
+	                                         stack, LDR_STACK_PAGES));
 	if (EFI_ERROR(st))
 		return st;
 	bi->page_tables_phys = paging.pml4;
+	ldr_detail(L"page tables: %lu pages, direct map of %lu GiB with %a pages, NX %a",
+	           (UINT64)paging.used, dm >> 30, paging.huge1g ? "1 GiB" : "2 MiB",
+	           paging.nx ? "on" : "not supported");
 
 	/* Test hook (tests/boot): fault inside boot services, so the harness can
 	 * prove it recognises the firmware's exception dump. */
@@ -203,7 +267,10 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 		__builtin_trap();
 	}
 
+	ldr_report_memory();
+	report_timing(tsc_entry);
 	ldr_info(L"exiting boot services, jumping to the kernel at 0x%lx", kernel.img.entry);
+	ldr_bootlog_write(root);
 	ldr_clear_framebuffer(&bi->fb);
 	void *map = (UINT8 *)bi + map_off;
 	st = ldr_exit_boot_services(image, bi, map, map_cap);
@@ -226,7 +293,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	InitializeLib(image, systab);
 	st = ldr_boot(image, tsc_entry);
-	/* Only reached on failure before the jump. */
+	/* Only reached on failure before the jump: keep the story on the ESP. */
+	ldr_bootlog_write(boot_volume);
 	ldr_wait_before_return();
 	return st;
 }

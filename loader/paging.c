@@ -33,7 +33,7 @@ static UINT64 *alloc_table(struct ldr_paging *pg)
 		return NULL;
 	UINT64 *t = (UINT64 *)(UINTN)(pg->pool + pg->used * LDR_PAGE_SIZE);
 	pg->used++;
-	SetMem(t, LDR_PAGE_SIZE, 0);
+	ldr_zero(t, LDR_PAGE_SIZE);
 	return t;
 }
 

@@ -20,6 +20,12 @@ import tempfile
 DEFAULT_QEMU = "qemu-system-x86_64"
 DEFAULT_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Debian's Secure Boot test firmware: its variable store has the snakeoil
+# certificate (/usr/share/ovmf/PkKek-1-snakeoil.pem) enrolled as PK, KEK and
+# db, and Secure Boot on. It needs SMM (so the variable store is protected)
+# and a secure flash device.
+SNAKEOIL_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+SNAKEOIL_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 
 # The kernel ends a test run by writing to QEMU's isa-debug-exit port; QEMU
 # then exits with status (value << 1) | 1.
@@ -42,6 +48,7 @@ ESP_BOOT_DIR = "::/EFI/BOOT"
 LOADER_PATH = ESP_BOOT_DIR + "/BOOTX64.EFI"
 CMDLINE_PATH = ESP_BOOT_DIR + "/CMDLINE.TXT"
 KERNEL_PATH = ESP_BOOT_DIR + "/KERNEL.ELF"
+BOOTLOG_PATH = ESP_BOOT_DIR + "/BOOTLOG.TXT"
 
 
 @dataclasses.dataclass
@@ -60,6 +67,8 @@ class Machine:
     accel: str = ""  # "" leaves QEMU's default, which is TCG
     icount: bool = False  # instruction counting: guest time follows executed code
     usb: bool = False  # the disk is a USB stick behind xHCI, not a SATA disk
+    read_only: bool = False  # the disk is write-protected (USB stick only)
+    secure_boot: bool = False  # SMM and a secure flash, for the snakeoil firmware
     extra: list = dataclasses.field(default_factory=list)
 
 
@@ -70,7 +79,14 @@ def build_command(m, serial, display, monitor=()):
     harness reads the serial port through a pipe and has no window, scripts/run
     puts the serial port on the terminal.
     """
-    cmd = [m.qemu, "-machine", m.machine]
+    machine = m.machine
+    if m.secure_boot:
+        if not machine.split(",")[0] in ("q35", "pc-q35"):
+            raise SetupError("Secure Boot needs the q35 machine (SMM), not %s" % machine)
+        machine += ",smm=on"
+    cmd = [m.qemu, "-machine", machine]
+    if m.secure_boot:
+        cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
     if m.accel:
         cmd += ["-accel", m.accel]
     cmd += [
@@ -90,7 +106,7 @@ def build_command(m, serial, display, monitor=()):
         "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.ovmf_code,
         "-drive", "if=pflash,format=raw,unit=1,file=" + m.ovmf_vars,
     ]
-    cmd += disk_args(m.disk, m.usb)
+    cmd += disk_args(m.disk, m.usb, m.read_only)
     if m.icount:
         cmd += ["-icount", "shift=7,sleep=off"]
     cmd += list(serial)
@@ -99,17 +115,22 @@ def build_command(m, serial, display, monitor=()):
     return cmd
 
 
-def disk_args(disk, usb=False):
+def disk_args(disk, usb=False, read_only=False):
     """QEMU arguments that attach the disk image.
 
     Default: QEMU's default interface for the machine (a SATA disk on q35's
     AHCI, IDE on pc). usb: a USB mass-storage stick behind an xHCI controller
     and no other disk at all, as on a real PC booted from a stick: OVMF must
     find \\EFI\\BOOT\\BOOTX64.EFI on removable media through its USB stack.
+    read_only: the stick is write-protected (QEMU's SATA and IDE disks cannot
+    be), so writes fail with EFI_WRITE_PROTECTED, as with a locked SD card.
     """
+    if read_only and not usb:
+        raise SetupError("a read-only disk is only available as a USB stick (--usb)")
     if usb:
         return ["-device", "qemu-xhci,id=xhci",
-                "-drive", "if=none,id=stick,format=raw,file=" + disk,
+                "-drive", "if=none,id=stick,format=raw,file=" + disk
+                + (",readonly=on" if read_only else ""),
                 "-device", "usb-storage,bus=xhci.0,drive=stick"]
     return ["-drive", "format=raw,file=" + disk]
 
@@ -191,6 +212,22 @@ def replace_kernel(image, kernel):
     if not os.path.isfile(kernel):
         raise SetupError("kernel file %s does not exist (is it built?)" % kernel)
     _run_tool(["mcopy", "-o", "-i", _esp(image), kernel, KERNEL_PATH])
+
+
+def replace_loader(image, loader):
+    """Store the file loader as /EFI/BOOT/BOOTX64.EFI (a signed copy, say)."""
+    if not os.path.isfile(loader):
+        raise SetupError("loader file %s does not exist (is it built?)" % loader)
+    _run_tool(["mcopy", "-o", "-i", _esp(image), loader, LOADER_PATH])
+
+
+def read_file(image, path):
+    """The bytes of a file on the image's ESP (mtype), or None if it is missing."""
+    r = subprocess.run(["mtype", "-i", _esp(image), path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        return None
+    return r.stdout
 
 
 def remove_kernel(image):

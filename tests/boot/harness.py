@@ -21,6 +21,9 @@ and classify how it ended:
   kernel-failure   QEMU exited 35 (kernel wrote 0x11: a panic in test mode)
   ovmf-exception   the firmware printed an exception dump ("X64 Exception Type")
   uefi-shell       the firmware found nothing to boot and started its shell
+  firmware-refused the firmware would not run the loader: its boot manager
+                   printed "failed to load Boot#### ...: Access Denied" or
+                   "Security Violation" (Secure Boot: unsigned or untrusted)
   timeout          nothing decided within --timeout seconds (QEMU is killed)
   bad-exit         any other exit status, including QEMU's own errors; exit 0
                    after another SHUTDOWN reason (host-signal: QEMU was stopped
@@ -83,7 +86,7 @@ import keys  # noqa: E402
 import steps  # noqa: E402
 
 KINDS = ("pass", "triple-fault", "poweroff", "kernel-failure", "ovmf-exception",
-         "uefi-shell", "timeout", "bad-exit", "missing-output", "screen-mismatch",
+         "firmware-refused", "uefi-shell", "timeout", "bad-exit", "missing-output", "screen-mismatch",
          "loader-error")
 FAILURE_KINDS = KINDS[1:]
 
@@ -92,6 +95,11 @@ FAILURE_KINDS = KINDS[1:]
 # for input forever, so the harness stops QEMU when it sees them.
 FATAL_SIGNS = (
     ("ovmf-exception", re.compile(r"X64 Exception Type")),
+    # Secure Boot: the image on the disk failed verification (the shell, which
+    # the secure firmware also refuses, is "failed to start", not this).
+    ("firmware-refused",
+     re.compile(r"^BdsDxe: failed to load Boot\w+ .*: (?:Access Denied|Security Violation)",
+                re.M)),
     ("uefi-shell", re.compile(r"UEFI Interactive Shell|Shell>")),
 )
 # How long to keep reading after a fatal sign, so the whole dump is in the log.
@@ -264,6 +272,9 @@ def _classify(status, timed_out, log, expects, rejects, screen_error, input_erro
                               what + "; the log matched")
     if sign is not None:
         kind, line = sign
+        if kind == "firmware-refused":
+            return Verdict(kind, "the firmware refused to run the loader (Secure Boot "
+                                 "verification failed): %r" % line)
         return Verdict(kind, "the firmware started the UEFI shell (no loader on the "
                              "disk, or the loader returned): %r" % line)
     if timed_out:
@@ -862,9 +873,11 @@ def parse_args(argv):
     p.add_argument("--image", required=True, help="disk image to boot (copied, never modified)")
     p.add_argument("--workdir", required=True,
                    help="per-test directory: image copy, serial.log, screendumps")
-    p.add_argument("--ovmf-code", default=qemu_cmd.DEFAULT_OVMF_CODE)
-    p.add_argument("--ovmf-vars", default=qemu_cmd.DEFAULT_OVMF_VARS,
-                   help="variable store template (a fresh copy is used per run)")
+    p.add_argument("--ovmf-code", help="firmware code (default %s, or with --secure-boot %s)"
+                   % (qemu_cmd.DEFAULT_OVMF_CODE, qemu_cmd.SNAKEOIL_OVMF_CODE))
+    p.add_argument("--ovmf-vars", help="variable store template, copied for each run (default "
+                   "%s, or with --secure-boot %s)"
+                   % (qemu_cmd.DEFAULT_OVMF_VARS, qemu_cmd.SNAKEOIL_OVMF_VARS))
     p.add_argument("--qemu", default=qemu_cmd.DEFAULT_QEMU, help="QEMU binary")
     p.add_argument("--cmdline", help="kernel command line, written as /EFI/BOOT/CMDLINE.TXT")
     p.add_argument("--config", metavar="TEXT",
@@ -876,6 +889,19 @@ def parse_args(argv):
                    help="store FILE as /EFI/BOOT/KERNEL.ELF in the image copy")
     p.add_argument("--no-kernel", action="store_true",
                    help="delete /EFI/BOOT/KERNEL.ELF from the image copy")
+    p.add_argument("--loader", metavar="FILE",
+                   help="store FILE as /EFI/BOOT/BOOTX64.EFI in the image copy (a signed one)")
+    p.add_argument("--secure-boot", action="store_true",
+                   help="boot Debian's Secure Boot test firmware (snakeoil keys enrolled, "
+                        "Secure Boot on): q35 with SMM and a secure flash")
+    p.add_argument("--read-only", action="store_true",
+                   help="write-protect the disk (a USB stick; needs --usb)")
+    p.add_argument("--bootlog", action="append", default=[], metavar="REGEX",
+                   help="after the run, the loader's boot log \\EFI\\BOOT\\BOOTLOG.TXT in "
+                        "the image copy must match (like --expect, in order); the harness "
+                        "keeps a copy as BOOTLOG.TXT in the work directory")
+    p.add_argument("--no-bootlog", action="store_true",
+                   help="after the run, there must be no BOOTLOG.TXT on the disk")
     p.add_argument("--expect-loader-error", action="store_true",
                    help="the loader must refuse to boot: pass only if it printed its "
                         "'returning to the firmware' line, the firmware took over again, "
@@ -991,7 +1017,7 @@ def _check_regex(parser, option, regex):
 WORK_FILES = ("disk.img", "OVMF_VARS.fd", "serial.log", "qemu-stderr.log", "command.txt",
               "screen-dump.ppm", "screen-dump-0.ppm", "screen-dump-1.ppm",
               "screen-expected.ppm", "screen-diff.ppm", "screen-serial.txt", "qmp.sock",
-              "qmp-events.log", "burst-sent.txt")
+              "qmp-events.log", "burst-sent.txt", "BOOTLOG.TXT")
 
 
 def qmp_socket_path(workdir):
@@ -1130,6 +1156,31 @@ def check_screen_matches_serial(args, workdir, raw, settled=True, dumps=1):
     return error
 
 
+def check_bootlog(verdict, disk, workdir, expects, expect_none):
+    """After a run that passed so far, check the loader's boot log on the disk
+    copy (--bootlog, --no-bootlog); returns the verdict to use."""
+    if verdict.kind != "pass":
+        return verdict
+    data = qemu_cmd.read_file(disk, qemu_cmd.BOOTLOG_PATH)
+    if data is not None:
+        with open(os.path.join(workdir, "BOOTLOG.TXT"), "wb") as f:
+            f.write(data)
+    if expect_none:
+        if data is not None:
+            return Verdict("missing-output", "the test expects no boot log, but %s exists "
+                                             "(%d bytes)" % (qemu_cmd.BOOTLOG_PATH, len(data)))
+        return verdict
+    if data is None:
+        return Verdict("missing-output", "the loader wrote no boot log (%s is missing)"
+                       % qemu_cmd.BOOTLOG_PATH)
+    text = data.decode("ascii", errors="replace").replace("\r\n", "\n")
+    why = check_output(text, expects, ())
+    if why is not None:
+        print("---- boot log ----\n%s---- end of boot log ----" % text)
+        return Verdict("missing-output", "boot log: " + why.replace("serial log", "boot log"))
+    return Verdict("pass", verdict.reason + "; the boot log matched")
+
+
 def print_log(text, serial_log):
     lines = text.splitlines()
     print("---- serial log (escape sequences removed; raw bytes in %s) ----" % serial_log)
@@ -1152,11 +1203,18 @@ def main(argv=None):
             pass
     disk = os.path.join(workdir, "disk.img")
     serial_log = os.path.join(workdir, "serial.log")
+    if args.ovmf_code is None:
+        args.ovmf_code = (qemu_cmd.SNAKEOIL_OVMF_CODE if args.secure_boot
+                          else qemu_cmd.DEFAULT_OVMF_CODE)
+    if args.ovmf_vars is None:
+        args.ovmf_vars = (qemu_cmd.SNAKEOIL_OVMF_VARS if args.secure_boot
+                          else qemu_cmd.DEFAULT_OVMF_VARS)
     machine = qemu_cmd.Machine(
         disk=disk, ovmf_vars=os.path.join(workdir, "OVMF_VARS.fd"),
         ovmf_code=args.ovmf_code, qemu=args.qemu, machine=args.machine,
         memory=args.memory, smp=args.smp, cpu=args.cpu, vga=args.vga,
-        icount=args.icount, usb=args.usb, extra=args.qemu_arg)
+        icount=args.icount, usb=args.usb, read_only=args.read_only,
+        secure_boot=args.secure_boot, extra=args.qemu_arg)
     qmp = qmp_socket_path(workdir)
     try:
         if not os.path.isfile(args.ovmf_code):
@@ -1174,15 +1232,21 @@ def main(argv=None):
             qemu_cmd.replace_kernel(disk, os.path.abspath(args.kernel))
         if args.no_kernel:
             qemu_cmd.remove_kernel(disk)
+        if args.loader is not None:
+            qemu_cmd.replace_loader(disk, os.path.abspath(args.loader))
     except qemu_cmd.SetupError as e:
         print("harness: setup failed:", e, file=sys.stderr)
         return 2
 
     # The serial port is QEMU's stdin/stdout: no socket to connect in time, no
     # output lost before the harness is ready, and the harness can type into it.
-    cmd = qemu_cmd.build_command(
-        machine, serial=["-serial", "stdio"], display=["-display", "none"],
-        monitor=["-qmp", "unix:%s,server=on,wait=off" % qmp])
+    try:
+        cmd = qemu_cmd.build_command(
+            machine, serial=["-serial", "stdio"], display=["-display", "none"],
+            monitor=["-qmp", "unix:%s,server=on,wait=off" % qmp])
+    except qemu_cmd.SetupError as e:
+        print("harness: setup failed:", e, file=sys.stderr)
+        return 2
     cmdline = shlex.join(cmd)
     with open(os.path.join(workdir, "command.txt"), "w") as f:
         f.write(cmdline + "\n")
@@ -1261,6 +1325,8 @@ def main(argv=None):
                        "".join(burst_sent) if args.check_burst else None, ignore_signs,
                        run.shutdown_reason, args.expect_poweroff, args.expect_loader_error,
                        run.loader_wait)
+    if args.bootlog or args.no_bootlog:
+        verdict = check_bootlog(verdict, disk, workdir, args.bootlog, args.no_bootlog)
     passed, headline = judge(verdict, args.expect_failure)
     if run.timed_out or run.stopped_for:
         status = "killed by the harness"

@@ -39,6 +39,16 @@ OK = qemu_cmd.EXIT_STATUS_SUCCESS
 FAIL = qemu_cmd.EXIT_STATUS_FAILURE
 
 # Verbatim from OVMF 2022.11 (Debian 12) booting a disk without a loader.
+# Secure Boot firmware refusing an unsigned BOOTX64.EFI (OVMF_CODE_4M.snakeoil.fd,
+# as seen in a real run), then refusing its own shell too.
+REFUSED_LOG = (
+    b"BdsDxe: loading Boot0002 \"UEFI QEMU HARDDISK QM00001 \" from PciRoot(0x0)/Pci(0x1F,"
+    b"0x2)/Sata(0x0,0xFFFF,0x0)\r\nBdsDxe: failed to load Boot0002 \"UEFI QEMU HARDDISK "
+    b"QM00001 \" from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0): Access Denied\r\n"
+    b"BdsDxe: starting Boot0003 \"EFI Internal Shell\" from Fv(7CB8BDC9)/FvFile(7C04A583)\r\n"
+    b"BdsDxe: failed to start Boot0003 \"EFI Internal Shell\" from Fv(7CB8BDC9)/FvFile("
+    b"7C04A583): Security Violation\r\nBdsDxe: No bootable option or device was found.\r\n")
+
 SHELL_LOG = (
     b"\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01HBdsDxe: failed to load Boot0002 "
     b"\"UEFI QEMU HARDDISK QM00001 \" from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)"
@@ -186,6 +196,17 @@ class Classify(unittest.TestCase):
         self.assertEqual(v.kind, "uefi-shell")
         self.assertIn("UEFI Interactive Shell", v.reason)
 
+    def test_firmware_refused(self):
+        v = harness.classify(-15, False, log(REFUSED_LOG))
+        self.assertEqual(v.kind, "firmware-refused")
+        self.assertIn("Access Denied", v.reason)
+
+    def test_a_missing_loader_is_not_a_refusal(self):
+        # "Not Found" (no BOOTX64.EFI) and a refused shell are not the loader refused.
+        self.assertEqual(self.kind(-15, raw=SHELL_LOG), "uefi-shell")
+        shell_refused = REFUSED_LOG.replace(b"Access Denied", b"Not Found")
+        self.assertNotEqual(self.kind(-15, raw=shell_refused), "firmware-refused")
+
     def test_shell_prompt_alone(self):
         self.assertEqual(self.kind(-15, raw=b"\x1b[1mShell> \x1b[0m"), "uefi-shell")
 
@@ -248,6 +269,7 @@ class Classify(unittest.TestCase):
         seen = {
             self.kind(OK), self.kind(0), self.kind(0, reason=POWEROFF), self.kind(FAIL),
             self.kind(-15, raw=EXCEPTION_LOG), self.kind(-15, raw=SHELL_LOG),
+            self.kind(-15, raw=REFUSED_LOG),
             self.kind(-9, timed_out=True), self.kind(7), self.kind(OK, expects=["absent"]),
             self.kind(OK, screen_error="x"),
             self.kind(-15, raw=LOADER_ERROR_LOG + LOADER_TAKEOVER),
