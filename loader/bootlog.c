@@ -134,3 +134,12 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 		         desc, (UINT64)st);
 	}
 }
+
+void ldr_bootlog_free(void)
+{
+	if (bootlog_buf)
+		gBS->FreePool(bootlog_buf);
+	bootlog_buf = NULL;
+	bootlog_len = 0;
+	bootlog_full = 1; /* no new buffer for lines printed after this */
+}

@@ -13,25 +13,41 @@
 
 #define LDR_EXIT_ATTEMPTS 8
 
+EFI_STATUS ldr_get_memory_map(void **buf, UINTN *size, UINTN *desc_size, UINT32 *ver)
+{
+	UINTN key;
+	EFI_STATUS st;
+
+	*size = 0;
+	*buf = NULL;
+	st = gBS->GetMemoryMap(size, NULL, &key, desc_size, ver);
+	if (st != EFI_BUFFER_TOO_SMALL)
+		return EFI_ERROR(st) ? st : EFI_DEVICE_ERROR;
+	/* Room for the entries our own allocation adds. */
+	*size += 8 * *desc_size;
+	st = gBS->AllocatePool(EfiLoaderData, *size, buf);
+	if (EFI_ERROR(st)) {
+		*buf = NULL;
+		return st;
+	}
+	st = gBS->GetMemoryMap(size, *buf, &key, desc_size, ver);
+	if (EFI_ERROR(st) || *desc_size < sizeof(EFI_MEMORY_DESCRIPTOR)) {
+		gBS->FreePool(*buf);
+		*buf = NULL;
+		return EFI_ERROR(st) ? st : EFI_INCOMPATIBLE_VERSION;
+	}
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr)
 {
-	UINTN size = 0, key;
+	UINTN size;
 	UINT32 ver;
-	EFI_STATUS st;
 	void *buf;
+	EFI_STATUS st = ldr_get_memory_map(&buf, &size, desc_size, &ver);
 
-	st = gBS->GetMemoryMap(&size, NULL, &key, desc_size, &ver);
-	if (st != EFI_BUFFER_TOO_SMALL)
-		return ldr_error(st, L"memory map: GetMemoryMap did not report its size");
-	size += 8 * *desc_size;
-	st = gBS->AllocatePool(EfiLoaderData, size, &buf);
 	if (EFI_ERROR(st))
-		return ldr_error(st, L"memory map: cannot allocate %lu bytes", (UINT64)size);
-	st = gBS->GetMemoryMap(&size, buf, &key, desc_size, &ver);
-	if (EFI_ERROR(st)) {
-		gBS->FreePool(buf);
 		return ldr_error(st, L"memory map: GetMemoryMap failed");
-	}
 	/* Walk by DescriptorSize: the firmware's descriptor may be larger than
 	 * the EFI_MEMORY_DESCRIPTOR we were compiled with (48 vs 40 on OVMF). */
 	*max_addr = 0;
@@ -44,6 +60,24 @@ EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_ad
 	*map_size = size;
 	gBS->FreePool(buf);
 	return EFI_SUCCESS;
+}
+
+UINT64 ldr_own_pages_in_use(void)
+{
+	UINTN size, desc_size;
+	UINT32 ver;
+	void *buf;
+	UINT64 pages = 0;
+
+	if (EFI_ERROR(ldr_get_memory_map(&buf, &size, &desc_size, &ver)))
+		return 0;
+	for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
+		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((UINT8 *)buf + off);
+		if (d->Type >= BOOTINFO_MEM_KERNEL && d->Type <= BOOTINFO_MEM_STACK)
+			pages += d->NumberOfPages;
+	}
+	gBS->FreePool(buf);
+	return pages;
 }
 
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap)

@@ -1,7 +1,8 @@
 /*
  * The framebuffer, from the Graphics Output Protocol (UEFI 2.10 section 12.9).
  *
- * The current mode is used as it is (a later change picks the best mode).
+ * choose_mode picks the screen mode (the configured resolution, else the
+ * largest usable mode up to 1920x1080) and lists every mode in the boot log.
  * BltOnly modes have no linear framebuffer and count as "no framebuffer";
  * so does a machine without GOP at all (QEMU -vga none): the kernel then
  * runs on serial alone. ldr_clear_framebuffer blacks the screen with a Blt
@@ -32,17 +33,22 @@ static UINT32 mask_of_format(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, int whi
 }
 
 /* A mode the kernel can draw on: a linear framebuffer of 32-bit pixels with
- * red, green and blue in distinct, non-empty masks. */
+ * red, green and blue in distinct, non-empty masks. A bitmask mode's pixel is
+ * as wide as its highest mask bit (UEFI 2.10, 12.9, EFI_PIXEL_BITMASK), and
+ * the kernel writes 32-bit pixels (kernel/console/fb.c), so some mask must
+ * reach into the top byte: a 16- or 24-bit mode is refused. */
 static int mode_usable(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
 {
 	const EFI_PIXEL_BITMASK *m = &info->PixelInformation;
+	UINT32 all = m->RedMask | m->GreenMask | m->BlueMask | m->ReservedMask;
 	switch (info->PixelFormat) {
 	case PixelRedGreenBlueReserved8BitPerColor:
 	case PixelBlueGreenRedReserved8BitPerColor:
 		return 1;
 	case PixelBitMask:
 		return m->RedMask && m->GreenMask && m->BlueMask && !(m->RedMask & m->GreenMask) &&
-		       !(m->RedMask & m->BlueMask) && !(m->GreenMask & m->BlueMask);
+		       !(m->RedMask & m->BlueMask) && !(m->GreenMask & m->BlueMask) &&
+		       (all >> 24) != 0;
 	default:
 		return 0; /* PixelBltOnly: no framebuffer to hand over */
 	}
@@ -112,8 +118,13 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	if (best_area == 0 || best == gop->Mode->Mode)
 		return;
 	EFI_STATUS st = gop->SetMode(gop, best);
-	if (EFI_ERROR(st))
-		ldr_error(st, L"GOP: SetMode(%u) failed; keeping mode %u", best, gop->Mode->Mode);
+	if (EFI_ERROR(st)) {
+		/* Not fatal: the current mode still works. */
+		CHAR16 desc[64];
+		StatusToString(desc, st);
+		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", best, desc,
+		         gop->Mode->Mode);
+	}
 }
 
 void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height)
@@ -140,11 +151,10 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 	case PixelBitMask: {
 		/* The kernel draws 32-bit pixels: insist on masks it can use. */
 		EFI_PIXEL_BITMASK *m = &info->PixelInformation;
-		if (!m->RedMask || !m->GreenMask || !m->BlueMask ||
-		    (m->RedMask & m->GreenMask) || (m->RedMask & m->BlueMask) ||
-		    (m->GreenMask & m->BlueMask)) {
-			ldr_info(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x: "
-			         L"serial only", gop->Mode->Mode, m->RedMask, m->GreenMask, m->BlueMask);
+		if (!mode_usable(info)) {
+			ldr_info(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x x=0x%x "
+			         L"(overlapping, empty, or not a 32-bit pixel): serial only",
+			         gop->Mode->Mode, m->RedMask, m->GreenMask, m->BlueMask, m->ReservedMask);
 			return;
 		}
 		fb->format = BOOTINFO_FB_BITMASK;

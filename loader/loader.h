@@ -46,6 +46,7 @@ void ldr_bootlog_vline(const CHAR16 *prefix, const CHAR16 *fmt, va_list ap);
 void ldr_bootlog_line(const CHAR16 *fmt, ...);
 void ldr_detail(const CHAR16 *fmt, ...);
 void ldr_bootlog_write(EFI_FILE_HANDLE root);
+void ldr_bootlog_free(void); /* after the last write; later lines are dropped */
 
 /* file.c: read a whole file from the volume this loader was loaded from. */
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
@@ -92,8 +93,13 @@ EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel 
                                  UINT64 direct_map_size, UINT64 handoff_phys, UINT64 stack_phys,
                                  UINTN stack_pages);
 
-/* exit.c: the final memory map and ExitBootServices. */
+/* exit.c: the memory map and ExitBootServices. ldr_get_memory_map returns
+ * the current map in a pool buffer the caller frees. */
+EFI_STATUS ldr_get_memory_map(void **buf, UINTN *size, UINTN *desc_size, UINT32 *ver);
 EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr);
+/* Pages of the BOOTINFO_MEM_* types in the firmware's map right now (0 after
+ * a failed boot has freed everything). */
+UINT64 ldr_own_pages_in_use(void);
 /* Returns only on success: after a failed ExitBootServices it halts. */
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap);
 

@@ -4,8 +4,9 @@
  *
  * efi_main reads as the boot chain's table of contents; each step lives in its
  * own file and returns an EFI_STATUS, having printed what failed. Any failure
- * before ExitBootServices is shown on screen and serial, then the loader waits
- * (key or 10 s) and returns the status so the firmware tries the next boot
+ * before ExitBootServices is shown on screen and serial; the loader frees what
+ * it allocated, writes the boot log, waits (a key, or the configured timeout,
+ * 10 s by default) and returns the status so the firmware tries the next boot
  * option. docs/boot.md walks through every step.
  *
  * gnu-efi's crt0 calls efi_main with the SysV convention after relocating the
@@ -37,6 +38,46 @@ static int has_word(const char *s, const char *w)
 
 static struct ldr_config config;
 static EFI_FILE_HANDLE boot_volume; /* where the boot log goes, once open */
+
+/*
+ * What the loader has allocated. On success it all becomes the kernel's (or
+ * is reclaimed with the boot-services memory); when the boot fails, the
+ * loader returns it to the firmware before handing control back, because the
+ * firmware does not free an application's pages when it exits, and the next
+ * boot option should find the machine as it was.
+ */
+static struct {
+	void *kernel_file, *cmdline;
+	EFI_PHYSICAL_ADDRESS kernel, bootinfo, stack, tables;
+	UINTN kernel_pages, bootinfo_pages, table_pages;
+} owned;
+
+static void free_pages(EFI_PHYSICAL_ADDRESS *base, UINTN pages)
+{
+	if (*base)
+		gBS->FreePages(*base, pages);
+	*base = 0;
+}
+
+/* Give back everything in `owned`, then ask the firmware's memory map
+ * whether any page of the loader's own memory types is still allocated. */
+static void release_all(void)
+{
+	if (owned.kernel_file)
+		gBS->FreePool(owned.kernel_file);
+	if (owned.cmdline)
+		gBS->FreePool(owned.cmdline);
+	owned.kernel_file = owned.cmdline = NULL;
+	free_pages(&owned.kernel, owned.kernel_pages);
+	free_pages(&owned.bootinfo, owned.bootinfo_pages);
+	free_pages(&owned.stack, LDR_STACK_PAGES);
+	free_pages(&owned.tables, owned.table_pages);
+	UINT64 left = ldr_own_pages_in_use();
+	if (left)
+		ldr_info(L"warning: %lu pages of the loader's memory types are still allocated", left);
+	else
+		ldr_info(L"all memory the loader allocated for the kernel is freed");
+}
 
 /*
  * Where the loader's time goes, in TSC ticks of ldr_clock (which leaves out
@@ -95,6 +136,7 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 	}
 	if (EFI_ERROR(st))
 		return st;
+	owned.cmdline = data;
 	if (size > LDR_CMDLINE_MAX)
 		return ldr_error(EFI_BAD_BUFFER_SIZE, L"command line %s: %lu bytes, at most %u allowed",
 		                 LDR_CMDLINE_PATH, (UINT64)size, LDR_CMDLINE_MAX);
@@ -182,6 +224,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 		return ldr_error(st, L"read kernel: %s is missing from the boot volume", kernel_path);
 	if (EFI_ERROR(st))
 		return st;
+	owned.kernel_file = kernel_file;
 	/* The digest is checked on the loader's copy before any parsing, and
 	 * that same copy is what gets parsed and loaded. */
 	TIMED(hash, st = ldr_verify_kernel(kernel_file, kernel_size, kernel_path, secure));
@@ -190,6 +233,8 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	TIMED(load, st = ldr_load_kernel(kernel_file, kernel_size, &kernel, kernel_path));
 	if (EFI_ERROR(st))
 		return st;
+	owned.kernel = kernel.phys_base;
+	owned.kernel_pages = LDR_PAGES(kernel.phys_size);
 	UINT64 tsc_loaded = ldr_rdtsc();
 	ldr_info(L"kernel %s: %lu bytes, %u segments, entry 0x%lx, loaded at 0x%lx",
 	         kernel_path, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
@@ -210,6 +255,8 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	                        &bi_phys);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"boot info: cannot allocate %lu pages", (UINT64)bi_pages);
+	owned.bootinfo = bi_phys;
+	owned.bootinfo_pages = bi_pages;
 	struct bootinfo *bi = (struct bootinfo *)(UINTN)bi_phys;
 	/* Only the structure and the command line need zeroes; the memory map
 	 * part is written by GetMemoryMap. */
@@ -239,6 +286,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	                        LDR_STACK_PAGES, &stack);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"hand-off stack: cannot allocate %u pages", LDR_STACK_PAGES);
+	owned.stack = stack;
 
 	/* Map at least the 32-bit space (MMIO: LAPIC, I/O APIC, HPET, a low
 	 * framebuffer), all RAM, and the framebuffer wherever it is. */
@@ -251,8 +299,11 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->direct_map_offset = BOOTINFO_DIRECT_MAP_OFFSET;
 	bi->direct_map_size = dm;
 
+	SetMem(&paging, sizeof(paging), 0);
 	TIMED(paging, st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff,
 	                                         stack, LDR_STACK_PAGES));
+	owned.tables = paging.pool;
+	owned.table_pages = paging.pool_pages;
 	if (EFI_ERROR(st))
 		return st;
 	bi->page_tables_phys = paging.pml4;
@@ -260,22 +311,24 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	           (UINT64)paging.used, dm >> 30, paging.huge1g ? "1 GiB" : "2 MiB",
 	           paging.nx ? "on" : "not supported");
 
-	/* Test hook (tests/boot): fault inside boot services, so the harness can
-	 * prove it recognises the firmware's exception dump. */
+	/* Test hooks (tests/boot): fault inside boot services, so the harness
+	 * can prove it recognises the firmware's exception dump; fail after every
+	 * allocation, so a test can check that a failed boot frees them all. */
 	if (has_word(cmdline, "loader.test=fault")) {
 		ldr_info(L"loader.test=fault: executing ud2 on purpose");
 		__builtin_trap();
 	}
+	if (has_word(cmdline, "loader.test=fail-late"))
+		return ldr_error(EFI_ABORTED, L"loader.test=fail-late: failing on purpose after "
+		                              L"every allocation");
 
 	ldr_report_memory();
 	report_timing(tsc_entry);
 	ldr_info(L"exiting boot services, jumping to the kernel at 0x%lx", kernel.img.entry);
 	ldr_bootlog_write(root);
 	ldr_clear_framebuffer(&bi->fb);
-	void *map = (UINT8 *)bi + map_off;
-	st = ldr_exit_boot_services(image, bi, map, map_cap);
-	if (EFI_ERROR(st))
-		return st;
+	/* Returns only on success; on failure it has halted the machine. */
+	ldr_exit_boot_services(image, bi, (UINT8 *)bi + map_off, map_cap);
 
 	/* Boot services are gone: no printing, no allocating from here on. */
 	if (paging.nx)
@@ -293,8 +346,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	InitializeLib(image, systab);
 	st = ldr_boot(image, tsc_entry);
-	/* Only reached on failure before the jump: keep the story on the ESP. */
+	/* Only reached on failure before the jump: give back what was
+	 * allocated, and keep the story on the ESP. */
+	release_all();
 	ldr_bootlog_write(boot_volume);
+	ldr_bootlog_free();
+	if (boot_volume)
+		boot_volume->Close(boot_volume);
 	ldr_wait_before_return();
 	return st;
 }

@@ -106,21 +106,13 @@ static const CHAR16 *mem_type_name(UINT32 t)
 
 void ldr_report_memory(void)
 {
-	UINTN size = 0, key, desc_size;
+	UINTN size, desc_size;
 	UINT32 ver;
-	void *buf = NULL;
-	EFI_STATUS st = gBS->GetMemoryMap(&size, NULL, &key, &desc_size, &ver);
+	void *buf;
+	EFI_STATUS st = ldr_get_memory_map(&buf, &size, &desc_size, &ver);
 
-	if (st == EFI_BUFFER_TOO_SMALL) {
-		size += 8 * desc_size;
-		st = gBS->AllocatePool(EfiLoaderData, size, &buf);
-		if (!EFI_ERROR(st))
-			st = gBS->GetMemoryMap(&size, buf, &key, &desc_size, &ver);
-	}
-	if (EFI_ERROR(st) || desc_size < sizeof(EFI_MEMORY_DESCRIPTOR)) {
+	if (EFI_ERROR(st)) {
 		ldr_detail(L"memory map: not available (EFI status 0x%lx)", (UINT64)st);
-		if (buf)
-			gBS->FreePool(buf);
 		return;
 	}
 	/* Pages and descriptor counts per type; slot REPORT_MEM_TYPES-1 collects

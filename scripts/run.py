@@ -41,6 +41,9 @@ def parse_args(argv):
                    help="wait for gdb on tcp::1234 before the first instruction (-s -S)")
     p.add_argument("--kvm", action="store_true",
                    help="use KVM and the host CPU (default: TCG, the same as the tests)")
+    p.add_argument("--secure-boot", action="store_true",
+                   help="boot Debian's Secure Boot test firmware (snakeoil keys) with the "
+                        "loader signed by the snakeoil key (docs/secure-boot.md)")
     p.add_argument("--cmdline", metavar="TEXT",
                    help="kernel command line, e.g. test=boot (written as CMDLINE.TXT)")
     p.add_argument("--no-build", action="store_true",
@@ -105,18 +108,25 @@ def main(argv):
         sys.exit("run: %s/disk.img does not exist: build first" % BUILD)
 
     disk = os.path.join(BUILD, "run-disk.img")
-    vars_copy = os.path.join(BUILD, "OVMF_VARS.fd")
+    vars_copy = os.path.join(BUILD, "OVMF_VARS.snakeoil.fd" if args.secure_boot
+                             else "OVMF_VARS.fd")
     try:
         qemu_cmd.copy_image(os.path.join(BUILD, "disk.img"), disk)
         if not os.path.isfile(vars_copy):
-            qemu_cmd.copy_vars(qemu_cmd.DEFAULT_OVMF_VARS, vars_copy)
+            qemu_cmd.copy_vars(qemu_cmd.SNAKEOIL_OVMF_VARS if args.secure_boot
+                               else qemu_cmd.DEFAULT_OVMF_VARS, vars_copy)
+        if args.secure_boot:
+            qemu_cmd.replace_loader(disk, os.path.join(BUILD, "loader", "BOOTX64.snakeoil.EFI"))
         if args.cmdline is not None:
             qemu_cmd.write_cmdline(disk, args.cmdline)
     except qemu_cmd.SetupError as e:
         sys.exit("run: %s" % e)
 
     machine = qemu_cmd.Machine(disk=disk, ovmf_vars=vars_copy, memory=args.memory,
-                               smp=args.cpus, extra=list(args.qemu_args))
+                               smp=args.cpus, extra=list(args.qemu_args),
+                               secure_boot=args.secure_boot)
+    if args.secure_boot:
+        machine.ovmf_code = qemu_cmd.SNAKEOIL_OVMF_CODE
     if args.kvm:
         machine.accel = "kvm"
         machine.cpu = "host"
@@ -124,9 +134,12 @@ def main(argv):
         machine.extra = ["-s", "-S"] + machine.extra
     display, how = display_args(args.headless)
     monitor = socket_path("qemu-monitor.sock")
-    cmd = qemu_cmd.build_command(
-        machine, serial=["-serial", "mon:stdio"], display=display,
-        monitor=["-monitor", "unix:%s,server=on,wait=off" % monitor])
+    try:
+        cmd = qemu_cmd.build_command(
+            machine, serial=["-serial", "mon:stdio"], display=display,
+            monitor=["-monitor", "unix:%s,server=on,wait=off" % monitor])
+    except qemu_cmd.SetupError as e:
+        sys.exit("run: %s" % e)
 
     print("run: kernel command line: %s" % (repr(args.cmdline) if args.cmdline is not None
                                             else "as in build/esp/EFI/BOOT/CMDLINE.TXT, if any"))
