@@ -17,11 +17,18 @@
                       R_X86_64_RELATIVE (the firmware relocates a PE image;
                       anything needing a symbol lookup would be left unresolved)
                       and each one's addend is also stored in the image (gnu-efi's
-                      _relocate reads the stored value, not r_addend).
+                      _relocate reads the stored value, not r_addend);
+  loader-digest:      the SHA-256 of the KERNEL.ELF that goes on the ESP is
+                      in the loader that goes with it (a stale digest would
+                      make Secure Boot refuse our own kernel);
+  loader-signatures:  the plain loader carries no signature, the snakeoil copy
+                      verifies against the snakeoil certificate (sbverify), and
+                      the ESP's loader against KESTREL_SB_CERT when one is set.
 
 Each check prints what it found and fails with the offending lines.
 usage: check_binaries.py CHECK FILE
 """
+import hashlib
 import re
 import struct
 import subprocess
@@ -119,12 +126,51 @@ def loader_relocs(path):
     print("ok: %d R_X86_64_RELATIVE relocations, each site holds its addend" % len(relocs))
 
 
+def loader_digest(loader, kernel):
+    digest = hashlib.sha256(open(kernel, "rb").read()).digest()
+    count = open(loader, "rb").read().count(digest)
+    if count != 1:
+        fail("the SHA-256 of %s (%s) occurs %d times in %s, expected once"
+             % (kernel, digest.hex(), count, loader))
+    print("ok: %s carries the SHA-256 of %s (%s)" % (loader, kernel, digest.hex()))
+
+
+def sbverify(cert, path):
+    r = subprocess.run(["sbverify", "--cert", cert, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return r.returncode == 0, r.stdout.strip()
+
+
+def loader_signatures(unsigned, snakeoil, snakeoil_cert, esp_loader=None, user_cert=None):
+    out = subprocess.run(["sbverify", "--list", unsigned], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True).stdout
+    if "signature 1" in out:
+        fail("%s is signed, but it should be the plain loader" % unsigned, out.splitlines())
+    ok, out = sbverify(snakeoil_cert, snakeoil)
+    if not ok:
+        fail("%s does not verify against %s" % (snakeoil, snakeoil_cert), out.splitlines())
+    if user_cert:
+        ok, out = sbverify(user_cert, esp_loader)
+        if not ok:
+            fail("%s does not verify against %s" % (esp_loader, user_cert), out.splitlines())
+        print("ok: %s is signed with the configured key %s" % (esp_loader, user_cert))
+        # The snakeoil signature must not verify against another certificate:
+        # proof that sbverify really checks which key signed.
+        ok, _ = sbverify(user_cert, snakeoil)
+        if ok:
+            fail("%s verifies against %s too: sbverify does not tell keys apart"
+                 % (snakeoil, user_cert))
+    print("ok: %s is unsigned, %s verifies against %s" % (unsigned, snakeoil, snakeoil_cert))
+
+
 CHECKS = {
     "kernel-no-simd": kernel_no_simd,
     "kernel-no-red-zone": kernel_no_red_zone,
     "kernel-layout": kernel_layout,
     "kernel-ksyms": kernel_ksyms,
     "loader-relocs": loader_relocs,
+    "loader-digest": loader_digest,
+    "loader-signatures": loader_signatures,
 }
 
 if __name__ == "__main__":
