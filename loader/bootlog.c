@@ -122,8 +122,13 @@ static EFI_STATUS bootlog_store(EFI_FILE_HANDLE root, const CHAR16 *path)
 
 void ldr_bootlog_write(EFI_FILE_HANDLE root)
 {
-	if (!root || !bootlog_buf)
+	if (!root)
+		return; /* the volume never opened: nowhere to write */
+	if (!bootlog_buf) {
+		ldr_info(L"warning: boot log %s not written: no memory for its buffer",
+		         LDR_BOOTLOG_PATH);
 		return;
+	}
 	ldr_info(L"writing the boot log to %s", LDR_BOOTLOG_PATH);
 	EFI_STATUS st = bootlog_store(root, LDR_BOOTLOG_PATH);
 	if (EFI_ERROR(st)) {
