@@ -25,12 +25,16 @@ static int bootlog_full;
 
 static void bootlog_put(const CHAR16 *s)
 {
+	if (bootlog_full)
+		return;
 	if (!bootlog_buf) {
 		if (EFI_ERROR(gBS->AllocatePool(EfiLoaderData, BOOTLOG_CAP, (void **)&bootlog_buf))) {
 			bootlog_buf = NULL;
 			return;
 		}
 	}
+	/* Until bootlog_full is set, bootlog_len stays at most this limit, so
+	 * the notice always fits after it. */
 	UINTN room = BOOTLOG_CAP - sizeof(bootlog_truncated) - bootlog_len;
 	for (; *s; s++) {
 		if (*s == L'\n') {
@@ -98,19 +102,20 @@ static EFI_STATUS bootlog_store(EFI_FILE_HANDLE root, const CHAR16 *path)
 	st = root->Open(root, &f, (CHAR16 *)path, mode, 0);
 	if (EFI_ERROR(st))
 		return st;
+	/* An old, longer log must not leave its tail behind: delete and create
+	 * again when the file is not empty (or its size is unknown). */
 	EFI_FILE_INFO *info = LibFileInfo(f);
-	if (info && info->FileSize > 0) {
+	int empty = info && info->FileSize == 0;
+	if (info)
 		FreePool(info);
-		info = NULL;
-		st = f->Delete(f); /* closes the handle */
+	if (!empty) {
+		st = f->Delete(f); /* closes the handle, even when it fails */
 		if (st != EFI_SUCCESS)
-			return st == EFI_WARN_DELETE_FAILURE ? EFI_WRITE_PROTECTED : st;
+			return st;
 		st = root->Open(root, &f, (CHAR16 *)path, mode, 0);
 		if (EFI_ERROR(st))
 			return st;
 	}
-	if (info)
-		FreePool(info);
 	UINTN n = bootlog_len;
 	st = f->Write(f, &n, bootlog_buf);
 	if (!EFI_ERROR(st) && n != bootlog_len)

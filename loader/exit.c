@@ -62,22 +62,24 @@ EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_ad
 	return EFI_SUCCESS;
 }
 
-UINT64 ldr_own_pages_in_use(void)
+EFI_STATUS ldr_own_pages_in_use(UINT64 *pages_out)
 {
 	UINTN size, desc_size;
 	UINT32 ver;
 	void *buf;
 	UINT64 pages = 0;
+	EFI_STATUS st = ldr_get_memory_map(&buf, &size, &desc_size, &ver);
 
-	if (EFI_ERROR(ldr_get_memory_map(&buf, &size, &desc_size, &ver)))
-		return 0;
+	if (EFI_ERROR(st))
+		return st;
 	for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
 		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((UINT8 *)buf + off);
 		if (d->Type >= BOOTINFO_MEM_KERNEL && d->Type <= BOOTINFO_MEM_STACK)
 			pages += d->NumberOfPages;
 	}
 	gBS->FreePool(buf);
-	return pages;
+	*pages_out = pages;
+	return EFI_SUCCESS;
 }
 
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap)

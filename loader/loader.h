@@ -99,7 +99,7 @@ EFI_STATUS ldr_get_memory_map(void **buf, UINTN *size, UINTN *desc_size, UINT32 
 EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr);
 /* Pages of the BOOTINFO_MEM_* types in the firmware's map right now (0 after
  * a failed boot has freed everything). */
-UINT64 ldr_own_pages_in_use(void);
+EFI_STATUS ldr_own_pages_in_use(UINT64 *pages);
 /* Returns only on success: after a failed ExitBootServices it halts. */
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap);
 

@@ -72,8 +72,12 @@ static void release_all(void)
 	free_pages(&owned.bootinfo, owned.bootinfo_pages);
 	free_pages(&owned.stack, LDR_STACK_PAGES);
 	free_pages(&owned.tables, owned.table_pages);
-	UINT64 left = ldr_own_pages_in_use();
-	if (left)
+	UINT64 left;
+	EFI_STATUS st = ldr_own_pages_in_use(&left);
+	if (EFI_ERROR(st))
+		ldr_info(L"warning: cannot check that the loader's memory is freed (memory map: "
+		         L"EFI status 0x%lx)", (UINT64)st);
+	else if (left)
 		ldr_info(L"warning: %lu pages of the loader's memory types are still allocated", left);
 	else
 		ldr_info(L"all memory the loader allocated for the kernel is freed");
@@ -160,15 +164,59 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 	return EFI_SUCCESS;
 }
 
+/*
+ * The boot info block was sized for the memory map before the screen mode,
+ * the page tables, the reports and the boot log allocated more, and each
+ * allocation can split a free range into new descriptors. Measure again now
+ * that nothing else will allocate; if the map might not fit any more, move
+ * the boot info (header and command line) to a larger block. Without this a
+ * firmware with a busier memory map would fail the final GetMemoryMap, and
+ * after ExitBootServices has been tried the only way out is to halt.
+ */
+static EFI_STATUS ensure_map_room(struct bootinfo **bi, EFI_PHYSICAL_ADDRESS *bi_phys,
+                                  UINTN map_off, UINTN *map_cap)
+{
+	UINTN size, desc_size;
+	UINT64 max_addr;
+	EFI_STATUS st = ldr_memory_map_size(&size, &desc_size, &max_addr);
+
+	if (EFI_ERROR(st))
+		return st;
+	/* A timer event may still split a range or two before the exit. */
+	if (size + 8 * desc_size <= *map_cap)
+		return EFI_SUCCESS;
+	UINTN cap = size + LDR_MMAP_SLACK_DESCRIPTORS * desc_size;
+	UINTN pages = LDR_PAGES(map_off + cap);
+	EFI_PHYSICAL_ADDRESS phys;
+	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_BOOTINFO, pages,
+	                        &phys);
+	if (EFI_ERROR(st))
+		return ldr_error(st, L"boot info: the memory map grew to %lu bytes; cannot allocate "
+		                     L"%lu pages to hold it", (UINT64)size, (UINT64)pages);
+	struct bootinfo *moved = (struct bootinfo *)(UINTN)phys;
+	ldr_copy(moved, *bi, map_off);
+	moved->cmdline_phys = phys + sizeof(*moved);
+	free_pages(&owned.bootinfo, owned.bootinfo_pages);
+	owned.bootinfo = phys;
+	owned.bootinfo_pages = pages;
+	ldr_info(L"boot info moved to 0x%lx: the memory map (%lu bytes) outgrew the %lu bytes "
+	         L"set aside", phys, (UINT64)size, (UINT64)*map_cap);
+	*bi = moved;
+	*bi_phys = phys;
+	*map_cap = cap;
+	return EFI_SUCCESS;
+}
+
 /* The kernel's segments and entry, for the boot log. */
 static void report_kernel(const struct ldr_kernel *k)
 {
 	for (UINT32 i = 0; i < k->img.nsegs; i++) {
 		const struct elf_segment *g = &k->img.segs[i];
+		/* gnu-efi reads a %c argument as a UINTN. */
 		ldr_detail(L"kernel segment %u: 0x%lx-0x%lx %c%c%c, %lu bytes from file offset 0x%lx",
-		           i, g->vaddr, g->vaddr + g->memsz, g->flags & ELF_PF_R ? L'r' : L'-',
-		           g->flags & ELF_PF_W ? L'w' : L'-', g->flags & ELF_PF_X ? L'x' : L'-',
-		           g->filesz, g->offset);
+		           i, g->vaddr, g->vaddr + g->memsz, (UINTN)(g->flags & ELF_PF_R ? L'r' : L'-'),
+		           (UINTN)(g->flags & ELF_PF_W ? L'w' : L'-'),
+		           (UINTN)(g->flags & ELF_PF_X ? L'x' : L'-'), g->filesz, g->offset);
 	}
 	ldr_detail(L"kernel image: 0x%lx-0x%lx at physical 0x%lx, entry 0x%lx", k->img.virt_base,
 	           k->img.virt_end, k->phys_base, k->img.entry);
@@ -313,12 +361,14 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
-	 * allocation, so a test can check that a failed boot frees them all. */
-	if (has_word(cmdline, "loader.test=fault")) {
+	 * allocation, so a test can check that a failed boot frees them all.
+	 * The command line is not covered by the signature, so under Secure
+	 * Boot the hooks are ignored. */
+	if (!secure && has_word(cmdline, "loader.test=fault")) {
 		ldr_info(L"loader.test=fault: executing ud2 on purpose");
 		__builtin_trap();
 	}
-	if (has_word(cmdline, "loader.test=fail-late"))
+	if (!secure && has_word(cmdline, "loader.test=fail-late"))
 		return ldr_error(EFI_ABORTED, L"loader.test=fail-late: failing on purpose after "
 		                              L"every allocation");
 
@@ -326,6 +376,14 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	report_timing(tsc_entry);
 	ldr_info(L"exiting boot services, jumping to the kernel at 0x%lx", kernel.img.entry);
 	ldr_bootlog_write(root);
+	/* Nothing may allocate once ExitBootServices has been tried, not even the
+	 * boot log's buffer for an error line: the log is written, drop it. */
+	ldr_bootlog_free();
+	if (!secure && has_word(cmdline, "loader.test=small-map"))
+		map_cap = 0; /* test hook: pretend the map outgrew its room */
+	st = ensure_map_room(&bi, &bi_phys, map_off, &map_cap);
+	if (EFI_ERROR(st))
+		return st;
 	ldr_clear_framebuffer(&bi->fb);
 	/* Returns only on success; on failure it has halted the machine. */
 	ldr_exit_boot_services(image, bi, (UINT8 *)bi + map_off, map_cap);

@@ -14,14 +14,21 @@
 #include "cpu.h"
 
 #define ACPI_MAX_LISTED 64
+#define REPORT_OTHER_TYPES 0xffffffffu /* the memory report's last slot, once full */
+/* Tables never live in the first page; OVMF even unmaps it to catch NULL. */
+#define ACPI_MIN_ADDRESS 0x1000u
 
 void ldr_report_firmware(void)
 {
 	UINT32 rev = gST->Hdr.Revision;
 
-	ldr_detail(L"firmware: %s, revision 0x%x, UEFI %u.%u%s", gST->FirmwareVendor,
-	           gST->FirmwareRevision, rev >> 16, (rev & 0xffff) / 10,
-	           (rev & 0xffff) % 10 ? L".x" : L"");
+	/* UEFI 2.10, 4.2.1: the low half is minor * 10 + a third digit. */
+	if ((rev & 0xffff) % 10)
+		ldr_detail(L"firmware: %s, revision 0x%x, UEFI %u.%u.%u", gST->FirmwareVendor,
+		           gST->FirmwareRevision, rev >> 16, (rev & 0xffff) / 10, (rev & 0xffff) % 10);
+	else
+		ldr_detail(L"firmware: %s, revision 0x%x, UEFI %u.%u", gST->FirmwareVendor,
+		           gST->FirmwareRevision, rev >> 16, (rev & 0xffff) / 10);
 	ldr_detail(L"firmware: %lu configuration tables, boot services revision 0x%x",
 	           (UINT64)gST->NumberOfTableEntries, gBS->Hdr.Revision);
 }
@@ -89,6 +96,8 @@ static const CHAR16 *mem_type_name(UINT32 t)
 	};
 	if (t < sizeof(names) / sizeof(names[0]))
 		return names[t];
+	if (t == REPORT_OTHER_TYPES)
+		return L"(all further types)";
 	switch (t) {
 	case BOOTINFO_MEM_KERNEL:
 		return L"Kestrel kernel";
@@ -99,7 +108,10 @@ static const CHAR16 *mem_type_name(UINT32 t)
 	case BOOTINFO_MEM_STACK:
 		return L"Kestrel stack";
 	}
-	return t >= 0x80000000u ? L"OEM/OS-defined" : L"unknown";
+	/* UEFI 2.10, 7.2: 0x70000000-0x7fffffff OEM, 0x80000000 and up OS loaders. */
+	if (t >= 0x80000000u)
+		return L"other OS-loader type";
+	return t >= 0x70000000u ? L"OEM type" : L"unknown type";
 }
 
 #define REPORT_MEM_TYPES 20
@@ -126,10 +138,12 @@ void ldr_report_memory(void)
 		while (i < ntypes && types[i] != m->Type)
 			i++;
 		if (i == ntypes) {
-			if (ntypes == REPORT_MEM_TYPES)
+			if (ntypes == REPORT_MEM_TYPES) {
 				i = REPORT_MEM_TYPES - 1;
-			else
+				types[i] = REPORT_OTHER_TYPES;
+			} else {
 				types[ntypes++] = m->Type, pages[i] = count[i] = 0;
+			}
 		}
 		pages[i] += m->NumberOfPages;
 		count[i]++;
@@ -193,10 +207,16 @@ void ldr_report_acpi(UINT64 rsdp_phys)
 	           r->revision, oem, x ? "XSDT" : "RSDT", root);
 	if (!root)
 		return;
+	if (root < ACPI_MIN_ADDRESS) {
+		ldr_detail(L"acpi: root table address 0x%lx is implausible", root);
+		return;
+	}
 	const struct report_sdt *t = (const struct report_sdt *)(UINTN)root;
 	UINTN entry = x ? 8 : 4;
-	if (t->length < sizeof(*t) || t->length > 64 * 1024) {
-		ldr_detail(L"acpi: root table length %u is implausible", t->length);
+	if (CompareMem(t->signature, x ? "XSDT" : "RSDT", 4) != 0 || t->length < sizeof(*t) ||
+	    t->length > 64 * 1024) {
+		ldr_detail(L"acpi: the root table is not a valid %a (length %u)", x ? "XSDT" : "RSDT",
+		           t->length);
 		return;
 	}
 	UINTN n = (t->length - sizeof(*t)) / entry;
@@ -204,8 +224,8 @@ void ldr_report_acpi(UINT64 rsdp_phys)
 	for (UINTN i = 0; i < n && i < ACPI_MAX_LISTED; i++) {
 		UINT64 a = 0;
 		CopyMem(&a, p + i * entry, entry);
-		if (!a) {
-			ldr_detail(L"acpi: entry %lu is null", (UINT64)i);
+		if (a < ACPI_MIN_ADDRESS) {
+			ldr_detail(L"acpi: entry %lu points at 0x%lx: skipped", (UINT64)i, a);
 			continue;
 		}
 		const struct report_sdt *h = (const struct report_sdt *)(UINTN)a;

@@ -21,29 +21,39 @@
 
 extern const UINT8 ldr_kernel_digest[SHA256_DIGEST_SIZE];
 
-static UINT8 read_u8_var(const CHAR16 *name, int *present)
+/* A one-byte global variable; EFI_NOT_FOUND when the firmware has none, any
+ * other error (a larger variable included) when it cannot be read. */
+static EFI_STATUS read_u8_var(const CHAR16 *name, UINT8 *v)
 {
 	EFI_GUID global = EFI_GLOBAL_VARIABLE;
-	UINT8 v = 0;
-	UINTN size = sizeof(v);
+	UINTN size = sizeof(*v);
 	UINT32 attr;
-	EFI_STATUS st = gRT->GetVariable((CHAR16 *)name, &global, &attr, &size, &v);
-	*present = !EFI_ERROR(st) && size == sizeof(v);
-	return *present ? v : 0;
+	EFI_STATUS st = gRT->GetVariable((CHAR16 *)name, &global, &attr, &size, v);
+	if (!EFI_ERROR(st) && size != sizeof(*v))
+		st = EFI_BAD_BUFFER_SIZE;
+	return st;
 }
 
+/* Fails closed: a firmware that has the variable but cannot say what it
+ * holds gets the kernel checked, as under Secure Boot. */
 int ldr_secure_boot_state(void)
 {
-	int has_sb, has_setup;
-	UINT8 sb = read_u8_var(L"SecureBoot", &has_sb);
-	UINT8 setup = read_u8_var(L"SetupMode", &has_setup);
+	UINT8 sb = 0, setup = 0;
+	EFI_STATUS st = read_u8_var(L"SecureBoot", &sb);
 
-	if (!has_sb)
+	if (st == EFI_NOT_FOUND) {
 		ldr_info(L"Secure Boot: not supported by this firmware");
-	else
-		ldr_info(L"Secure Boot: %s%s", sb == 1 ? L"on" : L"off",
-		         has_setup && setup == 1 ? L" (setup mode: no platform key enrolled)" : L"");
-	return has_sb && sb == 1;
+		return 0;
+	}
+	if (EFI_ERROR(st)) {
+		ldr_info(L"Secure Boot: state unknown (SecureBoot variable: EFI status 0x%lx); "
+		         L"checking the kernel as if it were on", (UINT64)st);
+		return 1;
+	}
+	int setup_mode = !EFI_ERROR(read_u8_var(L"SetupMode", &setup)) && setup == 1;
+	ldr_info(L"Secure Boot: %s%s", sb == 1 ? L"on" : L"off",
+	         setup_mode ? L" (setup mode: no platform key enrolled)" : L"");
+	return sb == 1;
 }
 
 static void hex(CHAR16 *out, const UINT8 *d)

@@ -81,9 +81,12 @@ def build_command(m, serial, display, monitor=()):
     """
     machine = m.machine
     if m.secure_boot:
-        if not machine.split(",")[0] in ("q35", "pc-q35"):
+        if not (machine.split(",")[0] == "q35" or machine.startswith("pc-q35-")):
             raise SetupError("Secure Boot needs the q35 machine (SMM), not %s" % machine)
-        machine += ",smm=on"
+        if "smm=off" in machine.split(","):
+            raise SetupError("Secure Boot needs SMM, but the machine says smm=off")
+        if "smm=on" not in machine.split(","):
+            machine += ",smm=on"
     cmd = [m.qemu, "-machine", machine]
     if m.secure_boot:
         cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
@@ -222,12 +225,20 @@ def replace_loader(image, loader):
 
 
 def read_file(image, path):
-    """The bytes of a file on the image's ESP (mtype), or None if it is missing."""
+    """The bytes of a file on the image's ESP (mtype), or None if it is missing.
+
+    Any other mtools failure is a SetupError, so that "no file" cannot be
+    mistaken for "could not look"."""
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     r = subprocess.run(["mtype", "-i", _esp(image), path], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    if r.returncode != 0:
+                       stderr=subprocess.PIPE, env=env)
+    if r.returncode == 0:
+        return r.stdout
+    err = r.stderr.decode(errors="replace").strip()
+    if "not found" in err.lower():
         return None
-    return r.stdout
+    raise SetupError("mtype %s from %s failed (status %d): %s"
+                     % (path, image, r.returncode, err))
 
 
 def remove_kernel(image):

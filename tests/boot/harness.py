@@ -998,6 +998,12 @@ def parse_args(argv):
         p.error("--check-burst needs exactly one --burst")
     if args.kernel and args.no_kernel:
         p.error("--kernel and --no-kernel cannot be combined")
+    if args.loader and args.no_loader:
+        p.error("--loader and --no-loader cannot be combined")
+    if args.bootlog and args.no_bootlog:
+        p.error("--bootlog and --no-bootlog cannot be combined")
+    if args.read_only and not args.usb:
+        p.error("--read-only needs --usb (QEMU's SATA and IDE disks cannot be read-only)")
     if args.expect_loader_error and args.expect_failure:
         p.error("--expect-loader-error and --expect-failure cannot be combined")
     if args.expect_loader_error:
@@ -1157,14 +1163,20 @@ def check_screen_matches_serial(args, workdir, raw, settled=True, dumps=1):
 
 
 def check_bootlog(verdict, disk, workdir, expects, expect_none):
-    """After a run that passed so far, check the loader's boot log on the disk
-    copy (--bootlog, --no-bootlog); returns the verdict to use."""
-    if verdict.kind != "pass":
-        return verdict
-    data = qemu_cmd.read_file(disk, qemu_cmd.BOOTLOG_PATH)
+    """Keep the loader's boot log from the disk copy as BOOTLOG.TXT in the work
+    directory (for whoever reads a failure), and after a run that passed so
+    far check it (--bootlog, --no-bootlog); returns the verdict to use."""
+    try:
+        data = qemu_cmd.read_file(disk, qemu_cmd.BOOTLOG_PATH)
+    except qemu_cmd.SetupError as e:
+        if verdict.kind != "pass" or not (expects or expect_none):
+            return verdict
+        return Verdict("missing-output", "cannot read the boot log: %s" % e)
     if data is not None:
         with open(os.path.join(workdir, "BOOTLOG.TXT"), "wb") as f:
             f.write(data)
+    if verdict.kind != "pass" or not (expects or expect_none):
+        return verdict
     if expect_none:
         if data is not None:
             return Verdict("missing-output", "the test expects no boot log, but %s exists "
@@ -1177,7 +1189,8 @@ def check_bootlog(verdict, disk, workdir, expects, expect_none):
     why = check_output(text, expects, ())
     if why is not None:
         print("---- boot log ----\n%s---- end of boot log ----" % text)
-        return Verdict("missing-output", "boot log: " + why.replace("serial log", "boot log"))
+        why = why.replace("--expect", "--bootlog").replace("serial log", "boot log")
+        return Verdict("missing-output", "boot log: " + why)
     return Verdict("pass", verdict.reason + "; the boot log matched")
 
 
@@ -1325,8 +1338,7 @@ def main(argv=None):
                        "".join(burst_sent) if args.check_burst else None, ignore_signs,
                        run.shutdown_reason, args.expect_poweroff, args.expect_loader_error,
                        run.loader_wait)
-    if args.bootlog or args.no_bootlog:
-        verdict = check_bootlog(verdict, disk, workdir, args.bootlog, args.no_bootlog)
+    verdict = check_bootlog(verdict, disk, workdir, args.bootlog, args.no_bootlog)
     passed, headline = judge(verdict, args.expect_failure)
     if run.timed_out or run.stopped_for:
         status = "killed by the harness"
