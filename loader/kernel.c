@@ -28,7 +28,7 @@ EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, c
 
 	k->phys_size = k->img.virt_end - k->img.virt_base;
 	UINTN pages = LDR_PAGES(k->phys_size);
-	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_KERNEL, pages,
+	st = ldr_allocate_pages(BOOTINFO_MEM_KERNEL, pages,
 	                        &k->phys_base);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"load kernel %s: out of resources: needs %lu pages",

@@ -33,10 +33,13 @@ void ldr_wait_before_return(void);
 /* How long ldr_wait_before_return waits without a key (config "timeout"). */
 void ldr_set_error_timeout(UINT32 seconds);
 #define LDR_MESSAGE_MAX 512 /* characters of one formatted message */
-/* TSC ticks spent printing and logging, and the TSC minus those: the clock
- * main.c times the loader's steps with, so a step's figure is its own work. */
-extern UINT64 ldr_log_ticks;
+/* clock.c: TSC ticks spent printing and logging, and in the firmware's
+ * AllocatePages; ldr_clock is the TSC minus both, the clock main.c times the
+ * loader's steps with, so a step's figure is the loader's own work. */
+extern UINT64 ldr_log_ticks, ldr_alloc_ticks;
 UINT64 ldr_clock(void);
+/* AllocatePages(AllocateAnyPages) of one of the BOOTINFO_MEM_* types, timed. */
+EFI_STATUS ldr_allocate_pages(UINT32 type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
 
 /* bootlog.c: the boot log, written to LDR_BOOTLOG_PATH before the loader
  * leaves (docs/real-hardware.md). ldr_info/ldr_error lines go there too;

@@ -9,9 +9,6 @@
 #include "loader.h"
 #include "cpu.h"
 
-UINT64 ldr_log_ticks;
-
-UINT64 ldr_clock(void) { return ldr_rdtsc() - ldr_log_ticks; }
 
 static UINT64 error_wait_us = 10ull * 1000 * 1000;
 

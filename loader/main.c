@@ -85,10 +85,12 @@ static void release_all(void)
 
 /*
  * Where the loader's time goes, in TSC ticks of ldr_clock (which leaves out
- * the time spent printing and logging: that is counted as `messages`). The
+ * the time spent printing and logging, counted as `messages`, and the
+ * firmware's AllocatePages calls, counted as `page allocations`). The
  * loader's own work is the ELF checks and copy, the SHA-256, the boot info
  * and the page tables; the rest is the firmware's (file reads, GOP SetMode,
- * memory-map calls). scripts/bench prints these next to ExitBootServices.
+ * memory-map calls, allocations). scripts/bench prints these next to
+ * ExitBootServices.
  */
 static struct {
 	UINT64 reads, load, hash, bootinfo, paging; /* own work: load, hash, bootinfo, paging */
@@ -188,7 +190,7 @@ static EFI_STATUS ensure_map_room(struct bootinfo **bi, EFI_PHYSICAL_ADDRESS *bi
 	UINTN cap = size + LDR_MMAP_SLACK_DESCRIPTORS * desc_size;
 	UINTN pages = LDR_PAGES(map_off + cap);
 	EFI_PHYSICAL_ADDRESS phys;
-	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_BOOTINFO, pages,
+	st = ldr_allocate_pages(BOOTINFO_MEM_BOOTINFO, pages,
 	                        &phys);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"boot info: the memory map grew to %lu bytes; cannot allocate "
@@ -227,9 +229,10 @@ static void report_timing(UINT64 tsc_entry)
 	UINT64 own = timing.load + timing.hash + timing.bootinfo + timing.paging;
 	ldr_info(L"loader timing (TSC ticks): own work %lu = ELF checks and copy %lu + SHA-256 %lu "
 	         L"+ boot info %lu + page tables %lu; firmware: file reads %lu, screen mode %lu, "
-	         L"memory map %lu; messages and boot log %lu; total so far %lu",
+	         L"memory map %lu, page allocations %lu; messages and boot log %lu; total so far %lu",
 	         own, timing.load, timing.hash, timing.bootinfo, timing.paging, timing.reads,
-	         timing.gop, timing.memmap, ldr_log_ticks, ldr_rdtsc() - tsc_entry);
+	         timing.gop, timing.memmap, ldr_alloc_ticks, ldr_log_ticks,
+	         ldr_rdtsc() - tsc_entry);
 }
 
 static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
@@ -299,7 +302,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	UINTN bi_pages = LDR_PAGES(map_off + map_cap);
 	EFI_PHYSICAL_ADDRESS bi_phys;
 	UINT64 t_bi = ldr_clock();
-	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_BOOTINFO, bi_pages,
+	st = ldr_allocate_pages(BOOTINFO_MEM_BOOTINFO, bi_pages,
 	                        &bi_phys);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"boot info: cannot allocate %lu pages", (UINT64)bi_pages);
@@ -330,8 +333,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	ldr_report_acpi(bi->rsdp_phys);
 
 	EFI_PHYSICAL_ADDRESS stack;
-	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_STACK,
-	                        LDR_STACK_PAGES, &stack);
+	st = ldr_allocate_pages(BOOTINFO_MEM_STACK, LDR_STACK_PAGES, &stack);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"hand-off stack: cannot allocate %u pages", LDR_STACK_PAGES);
 	owned.stack = stack;

@@ -100,8 +100,7 @@ EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel 
 	pg->pool_pages = 1 + div_up(direct_map_size, SIZE_512G) +
 	                 (pg->huge1g ? 0 : div_up(direct_map_size, SIZE_1G)) +
 	                 2 + div_up(span, SIZE_2M) + k->img.nsegs + 2 + 6;
-	st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)BOOTINFO_MEM_PAGE_TABLES,
-	                        pg->pool_pages, &pg->pool);
+	st = ldr_allocate_pages(BOOTINFO_MEM_PAGE_TABLES, pg->pool_pages, &pg->pool);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"page tables: cannot allocate %lu pages", (UINT64)pg->pool_pages);
 	pg->used = 0;
