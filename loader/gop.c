@@ -134,11 +134,24 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 
 	SetMem(fb, sizeof(*fb), 0);
 	fb->format = BOOTINFO_FB_NONE;
-	st = gBS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+	/* The GOP of the console's output device is the one on the screen the
+	 * user is looking at; a machine with two GPUs (or a firmware that also
+	 * installs a GOP for an unconnected output) may list another first, so
+	 * LocateProtocol's pick is only the fallback. */
+	const CHAR16 *source = L"console output device";
+	gop = NULL;
+	st = EFI_NOT_FOUND;
+	if (gST->ConsoleOutHandle)
+		st = gBS->HandleProtocol(gST->ConsoleOutHandle, &GraphicsOutputProtocol, (void **)&gop);
+	if (EFI_ERROR(st) || !gop) {
+		source = L"first in the handle database";
+		st = gBS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+	}
 	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
 		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
 		return;
 	}
+	ldr_detail(L"GOP: the one on the %s", source);
 	choose_mode(gop, want_width, want_height);
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
 	switch (info->PixelFormat) {
