@@ -53,8 +53,19 @@ EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, 
 		f->Close(f);
 		return ldr_error(st, L"read %s: cannot allocate %lu bytes", path, (UINT64)len);
 	}
-	UINTN got = len;
-	st = f->Read(f, &got, buf);
+	/* One Read should return the whole file (UEFI 2.10, 13.5), but a loop
+	 * costs nothing and copes with a driver that returns less; a read of
+	 * zero bytes before the end means the file is shorter than it said. */
+	UINTN got = 0;
+	for (;;) {
+		UINTN n = len - got;
+		st = f->Read(f, &n, (UINT8 *)buf + got);
+		if (EFI_ERROR(st) || n == 0)
+			break;
+		got += n;
+		if (got == len)
+			break;
+	}
 	f->Close(f);
 	if (EFI_ERROR(st) || got != len) {
 		gBS->FreePool(buf);
