@@ -6,6 +6,8 @@
  *   0xffff800000000000       direct map of [0, direct_map_size): RW, NX,
  *                            1 GiB pages where the CPU has them, else 2 MiB
  *   0xffffc00000000000       framebuffer, RW, NX, write-combining (PAT 1)
+ *   0xffffc08000000000       device registers (vmm_map_mmio): RW, NX,
+ *                            uncacheable (PAT 3), a guard page after each
  *   0xffffffff80000000       kernel: .text RX, .rodata R+NX, .data/.bss RW+NX,
  *                            .ksyms R+NX, 4 KiB pages; guard pages unmapped
  * Page-table pages come from the page-frame allocator and are reached through
@@ -15,8 +17,9 @@
  * to write-combining, so a leaf with only PWT set is WC; the framebuffer's
  * MTRR is uncacheable, and UC MTRR + WC PAT gives WC (SDM table 11-7).
  * Writes then go out in bursts instead of one uncached store at a time.
- * (The direct map also covers the framebuffer, with the default type; the
- * console only uses the WC mapping.)
+ * (The direct map also covers the framebuffer and the device registers, with
+ * the default type; nothing reaches them through it: the console uses the WC
+ * mapping, drivers the UC one, so no access depends on the MTRRs.)
  */
 #include "mm/vmm.h"
 
@@ -31,7 +34,6 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 
-#define PTE_PWT (1ull << 3)
 #define PTE_GLOBAL (1ull << 8)
 #define MSR_PAT 0x277
 #define PAT_WC 0x01ull
@@ -105,6 +107,8 @@ static uint64_t leaf_bits(unsigned flags)
 		b |= PTE_GLOBAL;
 	if (flags & VMM_WC)
 		b |= PTE_PWT;
+	if (flags & VMM_UC)
+		b |= PTE_PWT | PTE_PCD;
 	return b;
 }
 
@@ -246,6 +250,26 @@ void vmm_init(void)
 	        (unsigned long long)pml4_phys, nx_bit ? "on" : "not offered",
 	        smep ? "on" : "not offered", smap ? "on" : "not offered");
 }
+
+static uint64_t mmio_next = VMM_MMIO_BASE;
+
+volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
+{
+	uint64_t first = phys & ~4095ull;
+	uint64_t pages = (phys + size - first + 4095) / 4096;
+	if (size == 0 || phys + size < phys ||
+	    pages + 1 > (VMM_MMIO_BASE + VMM_MMIO_SIZE - mmio_next) / 4096)
+		panic("vmm: cannot map %llu bytes of %s registers at 0x%llx", (unsigned long long)size,
+		      what, (unsigned long long)phys);
+	uint64_t va = mmio_next;
+	for (uint64_t i = 0; i < pages; i++)
+		if (!vmm_map(va + i * 4096, first + i * 4096, VMM_WRITE | VMM_UC))
+			panic("vmm: no page table for the %s registers", what);
+	mmio_next = va + (pages + 1) * 4096; /* the next window starts after a gap */
+	return (volatile void *)(va + (phys - first));
+}
+
+bool vmm_is_mmio(uint64_t va) { return va >= VMM_MMIO_BASE && va < mmio_next; }
 
 uint64_t vmm_framebuffer(void) { return fb_virt; }
 bool vmm_smep(void) { return smep; }

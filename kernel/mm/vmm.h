@@ -15,9 +15,13 @@
 #define VMM_EXEC (1u << 1)
 #define VMM_USER (1u << 2)
 #define VMM_WC (1u << 3) /* write-combining, through the PAT */
+#define VMM_UC (1u << 4) /* uncacheable (PCD and PWT: PAT entry 3) */
 
 /* Where the framebuffer is mapped (write-combining), away from the direct map. */
 #define VMM_FRAMEBUFFER_BASE 0xffffc00000000000ull
+/* Device registers (vmm_map_mmio), uncacheable, one PML4 slot above. */
+#define VMM_MMIO_BASE 0xffffc08000000000ull
+#define VMM_MMIO_SIZE (1ull << 39)
 
 void vmm_init(void);
 /* Map [va, va + 4 KiB) to pa. Fails if va is mapped already or a table
@@ -27,6 +31,15 @@ bool vmm_map(uint64_t va, uint64_t pa, unsigned flags);
 uint64_t vmm_unmap(uint64_t va);
 /* Change a 4 KiB page's permissions. */
 bool vmm_protect(uint64_t va, unsigned flags);
+/* Map the device registers at [phys, phys + size) uncacheable and return
+ * the address of phys in the mapping. Device registers must not be reached
+ * through the direct map: its entries say write-back, and only the
+ * firmware's MTRRs would make them uncacheable. Each call gets its own
+ * window with an unmapped page after it. Panics when out of page tables or
+ * window (boot-time use: a driver that cannot reach its device is broken). */
+volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what);
+/* Whether va lies in the MMIO window (for exception reports). */
+bool vmm_is_mmio(uint64_t va);
 /* The framebuffer's write-combining mapping (0 if none). */
 uint64_t vmm_framebuffer(void);
 /* Which protections are on: for the boot summary and tests. */

@@ -66,6 +66,7 @@ static const struct ktest ktests[] = {
 	{"smep", "the kernel cannot execute a user page (SMEP)", ktest_smep, 0},
 	{"smap", "the kernel cannot read a user page (SMAP)", ktest_smap, 0},
 	{"vmm-api", "map, protect, unmap and remap a page", ktest_vmm_api, KTEST_SHELL},
+	{"mmio", "device registers are mapped uncacheable, with a guard page", ktest_mmio, 0},
 	{"canary", "a smashed stack canary is caught", ktest_canary, 0},
 	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},

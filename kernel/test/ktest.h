@@ -62,4 +62,5 @@ bool ktest_smep(void);
 bool ktest_smap(void);
 bool ktest_canary(void);
 bool ktest_vmm_api(void);
+bool ktest_mmio(void);
 bool ktest_keyboard_burst(void);

@@ -5,6 +5,7 @@
  * the SMEP and SMAP checks on a user page, which are reported as skipped on
  * a CPU without them (QEMU -cpu qemu64).
  */
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
@@ -116,4 +117,34 @@ bool ktest_vmm_api(void)
 	if (pa2)
 		pmm_free_page(p, pa2);
 	return ok;
+}
+
+/*
+ * test=mmio: vmm_map_mmio maps device registers uncacheable whatever the
+ * MTRRs say. Map the local APIC's page again, check the entry (4 KiB, PCD
+ * and PWT: PAT entry 3, UC; not executable), read the version register
+ * through it and through the direct map (the same device register, so the
+ * same value), then touch the unmapped page after the window: the fault
+ * report must call it a device-register address.
+ */
+bool ktest_mmio(void)
+{
+	uint64_t phys = cpu_rdmsr(0x1b) & 0x000ffffffffff000ull; /* IA32_APIC_BASE */
+	volatile uint32_t *regs = vmm_map_mmio(phys, 4096, "test: local APIC");
+	int level;
+	uint64_t pte = paging_lookup((uint64_t)regs, &level);
+	bool nx_on = (cpu_rdmsr(0xc0000080u) >> 11) & 1; /* EFER.NXE */
+	bool ok = level == 1 && (pte & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT) &&
+	          (!nx_on || (pte & PTE_NX)) && vmm_is_mmio((uint64_t)regs);
+	uint32_t ver = regs[0x30 / 4];
+	uint32_t ver_direct = ((volatile uint32_t *)phys_to_virt(phys))[0x30 / 4];
+	ok &= ver == ver_direct && ver != 0 && ver != 0xffffffffu;
+	kprintf("mmio: local APIC at 0x%llx mapped at %p, entry 0x%llx, version 0x%x: %s\n",
+	        (unsigned long long)phys, (void *)regs, (unsigned long long)pte, ver,
+	        ok ? "uncacheable, ok" : "FAILED");
+	if (!ok)
+		return false;
+	exception_expect(14);
+	(void)regs[4096 / 4]; /* the guard page after the window */
+	return false;
 }

@@ -9,6 +9,7 @@
 #include "acpi/boot.h"
 #include "boot/boot.h"
 #include "lib/kprintf.h"
+#include "mm/vmm.h"
 
 #define HPET_CAPABILITIES 0x000
 #define HPET_CONFIG 0x010
@@ -21,7 +22,7 @@ static uint64_t period_fs;
 
 bool hpet_init(uint64_t mmio_phys)
 {
-	volatile uint64_t *regs = phys_to_virt(mmio_phys);
+	volatile uint64_t *regs = vmm_map_mmio(mmio_phys, 1024, "HPET"); /* spec 2.3: 1 KiB */
 	uint64_t caps = regs[HPET_CAPABILITIES / 8];
 	uint64_t period = caps >> 32;
 

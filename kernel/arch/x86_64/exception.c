@@ -21,6 +21,7 @@
 #include "dev/qemu_exit.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
+#include "mm/vmm.h"
 
 #define VEC_BP 3
 #define VEC_DF 8
@@ -101,6 +102,8 @@ static const char *describe_address(uint64_t va)
 	const struct bootinfo *bi = boot_info();
 	if (va >= bi->direct_map_offset && va - bi->direct_map_offset < bi->direct_map_size)
 		return "direct map";
+	if (vmm_is_mmio(va))
+		return "device registers (MMIO window)";
 	uint64_t pte = paging_lookup(va, &level);
 	if (!pte)
 		return "unmapped";

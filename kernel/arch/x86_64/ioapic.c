@@ -9,6 +9,7 @@
 
 #include "boot/boot.h"
 #include "lib/kprintf.h"
+#include "mm/vmm.h"
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10
@@ -47,7 +48,7 @@ void ioapic_add(uint8_t id, uint64_t mmio_phys, uint32_t gsi_base)
 		return;
 	}
 	struct ioapic *io = &ioapics[nioapics++];
-	io->mmio = phys_to_virt(mmio_phys);
+	io->mmio = vmm_map_mmio(mmio_phys, IOWIN + 4, "I/O APIC");
 	io->gsi_base = gsi_base;
 	io->id = id;
 	io->inputs = ((reg_read(io, IOAPIC_VER) >> 16) & 0xff) + 1;

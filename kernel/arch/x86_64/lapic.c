@@ -14,6 +14,7 @@
 #include "arch/x86_64/vectors.h"
 #include "boot/boot.h"
 #include "lib/kprintf.h"
+#include "mm/vmm.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE (1ull << 11)
@@ -82,7 +83,7 @@ void lapic_init(uint64_t mmio_phys)
 	if (x2apic)
 		cpu_wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
 	else
-		lapic_mmio = phys_to_virt(mmio_phys);
+		lapic_mmio = vmm_map_mmio(mmio_phys, 4096, "local APIC");
 
 	lapic_write(LAPIC_TPR, 0);                     /* accept every priority class */
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);

@@ -12,6 +12,8 @@
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITABLE (1ull << 1)
 #define PTE_USER (1ull << 2)
+#define PTE_PWT (1ull << 3) /* with PCD and PAT: the PAT entry (SDM 11.12.3) */
+#define PTE_PCD (1ull << 4)
 #define PTE_HUGE (1ull << 7) /* in a PDPTE or PDE: maps 1 GiB / 2 MiB */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
