@@ -7,65 +7,40 @@
  * error. A person without a serial port can then take the stick to another
  * computer and read what happened (docs/real-hardware.md).
  *
- * The text is ASCII with CRLF line ends (it is read on Windows too). The
- * buffer is allocated on the first line; if that fails, or it fills up, the
- * log keeps what fits and says so. Writing is best effort: a read-only or
+ * The text is ASCII with CRLF line ends (it is read on Windows too), kept in
+ * a textlog (textlog.c: it cannot overrun, and says so when it is full). The
+ * buffer is allocated on the first line; if that fails, the log is missing
+ * and the loader says so when it would write it. Writing is best effort: a read-only or
  * full medium gets a warning on screen, never an error, because a missing
  * log must not stop a machine from booting.
  */
 #include "loader.h"
 #include "cpu.h"
+#include "textlog.h"
 
 #define BOOTLOG_CAP (64u * 1024u)
-static const char bootlog_truncated[] = "... (boot log full: later lines dropped)\r\n";
 
-static char *bootlog_buf;
-static UINTN bootlog_len;
-static int bootlog_full;
+static struct textlog bootlog;
+static int bootlog_closed; /* freed: lines after that are dropped */
 
 static void bootlog_put(const CHAR16 *s)
 {
-	if (bootlog_full)
+	if (bootlog_closed)
 		return;
-	if (!bootlog_buf) {
-		if (EFI_ERROR(gBS->AllocatePool(EfiLoaderData, BOOTLOG_CAP, (void **)&bootlog_buf))) {
-			bootlog_buf = NULL;
-			return;
-		}
+	if (!bootlog.buf) {
+		void *buf;
+		if (EFI_ERROR(gBS->AllocatePool(EfiLoaderData, BOOTLOG_CAP, &buf)))
+			return; /* tried again on the next line */
+		textlog_init(&bootlog, buf, BOOTLOG_CAP);
 	}
-	/* Until bootlog_full is set, bootlog_len stays at most this limit, so
-	 * the notice always fits after it. */
-	UINTN room = BOOTLOG_CAP - sizeof(bootlog_truncated) - bootlog_len;
-	for (; *s; s++) {
-		if (*s == L'\n') {
-			if (room < 2)
-				goto full;
-			bootlog_buf[bootlog_len++] = '\r';
-			bootlog_buf[bootlog_len++] = '\n';
-			room -= 2;
-			continue;
-		}
-		if (room < 1)
-			goto full;
-		/* ASCII only: anything else (a vendor name in UCS-2) becomes '?'. */
-		CHAR16 c = *s;
-		bootlog_buf[bootlog_len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-		room--;
-	}
-	return;
-full:
-	if (!bootlog_full) {
-		CopyMem(bootlog_buf + bootlog_len, bootlog_truncated, sizeof(bootlog_truncated) - 1);
-		bootlog_len += sizeof(bootlog_truncated) - 1;
-		bootlog_full = 1;
-	}
+	textlog_put(&bootlog, (const uint16_t *)s);
 }
 
 void ldr_bootlog_vline(const CHAR16 *prefix, const CHAR16 *fmt, va_list ap)
 {
 	CHAR16 line[LDR_MESSAGE_MAX];
 
-	if (bootlog_full)
+	if (bootlog_closed || bootlog.full)
 		return;
 	VSPrint(line, sizeof(line), fmt, ap);
 	bootlog_put(prefix);
@@ -116,9 +91,9 @@ static EFI_STATUS bootlog_store(EFI_FILE_HANDLE root, const CHAR16 *path)
 		if (EFI_ERROR(st))
 			return st;
 	}
-	UINTN n = bootlog_len;
-	st = f->Write(f, &n, bootlog_buf);
-	if (!EFI_ERROR(st) && n != bootlog_len)
+	UINTN n = bootlog.len;
+	st = f->Write(f, &n, bootlog.buf);
+	if (!EFI_ERROR(st) && n != bootlog.len)
 		st = EFI_VOLUME_FULL;
 	EFI_STATUS fst = f->Flush(f);
 	f->Close(f);
@@ -129,7 +104,7 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 {
 	if (!root)
 		return; /* the volume never opened: nowhere to write */
-	if (!bootlog_buf) {
+	if (!bootlog.buf) {
 		ldr_info(L"warning: boot log %s not written: no memory for its buffer",
 		         LDR_BOOTLOG_PATH);
 		return;
@@ -147,9 +122,8 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 
 void ldr_bootlog_free(void)
 {
-	if (bootlog_buf)
-		gBS->FreePool(bootlog_buf);
-	bootlog_buf = NULL;
-	bootlog_len = 0;
-	bootlog_full = 1; /* no new buffer for lines printed after this */
+	if (bootlog.buf)
+		gBS->FreePool(bootlog.buf);
+	textlog_init(&bootlog, NULL, 0);
+	bootlog_closed = 1; /* no new buffer for lines printed after this */
 }
