@@ -54,15 +54,17 @@ static long parse_num(const char *s, size_t len, long lo, long hi)
 	return v < lo || v > hi ? -1 : v;
 }
 
+/* Copies only a value that fits and is printable ASCII: a bad line leaves
+ * dst as an earlier line (or the default) set it. */
 static int copy_value(char *dst, size_t cap, const char *v, size_t len)
 {
 	if (len >= cap)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
 			return -1;
+	for (size_t i = 0; i < len; i++)
 		dst[i] = v[i];
-	}
 	dst[len] = 0;
 	return 0;
 }
@@ -73,8 +75,7 @@ static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen,
 	if (key_is(k, klen, "kernel")) {
 		if (vlen == 0 || (v[0] != '\\' && v[0] != '/') ||
 		    copy_value(c->kernel, CFG_PATH_MAX, v, vlen) != 0) {
-			c->kernel[0] = 0;
-			warn(c, line, "kernel: needs an absolute path of printable ASCII; default used");
+			warn(c, line, "kernel: needs an absolute path of printable ASCII; line ignored");
 			return;
 		}
 		for (char *p = c->kernel; *p; p++)
@@ -82,8 +83,7 @@ static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen,
 				*p = '\\';
 	} else if (key_is(k, klen, "cmdline")) {
 		if (copy_value(c->cmdline, CFG_CMDLINE_MAX, v, vlen) != 0) {
-			c->cmdline[0] = 0;
-			warn(c, line, "cmdline: too long or not printable ASCII; ignored");
+			warn(c, line, "cmdline: too long or not printable ASCII; line ignored");
 			return;
 		}
 		c->has_cmdline = 1;
@@ -94,14 +94,14 @@ static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen,
 		long w = parse_num(v, x, 320, 16384);
 		long h = x < vlen ? parse_num(v + x + 1, vlen - x - 1, 200, 16384) : -1;
 		if (w < 0 || h < 0) {
-			warn(c, line, "resolution: expected WIDTHxHEIGHT (e.g. 1280x800); automatic");
+			warn(c, line, "resolution: expected WIDTHxHEIGHT (e.g. 1280x800); line ignored");
 			return;
 		}
 		c->width = (uint32_t)w, c->height = (uint32_t)h;
 	} else if (key_is(k, klen, "timeout")) {
 		long t = parse_num(v, vlen, 0, 600);
 		if (t < 0) {
-			warn(c, line, "timeout: expected seconds, 0 to 600; 10 used");
+			warn(c, line, "timeout: expected seconds, 0 to 600; line ignored");
 			return;
 		}
 		c->timeout_s = (uint32_t)t;

@@ -87,6 +87,24 @@ static void test_long_values_never_overflow(void **state)
 	assert_non_null(strstr(c.warnings[CFG_MAX_WARNINGS - 1], "line 8:"));
 }
 
+/* A bad line is ignored: the value an earlier line set stays. */
+static void test_bad_line_keeps_earlier_value(void **state)
+{
+	(void)state;
+	struct ldr_config c;
+	parse(&c, "kernel = /a.elf\ncmdline = one two\nresolution = 800x600\ntimeout = 5\n"
+	          "kernel = relative.elf\ncmdline = bad\x01\nresolution = 800\ntimeout = 9999\n");
+	assert_string_equal(c.kernel, "\\a.elf");
+	assert_int_equal(c.has_cmdline, 1);
+	assert_string_equal(c.cmdline, "one two");
+	assert_int_equal(c.width, 800);
+	assert_int_equal(c.height, 600);
+	assert_int_equal(c.timeout_s, 5);
+	assert_int_equal(c.nwarnings, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_non_null(strstr(c.warnings[i], "line ignored"));
+}
+
 static void test_every_truncation(void **state)
 {
 	(void)state;
@@ -108,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_bad_values_warn_with_line),
 		cmocka_unit_test(test_long_values_never_overflow),
+		cmocka_unit_test(test_bad_line_keeps_earlier_value),
 		cmocka_unit_test(test_every_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
