@@ -3,8 +3,8 @@
  * "key = value" per line, '#' starts a comment, blank lines are ignored.
  * Keys: kernel (path on the boot volume), cmdline (kernel command line),
  * resolution (WIDTHxHEIGHT), timeout (seconds to show an error, 0-600).
- * Unknown keys and bad values produce a warning naming the line; the default
- * applies. Pure C (no UEFI), so the host tests run the same parser.
+ * Unknown keys and bad values produce a warning naming the line, and the line
+ * is ignored (the default, or an earlier line's value, stays). Pure C (no UEFI), so the host tests run the same parser.
  */
 #pragma once
 
