@@ -915,6 +915,9 @@ def parse_args(argv):
                         "SATA or virtio disk")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="must match the serial log; repeated: in this order")
+    p.add_argument("--expect-file", action="append", default=[], metavar="FILE",
+                   help="more --expect patterns, one per line of FILE (after the --expect "
+                        "options): for patterns made at build time")
     p.add_argument("--reject", action="append", default=[], metavar="REGEX",
                    help="must not match anywhere in the serial log")
     p.add_argument("--memory", default="256M")
@@ -996,6 +999,12 @@ def parse_args(argv):
         p.error("--screen-cursor needs --screen-matches-serial")
     if args.check_burst and kinds.count("burst") != 1:
         p.error("--check-burst needs exactly one --burst")
+    for path in args.expect_file:
+        try:
+            with open(path) as f:
+                args.expect += [line.rstrip("\n") for line in f if line.strip()]
+        except OSError as e:
+            p.error("--expect-file %s: %s" % (path, e))
     if args.kernel and args.no_kernel:
         p.error("--kernel and --no-kernel cannot be combined")
     if args.loader and args.no_loader:

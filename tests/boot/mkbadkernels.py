@@ -21,6 +21,9 @@ the span and the entry point). The boot tests loader.bad-<variant>
 manifest.json maps each variant to {"file", "message" (the fragment the loader
 prints, an elf_status_str() string), "detail" (the "(program header N, value
 0x.., limit 0x..)" this generator predicts), "what" (the change made)}.
+<variant>.expect holds the regex of the whole error line, message and values
+(exact_regex); the boot test passes it to the harness with --expect-file, so
+a loader that named the right check with the wrong values fails.
 The fragments below must stay equal to loader/elf.c's strings; --self-test
 checks that they are all in that file.
 """
@@ -337,6 +340,22 @@ def message_regex(message):
     return rx
 
 
+def exact_regex(message, det):
+    """The whole error line for a variant: its message and the exact values.
+
+    The loader prints hex digits in upper case (gnu-efi), this generator in
+    lower case, so each letter matches either. Written to <variant>.expect
+    for the harness's --expect-file (a file, so no CMake quoting applies)."""
+    def hexless(s):
+        return "".join("[%s%s]" % (c, c.upper()) if c in "abcdef" else c for c in s)
+    rx = r"^kestrel: error: load kernel \S*KERNEL\.ELF: " + re.escape(message)
+    if det:
+        parts = re.split(r"(0x[0-9a-f]+)", det)
+        rx += r"\ " + "".join(hexless(p) if p.startswith("0x") else re.escape(p)
+                               for p in parts)
+    return rx
+
+
 def generate(kernel, outdir):
     with open(kernel, "rb") as f:
         data = f.read()
@@ -351,6 +370,8 @@ def generate(kernel, outdir):
         os.replace(tmp, os.path.join(outdir, fname))
         manifest[name] = {"file": fname, "message": message, "detail": det, "what": what,
                           "regex": message_regex(message)}
+        with open(os.path.join(outdir, name + ".expect"), "w") as f:
+            f.write(exact_regex(message, det) + "\n")
     tmp = os.path.join(outdir, "manifest.json.tmp")
     with open(tmp, "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
@@ -374,6 +395,20 @@ def self_test(kernel):
             with open(os.path.join(d, man[n]["file"]), "rb") as f:
                 blobs.add(f.read())
         assert len(blobs) == len(names), "two variants are the same file"
+        # The .expect regex matches the line as the loader prints it (upper-case
+        # hex, gnu-efi), and not one with a different value.
+        for n in names:
+            with open(os.path.join(d, n + ".expect")) as f:
+                rx = re.compile(f.read().strip())
+            det = man[n]["detail"]
+            shown = re.sub(r"0x([0-9a-f]+)", lambda m: "0x" + m.group(1).upper(), det)
+            line = ("kestrel: error: load kernel \\EFI\\BOOT\\KERNEL.ELF: %s%s: Load Error "
+                    "(EFI status 0x8000000000000001)" % (man[n]["message"],
+                                                         " " + shown if shown else ""))
+            assert rx.search(line), "%s: %s does not match %r" % (n, rx.pattern, line)
+            if det:
+                wrong = line.replace("limit 0x", "limit 0x1")
+                assert not rx.search(wrong), "%s: the regex ignores the values" % n
         messages = {man[n]["message"] for n in names if not n == "huge-bss"}
         print("mkbadkernels: %d variants, %d distinct messages: ok" % (len(names),
                                                                       len(messages) + 1))
