@@ -7,8 +7,10 @@
 
 static void warn(struct ldr_config *c, unsigned line, const char *what)
 {
-	if (c->nwarnings == CFG_MAX_WARNINGS)
+	if (c->nwarnings == CFG_MAX_WARNINGS) {
+		c->nwarnings_dropped++;
 		return;
+	}
 	char *w = c->warnings[c->nwarnings++];
 	size_t n = 0;
 	const char *prefix = "line ";
@@ -118,6 +120,7 @@ void cfg_parse(struct ldr_config *c, const char *text, size_t len)
 	c->width = c->height = 0;
 	c->timeout_s = 10;
 	c->nwarnings = 0;
+	c->nwarnings_dropped = 0;
 
 	unsigned line = 0;
 	for (size_t pos = 0; pos < len;) {

@@ -23,6 +23,7 @@ struct ldr_config {
 	uint32_t width, height;    /* 0 = choose automatically */
 	uint32_t timeout_s;        /* error wait, default 10 */
 	unsigned nwarnings;
+	unsigned nwarnings_dropped; /* beyond CFG_MAX_WARNINGS: counted, not kept */
 	char warnings[CFG_MAX_WARNINGS][CFG_WARNING_LEN];
 };
 

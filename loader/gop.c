@@ -11,6 +11,7 @@
  * only its own text.
  */
 #include "loader.h"
+#include "modes.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *ldr_gop;
 
@@ -32,97 +33,91 @@ static UINT32 mask_of_format(EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, int whi
 	}
 }
 
-/* A mode the kernel can draw on: a linear framebuffer of 32-bit pixels with
- * red, green and blue in distinct, non-empty masks. A bitmask mode's pixel is
- * as wide as its highest mask bit (UEFI 2.10, 12.9, EFI_PIXEL_BITMASK), and
- * the kernel writes 32-bit pixels (kernel/console/fb.c), so some mask must
- * reach into the top byte: a 16- or 24-bit mode is refused. */
-static int mode_usable(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info)
+/* The firmware's description of a mode, in modes.c's terms. */
+static void describe(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info, struct mode_info *m)
 {
-	const EFI_PIXEL_BITMASK *m = &info->PixelInformation;
-	UINT32 all = m->RedMask | m->GreenMask | m->BlueMask | m->ReservedMask;
+	m->queried = 1;
+	m->width = info->HorizontalResolution;
+	m->height = info->VerticalResolution;
 	switch (info->PixelFormat) {
 	case PixelRedGreenBlueReserved8BitPerColor:
+		m->format = MODE_RGBX;
+		break;
 	case PixelBlueGreenRedReserved8BitPerColor:
-		return 1;
+		m->format = MODE_BGRX;
+		break;
 	case PixelBitMask:
-		return m->RedMask && m->GreenMask && m->BlueMask && !(m->RedMask & m->GreenMask) &&
-		       !(m->RedMask & m->BlueMask) && !(m->GreenMask & m->BlueMask) &&
-		       (all >> 24) != 0;
+		m->format = MODE_BITMASK;
+		break;
+	case PixelBltOnly:
+		m->format = MODE_BLT_ONLY;
+		break;
 	default:
-		return 0; /* PixelBltOnly: no framebuffer to hand over */
+		m->format = MODE_OTHER;
 	}
+	m->red_mask = info->PixelInformation.RedMask;
+	m->green_mask = info->PixelInformation.GreenMask;
+	m->blue_mask = info->PixelInformation.BlueMask;
+	m->reserved_mask = info->PixelInformation.ReservedMask;
 }
 
-static const CHAR16 *format_name(EFI_GRAPHICS_PIXEL_FORMAT f)
+static const CHAR16 *format_name(enum mode_format f)
 {
-	switch (f) {
-	case PixelRedGreenBlueReserved8BitPerColor:
-		return L"RGBX";
-	case PixelBlueGreenRedReserved8BitPerColor:
-		return L"BGRX";
-	case PixelBitMask:
-		return L"bitmask";
-	case PixelBltOnly:
-		return L"BltOnly";
-	default:
-		return L"unknown format";
-	}
+	static const CHAR16 *const names[] = {L"RGBX", L"BGRX", L"bitmask", L"BltOnly",
+	                                      L"unknown format"};
+	return names[f];
 }
 
 /*
- * Choose the screen mode: every mode is queried; BltOnly and unusable pixel
- * formats are skipped; of the rest, the largest that fits in 1920x1080 wins
- * (firmware often starts real panels at 800x600 or at 4K, where an 8x16
- * console is either cramped or tiny), the current mode on a tie. Changing
- * mode also clears the screen (UEFI 2.10, 12.9 SetMode).
+ * Choose the screen mode: every mode is queried and listed in the boot log;
+ * mode_choose (modes.c) picks the configured resolution if a usable mode
+ * offers it, else the largest usable one within 1920x1080 (firmware often
+ * starts real panels at 800x600 or at 4K, where an 8x16 console is either
+ * cramped or tiny), the current mode on a tie. Changing mode also clears the
+ * screen (UEFI 2.10, 12.9 SetMode).
  */
 static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32 want_h)
 {
-	UINT32 wanted = ~0u;
-	UINT32 best = gop->Mode->Mode, usable = 0;
-	UINT64 best_area = 0;
+	UINT32 n = gop->Mode->MaxMode;
+	struct mode_info *modes;
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
 	UINTN size;
 
-	for (UINT32 i = 0; i < gop->Mode->MaxMode; i++) {
+	if (EFI_ERROR(gBS->AllocatePool(EfiLoaderData, (n ? n : 1) * sizeof(*modes),
+	                                (void **)&modes))) {
+		ldr_info(L"warning: GOP: no memory to list %u modes; keeping mode %u", n,
+		         gop->Mode->Mode);
+		return;
+	}
+	for (UINT32 i = 0; i < n; i++) {
+		SetMem(&modes[i], sizeof(modes[i]), 0);
 		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info))) {
 			ldr_detail(L"GOP mode %u: QueryMode failed", i);
 			continue;
 		}
-		ldr_detail(L"GOP mode %u: %ux%u, pitch %u, %s%s", i, info->HorizontalResolution,
-		           info->VerticalResolution, info->PixelsPerScanLine,
-		           format_name(info->PixelFormat), mode_usable(info) ? L"" : L" (skipped)");
-		if (mode_usable(info)) {
-			usable++;
-			if (info->HorizontalResolution == want_w && info->VerticalResolution == want_h)
-				wanted = i;
-			UINT64 area = (UINT64)info->HorizontalResolution * info->VerticalResolution;
-			if (info->HorizontalResolution <= LDR_MAX_WIDTH &&
-			    info->VerticalResolution <= LDR_MAX_HEIGHT &&
-			    (area > best_area || (area == best_area && i == gop->Mode->Mode))) {
-				best = i;
-				best_area = area;
-			}
-		}
+		describe(info, &modes[i]);
+		ldr_detail(L"GOP mode %u: %ux%u, pitch %u, %s%s", i, modes[i].width, modes[i].height,
+		           info->PixelsPerScanLine, format_name(modes[i].format),
+		           mode_usable(&modes[i]) ? L"" : L" (skipped)");
 		FreePool(info);
 	}
-	ldr_info(L"GOP: %u modes, %u usable; current mode %u is %ux%u", gop->Mode->MaxMode, usable,
+	struct mode_choice c = mode_choose(modes, n, gop->Mode->Mode, want_w, want_h,
+	                                   LDR_MAX_WIDTH, LDR_MAX_HEIGHT);
+	gBS->FreePool(modes);
+	ldr_info(L"GOP: %u modes, %u usable; current mode %u is %ux%u", n, c.usable,
 	         gop->Mode->Mode, gop->Mode->Info->HorizontalResolution,
 	         gop->Mode->Info->VerticalResolution);
-	if (want_w && wanted == ~0u)
+	if (want_w && !c.configured_found)
 		ldr_info(L"GOP: the configured resolution %ux%u is not offered; choosing automatically",
 		         want_w, want_h);
-	else if (want_w)
-		best = wanted, best_area = 1;
-	if (best_area == 0 || best == gop->Mode->Mode)
+	if (c.index == gop->Mode->Mode)
 		return;
-	EFI_STATUS st = gop->SetMode(gop, best);
+	EFI_STATUS st = gop->SetMode(gop, c.index);
 	if (EFI_ERROR(st)) {
 		/* Not fatal: the current mode still works. */
 		CHAR16 desc[64];
 		StatusToString(desc, st);
-		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", best, desc,
+		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index, desc,
 		         gop->Mode->Mode);
 	}
 }
@@ -164,7 +159,9 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 	case PixelBitMask: {
 		/* The kernel draws 32-bit pixels: insist on masks it can use. */
 		EFI_PIXEL_BITMASK *m = &info->PixelInformation;
-		if (!mode_usable(info)) {
+		struct mode_info mi;
+		describe(info, &mi);
+		if (!mode_usable(&mi)) {
 			ldr_info(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x x=0x%x "
 			         L"(overlapping, empty, or not a 32-bit pixel): serial only",
 			         gop->Mode->Mode, m->RedMask, m->GreenMask, m->BlueMask, m->ReservedMask);

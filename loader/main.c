@@ -122,6 +122,9 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root)
 	gBS->FreePool(data);
 	for (unsigned i = 0; i < config.nwarnings; i++)
 		ldr_info(L"warning: %s %a", LDR_CONFIG_PATH, config.warnings[i]);
+	if (config.nwarnings_dropped)
+		ldr_info(L"warning: %s: %u more lines with problems not listed", LDR_CONFIG_PATH,
+		         config.nwarnings_dropped);
 	ldr_set_error_timeout(config.timeout_s);
 	return EFI_SUCCESS;
 }

@@ -910,6 +910,9 @@ def parse_args(argv):
                         "send-key) at the loader's 'returning to the firmware in 10 "
                         "seconds' line; the firmware must take over within %g s"
                         % LOADER_KEY_MAX_WAIT)
+    p.add_argument("--no-key", action="store_true",
+                   help="with --expect-loader-error: press no key, so the loader's wait must "
+                        "end by itself (its timeout)")
     p.add_argument("--usb", action="store_true",
                    help="attach the disk as a USB stick behind an xHCI controller, with no "
                         "SATA or virtio disk")
@@ -1015,7 +1018,9 @@ def parse_args(argv):
         p.error("--read-only needs --usb (QEMU's SATA and IDE disks cannot be read-only)")
     if args.expect_loader_error and args.expect_failure:
         p.error("--expect-loader-error and --expect-failure cannot be combined")
-    if args.expect_loader_error:
+    if args.no_key and not args.expect_loader_error:
+        p.error("--no-key needs --expect-loader-error")
+    if args.expect_loader_error and not args.no_key:
         # First step: end the loader's 10-second wait with a key press.
         args.specs.insert(0, steps.parse_steps([("--type-after", LOADER_WAIT),
                                                 ("--type", LOADER_KEY)])[0])
@@ -1346,7 +1351,7 @@ def main(argv=None):
                        run.screen_error, input_error,
                        "".join(burst_sent) if args.check_burst else None, ignore_signs,
                        run.shutdown_reason, args.expect_poweroff, args.expect_loader_error,
-                       run.loader_wait)
+                       None if args.no_key else run.loader_wait)
     verdict = check_bootlog(verdict, disk, workdir, args.bootlog, args.no_bootlog)
     passed, headline = judge(verdict, args.expect_failure)
     if run.timed_out or run.stopped_for:

@@ -8,3 +8,7 @@ add_dependencies(test_elf kernel)
 # The loader's configuration file parser (loader/config.c).
 kestrel_host_test(test_config
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_config.c ${PROJECT_SOURCE_DIR}/loader/config.c)
+
+# The screen-mode choice (loader/modes.c) with mode lists QEMU never offers.
+kestrel_host_test(test_modes
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_modes.c ${PROJECT_SOURCE_DIR}/loader/modes.c)

@@ -84,6 +84,7 @@ static void test_long_values_never_overflow(void **state)
 		strcat(many, "bogus = 1\n");
 	parse(&c, many);
 	assert_int_equal(c.nwarnings, CFG_MAX_WARNINGS);
+	assert_int_equal(c.nwarnings_dropped, 40 - CFG_MAX_WARNINGS);
 	assert_non_null(strstr(c.warnings[CFG_MAX_WARNINGS - 1], "line 8:"));
 }
 
