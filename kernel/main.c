@@ -10,6 +10,8 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/irq.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/stacks.h"
 #include "arch/x86_64/tss.h"
 #include "boot/boot.h"
@@ -19,22 +21,34 @@
 #include "lib/kprintf.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
+#include "mm/tlb.h"
 #include "mm/vmm.h"
 #include "shell/shell.h"
+#include "sync/lockdep.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/timer.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 
+/* Where each application processor goes once it is set up (smp.c). */
+static void ap_main(void)
+{
+	timer_init_cpu();                      // this CPU's tick
+	cpu_sti();
+	for (;;)
+		cpu_hlt();
+}
+
 __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 {
 	console_init_serial();                 // COM1: output works from here on
 	boot_init(bi, tsc_entry);              // validate the loader's boot info
-	gdt_init();                            // our GDT: the firmware's is unmapped
+	lockdep_set_enabled(!boot_cmdline_is("lockdep", "off")); // lock-order checks
+	gdt_init(this_cpu());                  // our GDT: the firmware's is unmapped
 	cpu_init_protections();                // CR0.WP: read-only means read-only
 	stacks_init();                         // guard pages under the fixed stacks
-	tss_init();                            // TSS with the IST stacks
+	tss_init(this_cpu());                  // TSS with the IST stacks
 	idt_init();                            // every exception reports from here on
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast
@@ -47,6 +61,8 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	clock_init();                          // TSC frequency, HPET, monotonic clock
 	timer_init();                          // periodic local APIC timer tick
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
+	tlb_init();                            // TLB shootdown IPIs
+	smp_init(ap_main);                     // every other CPU, one at a time
 	cpu_sti();                             // interrupts on
 	boot_ready();                          // "kernel ready"
 

@@ -8,9 +8,13 @@
  * "blank, default colours", which is what the loader left on the screen, so
  * bringing the console up writes neither every cell nor every pixel.
  *
- * No locking yet: there is one CPU, and interrupt handlers do not print
- * (except exception reports, which stop the CPU). With SMP a console lock
- * goes here, and the panic and exception paths must bypass it.
+ * One lock, `lock`, guards both outputs and the terminal state: a whole
+ * kprintf holds it (console_begin/console_end), so lines from different
+ * CPUs, or from an interrupt handler and the code it interrupted, never
+ * interleave. A CPU that panics or reports a fatal exception takes the
+ * console over instead (console_emergency): it may have been interrupted
+ * inside the lock, or another CPU may hold it and never let go, so from
+ * then on it writes without the lock and every other CPU's output stops.
  */
 #include "console/console.h"
 
@@ -20,6 +24,9 @@
 #include "console/term.h"
 #include "dev/serial.h"
 #include "lib/kprintf.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "sync/spinlock.h"
 
 extern const uint8_t console_font_psf[], console_font_psf_end[];
 
@@ -28,6 +35,38 @@ static struct term_cell term_shown[TERM_MAX_CELLS];
 static struct term console_term;
 static struct fb console_fb;
 static bool fb_ready;
+static struct spinlock lock = SPINLOCK_INIT("console"); /* guards serial, console_term, console_fb */
+/* The CPU that took the console over, or -1. */
+static _Atomic int32_t emergency_cpu = -1;
+
+void console_begin(void)
+{
+	int32_t e = atomic_load_explicit(&emergency_cpu, memory_order_acquire);
+	if (e == (int32_t)this_cpu_index()) {
+		spin_irq_save(); /* the same nesting, without the lock */
+		return;
+	}
+	if (e >= 0) /* another CPU is reporting a panic: wait for its NMI */
+		cpu_halt_forever();
+	spin_lock(&lock);
+}
+
+void console_end(void)
+{
+	if (atomic_load_explicit(&emergency_cpu, memory_order_relaxed) == (int32_t)this_cpu_index())
+		spin_irq_restore();
+	else
+		spin_unlock(&lock);
+}
+
+bool console_emergency(void)
+{
+	int32_t none = -1, self = (int32_t)this_cpu_index();
+	return atomic_compare_exchange_strong_explicit(&emergency_cpu, &none, self,
+	                                               memory_order_acq_rel,
+	                                               memory_order_acquire) ||
+	       none == self;
+}
 
 void console_init_serial(void) { serial_init(); }
 
@@ -92,16 +131,25 @@ void console_flush(void)
 
 void console_write(const char *s, size_t n)
 {
+	console_begin();
 	console_write_noflush(s, n);
 	console_flush();
+	console_end();
 }
 
-void console_write_serial(const char *s, size_t n) { serial_write(s, n); }
+void console_write_serial(const char *s, size_t n)
+{
+	console_begin();
+	serial_write(s, n);
+	console_end();
+}
 
 void console_write_framebuffer(const char *s, size_t n)
 {
 	if (!fb_ready)
 		return;
+	console_begin();
 	term_write(&console_term, s, n);
 	term_flush(&console_term);
+	console_end();
 }

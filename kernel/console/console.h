@@ -20,10 +20,20 @@ void console_set_framebuffer_mapping(void *base);
 /* Columns and rows of the framebuffer terminal (0 without one). */
 void console_size(unsigned *cols, unsigned *rows);
 
-/* Both outputs; console_write flushes the framebuffer at the end. */
+/* Both outputs; console_write flushes the framebuffer at the end and takes
+ * the console lock itself. */
 void console_write(const char *s, size_t n);
+/* The pieces of one message, between console_begin and console_end (which
+ * take and release the console lock, interrupts off in between). */
+void console_begin(void);
+void console_end(void);
 void console_write_noflush(const char *s, size_t n);
 void console_flush(void);
+/* Take the console over for a panic or fatal report on this CPU: from now
+ * on this CPU writes without the lock, and any other CPU that tries to
+ * print halts. False if another CPU took it first (then this one should
+ * just stop). */
+bool console_emergency(void);
 
 /* One output only (tests and the screen-dump protocol). */
 void console_write_serial(const char *s, size_t n);

@@ -17,8 +17,10 @@ static void kprintf_put(void *ctx, const char *s, size_t n)
 
 int kvprintf(const char *fmt, va_list ap)
 {
+	console_begin();
 	int n = kvformat(kprintf_put, NULL, fmt, ap);
 	console_flush();
+	console_end();
 	return n;
 }
 

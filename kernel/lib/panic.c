@@ -3,13 +3,16 @@
  * console lock could be held by the code that panicked) and formats with
  * kvformat, which keeps no state. A second panic while printing the first
  * (a fault in the console, say) skips straight to stopping.
- * With SMP, this is also where the other CPUs get stopped (by NMI IPI).
+ * It takes the console over from whichever CPU holds its lock, then stops
+ * every other CPU with an NMI (smp_stop_others), then prints.
  */
 #include "lib/panic.h"
 
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "boot/boot.h"
 #include "console/console.h"
 #include "dev/qemu_exit.h"
@@ -22,6 +25,11 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	cpu_cli();
+	this_cpu()->panicking = true;
+	/* Take the console (whoever holds its lock), then stop the others. */
+	if (!console_emergency())
+		cpu_halt_forever(); /* another CPU is reporting its panic */
+	smp_stop_others();
 	if (panic_depth++ == 0) {
 		kprintf("\n\033[1;31mpanic:\033[0m ");
 		va_start(ap, fmt);

@@ -560,9 +560,44 @@ bool heap_check(struct heap *h)
 
 /* ---- The kernel's heap -------------------------------------------------------- */
 
+#ifndef KESTREL_HOST
+/* One lock for the kernel heap: every k* call takes it, and it is taken
+ * before the page-frame allocator's (a slab refill allocates pages). */
+#include "sync/spinlock.h"
+static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");
+#define KHEAP_LOCK() spin_lock(&kheap_lock)
+#define KHEAP_UNLOCK() spin_unlock(&kheap_lock)
+#else
+#define KHEAP_LOCK() ((void)0)
+#define KHEAP_UNLOCK() ((void)0)
+#endif
+
 struct heap *heap_kernel(void)
 {
 	return &kernel_heap;
+}
+
+void kheap_stats(struct heap_stats *out)
+{
+	KHEAP_LOCK();
+	heap_stats(&kernel_heap, out);
+	KHEAP_UNLOCK();
+}
+
+bool kheap_check_and_trim(void)
+{
+	KHEAP_LOCK();
+	bool ok = heap_check(&kernel_heap);
+	heap_trim(&kernel_heap);
+	KHEAP_UNLOCK();
+	return ok;
+}
+
+void kheap_trim(void)
+{
+	KHEAP_LOCK();
+	heap_trim(&kernel_heap);
+	KHEAP_UNLOCK();
 }
 
 #ifndef KESTREL_HOST
@@ -588,25 +623,42 @@ void heap_init_kernel(void)
 
 void *kmalloc(size_t size)
 {
-	return alloc_in(&kernel_heap, size);
+	KHEAP_LOCK();
+	void *p = alloc_in(&kernel_heap, size);
+	KHEAP_UNLOCK();
+	return p;
 }
 void *kmalloc_aligned(size_t size, size_t align)
 {
-	return heap_alloc_aligned(&kernel_heap, size, align);
+	KHEAP_LOCK();
+	void *p = heap_alloc_aligned(&kernel_heap, size, align);
+	KHEAP_UNLOCK();
+	return p;
 }
 void *kcalloc(size_t n, size_t size)
 {
-	return heap_calloc(&kernel_heap, n, size);
+	KHEAP_LOCK();
+	void *p = heap_calloc(&kernel_heap, n, size);
+	KHEAP_UNLOCK();
+	return p;
 }
 void *krealloc(void *p, size_t size)
 {
-	return heap_realloc(&kernel_heap, p, size);
+	KHEAP_LOCK();
+	void *q = heap_realloc(&kernel_heap, p, size);
+	KHEAP_UNLOCK();
+	return q;
 }
 void kfree(void *p)
 {
+	KHEAP_LOCK();
 	free_in(&kernel_heap, p);
+	KHEAP_UNLOCK();
 }
 size_t ksize(const void *p)
 {
-	return heap_usable_size(&kernel_heap, p);
+	KHEAP_LOCK();
+	size_t n = heap_usable_size(&kernel_heap, p);
+	KHEAP_UNLOCK();
+	return n;
 }

@@ -173,6 +173,11 @@ unsigned heap_class_of(size_t n);
 
 /* The kernel's heap (kmalloc and friends use it). */
 struct heap *heap_kernel(void);
+/* The kernel heap's statistics, check and trim, under its lock (use these,
+ * not heap_stats(heap_kernel()), once other CPUs run). */
+void kheap_stats(struct heap_stats *out);
+bool kheap_check_and_trim(void);
+void kheap_trim(void);
 #ifndef KESTREL_HOST
 /* Start the kernel heap on the page-frame allocator (after mm_init). */
 void heap_init_kernel(void);

@@ -3,13 +3,16 @@
  * allocator's state are static: nothing can be allocated before the
  * allocator exists. The allocator keeps direct-map pointers, so the direct
  * map must keep its offset (BOOTINFO_DIRECT_MAP_OFFSET) for good.
- * Not locked yet: one CPU, and no interrupt handler allocates.
+ * The allocator is locked inside (pmm.c); the map is read-only after
+ * mm_init.
  */
 #include "mm/mm.h"
 
 #include "boot/boot.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "arch/x86_64/percpu.h"
+#include "sync/spinlock.h"
 
 #define MM_MAX_RANGES 512
 
@@ -17,6 +20,37 @@ static struct memmap_range map_ranges[MM_MAX_RANGES];
 static uint64_t map_scratch[2 * MM_MAX_RANGES];
 static struct memmap map;
 static struct pmm pmm;
+/* The page-frame allocator's shared state (buddy, chunks); each CPU's page
+ * stack needs only interrupts off. Innermost of the memory locks. */
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
+/* Pages a CPU moves between its stack and the chunks per lock trip. */
+#define MM_PMM_BATCH 16
+
+static void pmm_lock_fn(void *ctx) { spin_lock(ctx); }
+static void pmm_unlock_fn(void *ctx) { spin_unlock(ctx); }
+static unsigned pmm_cpu_fn(void) { return this_cpu_index(); }
+static uint64_t low_pages; /* physical address of the reserved pages below 1 MiB, or 0 */
+
+/* Keep MM_LOW_PAGES usable pages below 1 MiB for the application
+ * processors' start-up code (a STARTUP IPI can only point below 1 MiB),
+ * before the allocator can hand them out: the highest such run, above page
+ * 0 (which stays unmanaged). */
+static void reserve_low_pages(void)
+{
+	uint64_t need = MM_LOW_PAGES * 4096ull;
+	for (size_t i = map.count; i-- > 0;) {
+		const struct memmap_range *r = &map.ranges[i];
+		uint64_t start = r->start < 0x1000 ? 0x1000 : r->start;
+		uint64_t end = r->end > 0x100000 ? 0x100000 : r->end;
+		if (r->mclass != MEMMAP_USABLE || end <= start || end - start < need)
+			continue;
+		if (memmap_reserve(&map, end - need, end, MEMMAP_KEEP_LOADER) == MEMMAP_OK)
+			low_pages = end - need;
+		return;
+	}
+}
+
+uint64_t mm_low_pages(void) { return low_pages; }
 
 void mm_init(void)
 {
@@ -33,10 +67,14 @@ void mm_init(void)
 		panic("mm: memory map rejected: %s (descriptor %zu)", memmap_strerror(err),
 		      map.bad_index);
 
+	reserve_low_pages();
 	struct pmm_config cfg = {
 		.virt_offset = BOOTINFO_DIRECT_MAP_OFFSET,
 		.phys_limit = bi->direct_map_size,
 		.panic = panic,
+		.sync = {pmm_lock_fn, pmm_unlock_fn, spin_irq_save, spin_irq_restore, pmm_cpu_fn,
+		         &pmm_lock},
+		.cpu_batch = MM_PMM_BATCH,
 	};
 	err = pmm_init(&pmm, &map, &cfg);
 	if (err != 0)

@@ -216,7 +216,53 @@ static void chunk_freed(struct pmm *p, uint64_t c, struct pmm_chunk *d, uint64_t
 	}
 }
 
-/* The CPU's chunk is used up: take a partly free chunk, else a fresh one. */
+/* ---- Sharing between CPUs (struct pmm_sync) ---------------------------- */
+
+static inline void lock(struct pmm *p)
+{
+	if (p->sync.lock)
+		p->sync.lock(p->sync.ctx);
+}
+
+static inline void unlock(struct pmm *p)
+{
+	if (p->sync.unlock)
+		p->sync.unlock(p->sync.ctx);
+}
+
+static inline struct pmm_cpu *local_enter(struct pmm *p)
+{
+	if (p->sync.local_enter)
+		p->sync.local_enter();
+	return &p->cpu[p->sync.cpu ? p->sync.cpu() : 0];
+}
+
+static inline void local_exit(struct pmm *p)
+{
+	if (p->sync.local_exit)
+		p->sync.local_exit();
+}
+
+/* The atomic updates of the fields the fast paths touch without the lock.
+ * Relaxed: the page itself is handed over through the CPU that owns the
+ * stack, and the lock orders everything else. */
+static inline uint64_t alloc_set(struct pmm_chunk *d, uint64_t mask)
+{
+	return __atomic_fetch_or(&d->alloc, mask, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t alloc_clear(struct pmm_chunk *d, uint64_t mask)
+{
+	return __atomic_fetch_and(&d->alloc, ~mask, __ATOMIC_RELAXED);
+}
+
+static inline void free_add(struct pmm *p, int64_t n)
+{
+	__atomic_fetch_add(&p->free_pages, (uint64_t)n, __ATOMIC_RELAXED);
+}
+
+/* The CPU's chunk is used up: take a partly free chunk, else a fresh one.
+ * Under the lock. */
 static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 {
 	struct pmm_chunk *d;
@@ -237,48 +283,69 @@ static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 	return true;
 }
 
-/* The fast paths, inlined into both entry points (cpu[0] is then a constant). */
+/* The stack is empty: move a batch of pages from the CPU's chunk (lowest
+ * first, so they come out in address order) onto it, under the lock. */
+static bool fill_stack(struct pmm *p, struct pmm_cpu *cpu)
+{
+	uint64_t take[PMM_CPU_PAGES];
+	unsigned n = 0;
+
+	lock(p);
+	while (n < p->batch) {
+		uint64_t m = cpu->chunk->pool;
+		if (m == 0) {
+			if (!refill(p, cpu))
+				break;
+			m = cpu->chunk->pool;
+		}
+		cpu->chunk->pool = m & (m - 1);
+		take[n++] = cpu->base + ((uint64_t)__builtin_ctzll(m) << PAGE_SHIFT);
+	}
+	unlock(p);
+	while (n)
+		cpu->stack[cpu->count++] = take[--n];
+	return cpu->count != 0;
+}
+
+/* The fast paths: only the CPU's own stack, and atomics on shared words. */
 #define FAST static inline __attribute__((always_inline))
 
 FAST uint64_t alloc_page(struct pmm *p, struct pmm_cpu *cpu)
 {
-	if (cpu->count) {
-		uint64_t pa = cpu->stack[--cpu->count];
-		p->chunks[pa >> CHUNK_SHIFT].alloc |= page_bit(pa);
-		p->free_pages--;
-		return pa;
-	}
-	uint64_t m = cpu->chunk->pool;
-	if (__builtin_expect(m == 0, 0)) {
-		if (!refill(p, cpu))
-			return 0;
-		m = cpu->chunk->pool;
-	}
-	cpu->chunk->pool = m & (m - 1);
-	cpu->chunk->alloc |= m & -m;
-	p->free_pages--;
-	return cpu->base + ((uint64_t)__builtin_ctzll(m) << PAGE_SHIFT);
-}
-
-uint64_t pmm_alloc_page_on(struct pmm *p, struct pmm_cpu *cpu)
-{
-	return alloc_page(p, cpu);
+	if (__builtin_expect(cpu->count == 0, 0) && !fill_stack(p, cpu))
+		return 0;
+	uint64_t pa = cpu->stack[--cpu->count];
+	alloc_set(&p->chunks[pa >> CHUNK_SHIFT], page_bit(pa));
+	free_add(p, -1);
+	return pa;
 }
 
 uint64_t pmm_alloc_page(struct pmm *p)
 {
-	return alloc_page(p, &p->cpu[0]);
+	struct pmm_cpu *cpu = local_enter(p);
+	uint64_t pa = alloc_page(p, cpu);
+	local_exit(p);
+	return pa;
 }
 
-void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu)
+/* Give the stack's pages back to their chunks (all of them, or down to
+ * `keep`), under the lock. */
+static void spill(struct pmm *p, struct pmm_cpu *cpu, uint32_t keep)
 {
-	while (cpu->count) {
+	while (cpu->count > keep) {
 		uint64_t pa = cpu->stack[--cpu->count], c = pa >> CHUNK_SHIFT;
 		struct pmm_chunk *d = &p->chunks[c];
 		uint64_t old = d->pool;
 		d->pool |= page_bit(pa);
 		chunk_freed(p, c, d, old);
 	}
+}
+
+/* Under the lock; cpu must not be in use by its CPU meanwhile (it is the
+ * caller's own, or that CPU is offline). */
+static void cpu_release(struct pmm *p, struct pmm_cpu *cpu)
+{
+	spill(p, cpu, 0);
 	struct pmm_chunk *d = cpu->chunk;
 	if (d != &p->none) {
 		cpu->chunk = &p->none;
@@ -286,6 +353,15 @@ void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu)
 		if (d->pool)
 			chunk_freed(p, (uint64_t)(d - p->chunks), d, 0);
 	}
+}
+
+void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu)
+{
+	local_enter(p);
+	lock(p);
+	cpu_release(p, cpu);
+	unlock(p);
+	local_exit(p);
 }
 
 /* ---- Frees and their diagnosis ----------------------------------------- */
@@ -345,30 +421,32 @@ FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
 	}
 	struct pmm_chunk *d = &p->chunks[c];
 	uint64_t bit = page_bit(pa);
-	if (__builtin_expect(!(d->alloc & bit), 0)) {
+	/* The old value decides: of two CPUs freeing the same page, exactly
+	 * one clears the bit, the other sees it clear and reports. */
+	if (__builtin_expect(!(alloc_clear(d, bit) & bit), 0)) {
 		bad_free(p, pa, 1);
 		return;
 	}
-	d->alloc ^= bit;
-	p->free_pages++;
+	free_add(p, 1);
 	if (__builtin_expect(cpu->count < PMM_CPU_PAGES, 1)) {
 		cpu->stack[cpu->count++] = pa;
 		return;
 	}
-	uint64_t old = d->pool; /* stack full: straight back to the chunk */
+	/* Full: this page and batch - 1 from the stack go back to their
+	 * chunks, under the lock. */
+	lock(p);
+	spill(p, cpu, PMM_CPU_PAGES - (p->batch - 1));
+	uint64_t old = d->pool;
 	d->pool = old | bit;
-	if (old == 0 || d->pool == ALL)
-		chunk_freed(p, c, d, old);
-}
-
-void pmm_free_page_on(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
-{
-	free_page(p, cpu, pa);
+	chunk_freed(p, c, d, old);
+	unlock(p);
 }
 
 void pmm_free_page(struct pmm *p, uint64_t pa)
 {
-	free_page(p, &p->cpu[0], pa);
+	struct pmm_cpu *cpu = local_enter(p);
+	free_page(p, cpu, pa);
+	local_exit(p);
 }
 
 /* Mask of the pages of chunk c inside [s, e) (page addresses). */
@@ -380,6 +458,9 @@ static uint64_t span_mask(uint64_t c, uint64_t s, uint64_t e)
 	return (b - a == 64 ? ALL : ((1ull << (b - a)) - 1)) << a;
 }
 
+static void free_run(struct pmm *p, uint64_t pa, size_t n);
+static void reclaim_acpi(struct pmm *p);
+
 void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n)
 {
 	if (n <= 1) {
@@ -387,6 +468,18 @@ void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n)
 			pmm_free_page(p, pa);
 		return;
 	}
+	local_enter(p);
+	lock(p);
+	free_run(p, pa, n);
+	unlock(p);
+	local_exit(p);
+}
+
+/* Under the lock: the whole run is checked before anything changes. A
+ * racing single-page free of a page in the run is caught by whichever of
+ * the two clears the `alloc` bit second. */
+static void free_run(struct pmm *p, uint64_t pa, size_t n)
+{
 	uint64_t limit = p->nchunks << CHUNK_SHIFT;
 	bool ok = !(pa & (PMM_PAGE_SIZE - 1)) && pa < limit && n <= (limit - pa) >> PAGE_SHIFT;
 	uint64_t end = ok ? pa + n * PMM_PAGE_SIZE : 0;
@@ -402,11 +495,11 @@ void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n)
 	for (uint64_t c = pa >> CHUNK_SHIFT; c <= (end - 1) >> CHUNK_SHIFT; c++) {
 		struct pmm_chunk *d = &p->chunks[c];
 		uint64_t old = d->pool, mask = span_mask(c, pa, end);
-		d->alloc &= ~mask;
+		alloc_clear(d, mask);
 		d->pool |= mask;
 		chunk_freed(p, c, d, old);
 	}
-	p->free_pages += n;
+	free_add(p, (int64_t)n);
 }
 
 /* ---- Contiguous runs --------------------------------------------------- */
@@ -432,8 +525,8 @@ static uint64_t take_run(struct pmm *p, uint64_t c, struct pmm_chunk *d, unsigne
 	unsigned i = (unsigned)__builtin_ctzll(cand);
 	uint64_t mask = (n == 64 ? ALL : (1ull << n) - 1) << i;
 	d->pool &= ~mask;
-	d->alloc |= mask;
-	p->free_pages -= n;
+	alloc_set(d, mask);
+	free_add(p, -(int64_t)n);
 	if (d->pool == 0 && d->state == CH_PARTIAL) {
 		partial_unlink(p, d);
 		d->state = CH_FULL;
@@ -442,9 +535,8 @@ static uint64_t take_run(struct pmm *p, uint64_t c, struct pmm_chunk *d, unsigne
 }
 
 /* Up to 64 pages: from the CPU's chunk, the first partial chunk, or a fresh one. */
-static uint64_t alloc_small(struct pmm *p, unsigned n, unsigned align)
+static uint64_t alloc_small(struct pmm *p, struct pmm_cpu *cpu, unsigned n, unsigned align)
 {
-	struct pmm_cpu *cpu = &p->cpu[0];
 	uint64_t pa = 0, c;
 
 	if (cpu->chunk != &p->none)
@@ -454,7 +546,7 @@ static uint64_t alloc_small(struct pmm *p, unsigned n, unsigned align)
 	if (pa)
 		return pa;
 	if ((c = buddy_pop(p, 0)) == NO_CHUNK) {
-		pmm_cpu_release(p, cpu); /* its pages may complete a chunk */
+		cpu_release(p, cpu); /* its pages may complete a chunk */
 		if ((c = buddy_pop(p, 0)) == NO_CHUNK)
 			return 0;
 	}
@@ -467,20 +559,22 @@ static uint64_t alloc_small(struct pmm *p, unsigned n, unsigned align)
 }
 
 /* More than 64 pages, or coarser alignment: a buddy block, its tail given back. */
-static uint64_t alloc_large(struct pmm *p, size_t n, size_t align)
+static uint64_t alloc_large(struct pmm *p, struct pmm_cpu *cpu, size_t n, size_t align)
 {
 	uint64_t nc = (n + PMM_CHUNK_PAGES - 1) / PMM_CHUNK_PAGES, c;
 	unsigned k = 0; /* <= PMM_MAX_ORDER, as n and align are at most 1 GiB */
 	while ((1ull << k) < nc || ((uint64_t)PMM_CHUNK_PAGES << k) < align)
 		k++;
 	if ((c = buddy_pop(p, k)) == NO_CHUNK) {
-		pmm_cpu_release(p, &p->cpu[0]);
+		cpu_release(p, cpu);
 		if ((c = buddy_pop(p, k)) == NO_CHUNK)
 			return 0;
 	}
 	/* The tail [c + nc, c + 2^k) as aligned blocks: ctz(pos) < k fits. */
 	for (uint64_t pos = c + nc; pos < c + (1ull << k); pos += 1ull << __builtin_ctzll(pos))
 		buddy_free(p, pos, (unsigned)__builtin_ctzll(pos));
+	/* These chunks were whole in the buddy: no page of theirs is in any
+	 * CPU's stack, so nobody else touches their descriptors. */
 	for (uint64_t i = 0; i < nc; i++)
 		*desc_w(p, c + i) = (struct pmm_chunk){.alloc = ALL, .state = CH_FULL};
 	if (n % PMM_CHUNK_PAGES) {
@@ -489,7 +583,7 @@ static uint64_t alloc_large(struct pmm *p, size_t n, size_t align)
 		last->pool = ~last->alloc;
 		partial_link(p, c + nc - 1, last);
 	}
-	p->free_pages -= n;
+	free_add(p, -(int64_t)n);
 	return c << CHUNK_SHIFT;
 }
 
@@ -502,9 +596,14 @@ uint64_t pmm_alloc_pages(struct pmm *p, size_t n, size_t align)
 		return 0;
 	if (n == 1 && align == 1)
 		return pmm_alloc_page(p);
-	if (n <= PMM_CHUNK_PAGES && align <= PMM_CHUNK_PAGES)
-		return alloc_small(p, (unsigned)n, (unsigned)align);
-	return alloc_large(p, n, align);
+	struct pmm_cpu *cpu = local_enter(p);
+	lock(p);
+	uint64_t pa = n <= PMM_CHUNK_PAGES && align <= PMM_CHUNK_PAGES
+	                      ? alloc_small(p, cpu, (unsigned)n, (unsigned)align)
+	                      : alloc_large(p, cpu, n, align);
+	unlock(p);
+	local_exit(p);
+	return pa;
 }
 
 /* ---- Building ---------------------------------------------------------- */
@@ -587,6 +686,10 @@ int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg
 		return PMM_ERR_ARG;
 	p->virt_offset = cfg->virt_offset;
 	p->panic = cfg->panic;
+	p->sync = cfg->sync;
+	p->batch = cfg->cpu_batch ? cfg->cpu_batch : 1;
+	if (p->batch > PMM_CPU_PAGES / 2)
+		return PMM_ERR_ARG;
 	p->map = m;
 	p->key = 0x4b45535452454cull * 0x9e3779b97f4a7c15ull ^ cfg->virt_offset;
 	p->partial = NO_CHUNK;
@@ -639,8 +742,20 @@ int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg
 
 int pmm_reclaim_acpi(struct pmm *p)
 {
+	local_enter(p);
+	lock(p);
+	int err = PMM_OK;
 	if (p->acpi_reclaimed)
-		return PMM_ERR_ARG;
+		err = PMM_ERR_ARG;
+	else
+		reclaim_acpi(p);
+	unlock(p);
+	local_exit(p);
+	return err;
+}
+
+static void reclaim_acpi(struct pmm *p)
+{
 	p->acpi_reclaimed = 1;
 	uint64_t before = p->total_pages;
 	for (size_t i = 0; i < p->map->count; i++) {
@@ -649,11 +764,13 @@ int pmm_reclaim_acpi(struct pmm *p)
 			add_range(p, r->start, r->end, false);
 	}
 	p->reclaimed_pages = p->total_pages - before;
-	return PMM_OK;
 }
 
 void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 {
+	struct pmm *w = (struct pmm *)p; /* the lock is the only thing written */
+	local_enter(w);
+	lock(w);
 	*out = (struct pmm_stats){
 	        .total_pages = p->total_pages,
 	        .free_pages = p->free_pages,
@@ -669,4 +786,6 @@ void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 		out->free_blocks[k] = p->free_blocks[k];
 	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
 		out->cpu_pages += p->cpu[i].count;
+	unlock(w);
+	local_exit(w);
 }

@@ -15,8 +15,8 @@
  * map does not call usable, and the allocator's own metadata are never
  * managed.
  *
- * Not thread-safe yet; see pmm.c for the SMP plan. Pure C: runs in the
- * kernel and in host tests.
+ * Safe on every CPU at once given the hooks in struct pmm_sync. Pure C:
+ * runs in the kernel and in host tests.
  */
 #pragma once
 
@@ -31,7 +31,7 @@
 #define PMM_MAX_ORDER        12 /* largest buddy block: 2^12 chunks = 1 GiB */
 #define PMM_ORDERS           (PMM_MAX_ORDER + 1)
 #define PMM_MAX_CONTIG_PAGES ((size_t)PMM_CHUNK_PAGES << PMM_MAX_ORDER) /* 1 GiB */
-#define PMM_MAX_CPUS         1 /* per-CPU chunk caches (SMP: raise it) */
+#define PMM_MAX_CPUS         64 /* per-CPU page stacks (one per CPU index) */
 
 enum {
 	PMM_OK = 0,
@@ -48,11 +48,39 @@ enum {
  */
 typedef void (*pmm_panic_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * How the allocator is shared between CPUs (all optional: a NULL hook does
+ * nothing and cpu() NULL means CPU 0, which is what a single-threaded host
+ * test wants).
+ *  - lock/unlock guard everything shared: the buddy lists, the partial
+ *    list, chunk pools and states, the counters other than free_pages;
+ *  - local_enter/local_exit bracket use of the running CPU's own stack
+ *    (the kernel disables interrupts, so a handler cannot interleave);
+ *  - cpu() is the running CPU's index, below PMM_MAX_CPUS.
+ * A chunk descriptor's `alloc` mask and `free_pages` are updated with atomic
+ * read-modify-writes, since the per-CPU fast paths change them without the
+ * lock; the old value returned by the atomic clear keeps the double-free
+ * check exact when two CPUs free the same page at once.
+ */
+struct pmm_sync {
+	void (*lock)(void *ctx);
+	void (*unlock)(void *ctx);
+	void (*local_enter)(void);
+	void (*local_exit)(void);
+	unsigned (*cpu)(void);
+	void *ctx;
+};
+
 struct pmm_config {
 	uint64_t virt_offset; /* virtual = physical + virt_offset: the direct map, which
 	                       * must cover all memory below phys_limit */
 	uint64_t phys_limit;  /* manage only memory below this (the direct map's size); 0: none */
 	pmm_panic_fn panic;
+	struct pmm_sync sync;
+	/* Pages a CPU moves between its stack and the shared chunks per trip
+	 * under the lock (1..PMM_CPU_PAGES/2; 0 means 1). Larger batches take
+	 * the lock less often. */
+	unsigned cpu_batch;
 };
 
 /* Per-chunk descriptor: private to pmm.c, here only for struct pmm's sizes. */
@@ -76,12 +104,10 @@ struct pmm_node {
 #define PMM_CPU_PAGES 64 /* pages a CPU keeps in its stack */
 
 /*
- * What one CPU owns: a LIFO stack of pages it freed (handed out again first,
- * while cache-hot), and the chunk it allocates from when the stack is empty.
- * SMP plan: the buddy and the partial-chunk list get one spinlock; a CPU's
- * stack and chunk are its own. Frees clear the page's `alloc` bit with an
- * atomic fetch_and, whose old value keeps the double-free test exact under
- * races; moving pages back to a shared chunk or the buddy takes the lock.
+ * What one CPU owns: a LIFO stack of free pages (the ones it freed, handed
+ * out again first while cache-hot, and batches taken from its chunk), and
+ * the chunk it takes batches from when the stack is empty. The stack is
+ * used without the lock (struct pmm_sync); the chunk only under it.
  */
 struct pmm_cpu {
 	uint32_t count;          /* pages in stack */
@@ -93,6 +119,8 @@ struct pmm_cpu {
 struct pmm {
 	uint64_t virt_offset;
 	pmm_panic_fn panic;
+	struct pmm_sync sync;
+	unsigned batch;
 	const struct memmap *map; /* for diagnostics; must outlive the allocator */
 	uint64_t key;
 
@@ -157,10 +185,8 @@ uint64_t pmm_meta_bytes(const struct memmap *m, uint64_t phys_limit);
  * memory, and stray writes into the descriptors themselves.
  */
 uint64_t pmm_alloc_page(struct pmm *p);
-uint64_t pmm_alloc_page_on(struct pmm *p, struct pmm_cpu *cpu);
 /* Free a page from any allocation (also part of a run). O(1). */
 void pmm_free_page(struct pmm *p, uint64_t pa);
-void pmm_free_page_on(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa);
 
 /*
  * n contiguous pages aligned to align_pages pages (a power of two; 0 means 1),

@@ -33,6 +33,8 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "mm/tlb.h"
+#include "sync/spinlock.h"
 
 #define PTE_GLOBAL (1ull << 8)
 #define MSR_PAT 0x277
@@ -41,12 +43,18 @@
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define SIZE_2M (1ull << 21)
+#define MSR_EFER 0xc0000080u
+#define EFER_NXE (1ull << 11)
 #define SIZE_1G (1ull << 30)
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern const char __data_start[], __bss_end[], __ksyms_start[], __ksyms_end[];
 
+/* Guards every page-table page below pml4_phys and mmio_next. Taken after
+ * kstack's lock and before the page-frame allocator's. */
+static struct spinlock lock = SPINLOCK_INIT("vmm");
 static uint64_t pml4_phys;
+static uint64_t cr4_bits; /* what every CPU must turn on: PGE, SMEP, SMAP, UMIP */
 static uint64_t nx_bit; /* PTE_NX, or 0 when EFER.NXE is off (no NX: the bit is reserved) */
 static uint64_t fb_virt;
 static bool smep, smap;
@@ -114,7 +122,7 @@ static uint64_t leaf_bits(unsigned flags)
 
 static bool is_live(void) { return (cpu_read_cr3() & PTE_ADDR_MASK) == pml4_phys; }
 
-bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
+static bool map_locked(uint64_t va, uint64_t pa, unsigned flags)
 {
 	uint64_t *e = entry_for(va, 1);
 	if (!e || (*e & PTE_PRESENT))
@@ -123,26 +131,52 @@ bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
 	return true; /* not present before: nothing cached to flush */
 }
 
+bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
+{
+	spin_lock(&lock);
+	bool ok = map_locked(va, pa, flags);
+	spin_unlock(&lock);
+	return ok;
+}
+
+/* A live entry changed: this CPU's TLB, then every other CPU's (tlb.c),
+ * outside the lock, before the caller may reuse the page. */
+static void flushed(uint64_t va, bool live)
+{
+	if (!live)
+		return;
+	cpu_invlpg(va);
+	tlb_shootdown(va);
+}
+
 uint64_t vmm_unmap(uint64_t va)
 {
+	spin_lock(&lock);
 	uint64_t *e = lookup_4k(va);
-	if (!e || !(*e & PTE_PRESENT))
+	if (!e || !(*e & PTE_PRESENT)) {
+		spin_unlock(&lock);
 		return 0;
+	}
 	uint64_t pa = *e & PTE_ADDR_MASK;
 	*e = 0;
-	if (is_live())
-		cpu_invlpg(va);
+	bool live = is_live();
+	spin_unlock(&lock);
+	flushed(va, live);
 	return pa;
 }
 
 bool vmm_protect(uint64_t va, unsigned flags)
 {
+	spin_lock(&lock);
 	uint64_t *e = lookup_4k(va);
-	if (!e || !(*e & PTE_PRESENT))
+	if (!e || !(*e & PTE_PRESENT)) {
+		spin_unlock(&lock);
 		return false;
+	}
 	*e = (*e & PTE_ADDR_MASK) | leaf_bits(flags);
-	if (is_live())
-		cpu_invlpg(va);
+	bool live = is_live();
+	spin_unlock(&lock);
+	flushed(va, live);
 	return true;
 }
 
@@ -202,27 +236,56 @@ static void map_framebuffer(void)
 	fb_virt = VMM_FRAMEBUFFER_BASE + (fb->base_phys - base);
 }
 
-static void enable_protections(void)
+/* The CR4 protection bits this CPU offers (CPUID leaf 7: SMEP EBX.7,
+ * SMAP EBX.20, UMIP ECX.2; Intel SDM vol. 3A, 2.5). */
+static uint64_t offered_cr4(void)
 {
 	uint32_t a, b, c, d, max;
+	uint64_t bits = CR4_PGE;
 	cpu_cpuid(0, 0, &max, &b, &c, &d);
-	uint64_t cr4 = cpu_read_cr4();
 	if (max >= 7) {
 		cpu_cpuid(7, 0, &a, &b, &c, &d);
-		smep = (b >> 7) & 1;
-		smap = (b >> 20) & 1;
-		if (smep)
-			cr4 |= CR4_SMEP;
-		if (smap)
-			cr4 |= CR4_SMAP;
+		if ((b >> 7) & 1)
+			bits |= CR4_SMEP;
+		if ((b >> 20) & 1)
+			bits |= CR4_SMAP;
 		if ((c >> 2) & 1)
-			cr4 |= CR4_UMIP;
+			bits |= CR4_UMIP;
 	}
-	cpu_write_cr4(cr4);
+	return bits;
 }
 
-#define MSR_EFER 0xc0000080u
-#define EFER_NXE (1ull << 11)
+static void enable_protections(void)
+{
+	cr4_bits = offered_cr4();
+	smep = cr4_bits & CR4_SMEP;
+	smap = cr4_bits & CR4_SMAP;
+	cpu_write_cr4(cpu_read_cr4() | cr4_bits);
+}
+
+static void set_pat(void)
+{
+	uint64_t pat = cpu_rdmsr(MSR_PAT);
+	cpu_wrmsr(MSR_PAT, (pat & ~(0xffull << 8)) | (PAT_WC << 8));
+}
+
+const char *vmm_init_cpu(void)
+{
+	uint64_t have = offered_cr4();
+	if ((have & cr4_bits) != cr4_bits)
+		return (cr4_bits & ~have & CR4_SMEP) ? "SMEP" : (cr4_bits & ~have & CR4_SMAP) ? "SMAP" : "UMIP";
+	if (nx_bit && !(cpu_rdmsr(MSR_EFER) & EFER_NXE))
+		return "NX";
+	/* Same PAT on every CPU (SDM 11.12.4: they must agree), then the same
+	 * page tables and protections as the boot CPU. */
+	set_pat();
+	cpu_write_cr3(pml4_phys);
+	cpu_write_cr4(cpu_read_cr4() | cr4_bits);
+	cpu_init_protections();
+	return NULL;
+}
+
+uint64_t vmm_kernel_cr3(void) { return pml4_phys; }
 
 void vmm_init(void)
 {
@@ -240,8 +303,7 @@ void vmm_init(void)
 	map_framebuffer();
 
 	/* PAT entry 1 becomes WC before any WC mapping is used. */
-	uint64_t pat = cpu_rdmsr(MSR_PAT);
-	cpu_wrmsr(MSR_PAT, (pat & ~(0xffull << 8)) | (PAT_WC << 8));
+	set_pat();
 	cpu_write_cr4(cpu_read_cr4() | CR4_PGE); /* global pages survive CR3 loads */
 	cpu_write_cr3(pml4_phys);
 	enable_protections();
@@ -255,6 +317,7 @@ static uint64_t mmio_next = VMM_MMIO_BASE;
 
 volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
 {
+	spin_lock(&lock);
 	uint64_t first = phys & ~4095ull;
 	uint64_t pages = (phys + size - first + 4095) / 4096;
 	if (size == 0 || phys + size < phys ||
@@ -263,9 +326,10 @@ volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
 		      what, (unsigned long long)phys);
 	uint64_t va = mmio_next;
 	for (uint64_t i = 0; i < pages; i++)
-		if (!vmm_map(va + i * 4096, first + i * 4096, VMM_WRITE | VMM_UC))
+		if (!map_locked(va + i * 4096, first + i * 4096, VMM_WRITE | VMM_UC))
 			panic("vmm: no page table for the %s registers", what);
 	mmio_next = va + (pages + 1) * 4096; /* the next window starts after a gap */
+	spin_unlock(&lock);
 	return (volatile void *)(va + (phys - first));
 }
 

@@ -24,6 +24,12 @@
 #define VMM_MMIO_SIZE (1ull << 39)
 
 void vmm_init(void);
+/* On an application processor: check it offers every protection the boot
+ * CPU turned on, then load the same PAT, page tables, CR4 and CR0 bits.
+ * Returns NULL, or the name of the missing feature (the CPU is not used). */
+const char *vmm_init_cpu(void);
+/* The kernel's PML4 (physical), for CPUs being started. */
+uint64_t vmm_kernel_cr3(void);
 /* Map [va, va + 4 KiB) to pa. Fails if va is mapped already or a table
  * cannot be allocated. */
 bool vmm_map(uint64_t va, uint64_t pa, unsigned flags);

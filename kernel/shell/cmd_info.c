@@ -80,7 +80,7 @@ int cmd_mem(int argc, char **argv)
 	kprintf("\n  partly used chunks %llu, pages in CPU caches %llu\n",
 	        (unsigned long long)st.partial_chunks, (unsigned long long)st.cpu_pages);
 	struct heap_stats hs;
-	heap_stats(heap_kernel(), &hs);
+	kheap_stats(&hs);
 	kprintf("heap: %llu KiB in use in %llu pages (%llu in slabs); %llu large allocations; "
 	        "%llu failed\n",
 	        (unsigned long long)(hs.bytes_in_use / 1024), (unsigned long long)hs.pages,

@@ -117,8 +117,8 @@ bool ktest_heap(void)
 	struct run r = {0};
 	uint64_t rng = 0x2545f4914f6cdd1dull;
 
-	heap_trim(heap_kernel());
-	heap_stats(heap_kernel(), &before);
+	kheap_trim();
+	kheap_stats(&before);
 	for (unsigned op = 0; op < OPS; op++) {
 		uint64_t rnd = xorshift(&rng);
 		struct slot *s = &slots[rnd % SLOTS];
@@ -127,16 +127,15 @@ bool ktest_heap(void)
 		else
 			take(&r, s, xorshift(&rng));
 		if (op % 64 == 0) {
-			heap_stats(heap_kernel(), &st);
+			kheap_stats(&st);
 			r.peak_pages = st.pages > r.peak_pages ? st.pages : r.peak_pages;
 		}
 	}
 	for (unsigned i = 0; i < SLOTS; i++)
 		if (slots[i].p)
 			give(&r, &slots[i]);
-	bool consistent = heap_check(heap_kernel());
-	heap_trim(heap_kernel());
-	heap_stats(heap_kernel(), &after);
+	bool consistent = kheap_check_and_trim();
+	kheap_stats(&after);
 	bool back = same_usage(&before, &after);
 	kprintf("heap: %llu allocations (16 B to 64 KiB), %llu bytes peak in %llu pages, "
 	        "%llu failed, %llu corrupted, %llu misaligned; stats %s: %s\n",

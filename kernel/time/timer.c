@@ -5,12 +5,15 @@
  * run it one-shot from 0xffffffff, masked, for 5 ms of TSC time and see how
  * far it got. Then periodic mode with initial count = lapic_hz / timer_hz.
  *
- * The tick handler does nothing but count: it is the "timer interrupt with no
- * work" that scripts/bench measures.
+ * Every CPU runs its own timer at the same rate (timer_init_cpu), with the
+ * boot CPU's count of ticks. The handler counts and calls the scheduler's
+ * hook (timer_set_hook), if one is set; scripts/bench measures the tick
+ * before the scheduler is set up.
  */
 #include "time/timer.h"
 
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "boot/boot.h"
@@ -21,14 +24,30 @@
 #define CALIBRATION_NS 5000000ull /* 5 ms: QEMU's timer runs at ~62 MHz / 16 here */
 #define TIMER_MAX_HZ 10000
 
-static volatile uint64_t ticks;
+static volatile uint64_t ticks; /* the boot CPU's: the system's tick count */
 static uint32_t hz;
 static uint64_t lapic_hz;
+static void (*tick_hook)(void);
 
+/* Every CPU's timer: its own count; the boot CPU's is the system's. */
 static void timer_tick(struct trap_frame *tf)
 {
 	(void)tf;
-	ticks++;
+	struct cpu *c = this_cpu();
+	c->ticks++;
+	if (c->index == 0)
+		ticks++;
+	if (tick_hook)
+		tick_hook();
+}
+
+void timer_set_hook(void (*fn)(void)) { tick_hook = fn; }
+
+void timer_init_cpu(void)
+{
+	lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_16);
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_PERIODIC | VEC_LAPIC_TIMER);
+	lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)(lapic_hz / hz));
 }
 
 uint64_t timer_ticks(void) { return ticks; }

@@ -9,6 +9,10 @@
 #define TIMER_DEFAULT_HZ 250
 
 void timer_init(void);
+/* On an application processor: the same periodic timer, no calibration. */
+void timer_init_cpu(void);
+/* Called on every tick of every CPU, in the interrupt handler. */
+void timer_set_hook(void (*fn)(void));
 uint64_t timer_ticks(void);
 uint32_t timer_hz(void);
 /* LAPIC timer input clock (bus clock / 16), measured. */

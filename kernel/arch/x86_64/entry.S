@@ -21,6 +21,17 @@ _start:
 	cld
 	lea	boot_stack_top(%rip), %rsp
 	xor	%ebp, %ebp
+	/* GS base -> the boot CPU's struct cpu (percpu.h), so this_cpu() works
+	 * from the first line of C; wrmsr clobbers only eax, ecx and edx. */
+	mov	%rdi, %r8
+	mov	%rsi, %r9
+	mov	$0xc0000101, %ecx	/* IA32_GS_BASE */
+	lea	percpu_cpus(%rip), %rax
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	wrmsr
+	mov	%r8, %rdi
+	mov	%r9, %rsi
 	push	%rdi			/* keep kmain's arguments across the call */
 	push	%rsi
 	call	canary_init		/* before any protected function returns */

@@ -15,6 +15,10 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "console/console.h"
+#include "mm/kstack.h"
 #include "arch/x86_64/stacks.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
@@ -84,6 +88,19 @@ static void print_pf_error(uint64_t e)
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern const char __data_start[], __bss_end[];
 
+/* The fixed stacks (stacks.c) and the allocated ones (mm/kstack.c). */
+static const char *guard_owner(uint64_t va)
+{
+	const char *s = stacks_guard_owner(va);
+	return s ? s : kstack_guard_owner(va);
+}
+
+static const char *stack_owner(uint64_t va)
+{
+	const char *s = stacks_owner(va);
+	return s ? s : kstack_owner(va);
+}
+
 static const char *describe_address(uint64_t va)
 {
 	const char *s;
@@ -91,7 +108,7 @@ static const char *describe_address(uint64_t va)
 
 	if (va < 4096)
 		return "null page";
-	if ((s = stacks_guard_owner(va)))
+	if ((s = guard_owner(va)))
 		return s; /* printed as "guard page of the <stack>" */
 	if (va >= (uint64_t)__text_start && va < (uint64_t)__text_end)
 		return "kernel text";
@@ -183,17 +200,17 @@ void exception_report(const struct trap_frame *tf)
 	if (v == VEC_PF) {
 		const char *what = describe_address(cr2);
 		kprintf("  cr2 0x%016llx (%s%s)\n", (unsigned long long)cr2,
-		        stacks_guard_owner(cr2) ? "guard page of the " : "", what);
+		        guard_owner(cr2) ? "guard page of the " : "", what);
 	}
 	kprintf("  rip 0x%016llx", (unsigned long long)tf->rip);
 	print_symbol(tf->rip);
 	kprintf("\n  cs 0x%llx ss 0x%llx rflags 0x%llx rsp 0x%016llx",
 	        (unsigned long long)tf->cs, (unsigned long long)tf->ss,
 	        (unsigned long long)tf->rflags, (unsigned long long)tf->rsp);
-	const char *stack = stacks_owner(tf->rsp), *guard = stacks_guard_owner(tf->rsp);
+	const char *stack = stack_owner(tf->rsp), *guard = guard_owner(tf->rsp);
 	/* A push that hit the guard page leaves RSP at (or just above) the
 	 * stack's lowest address: say what that means. */
-	if (stack && stacks_guard_owner(tf->rsp - 256))
+	if (stack && guard_owner(tf->rsp - 256))
 		kprintf(" (bottom of the %s: stack overflow)\n", stack);
 	else if (stack)
 		kprintf(" (%s)\n", stack);
@@ -230,6 +247,14 @@ void exception_handle(struct trap_frame *tf)
 		cpu_halt_forever();
 	}
 	reporting = 1;
+	if (tf->vector != VEC_BP) {
+		/* Fatal (or the one a self-test expects): this CPU takes the
+		 * console over and the others stop before the report. */
+		this_cpu()->panicking = true;
+		if (!console_emergency())
+			cpu_halt_forever();
+		smp_stop_others();
+	}
 	exception_report(tf);
 	reporting = 0;
 	if (tf->vector == VEC_BP) {

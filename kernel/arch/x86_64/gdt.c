@@ -6,6 +6,7 @@
  */
 #include "arch/x86_64/gdt.h"
 
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tss.h"
 
 #define SEG_ACCESSED (1ull << 40)
@@ -23,7 +24,7 @@
 
 #define SEG_TYPE_TSS_AVAILABLE (0x9ull << 40) /* 64-bit TSS, not busy */
 
-static uint64_t gdt[] __attribute__((aligned(16))) = {
+static const uint64_t gdt_template[7] = {
 	0,                                     /* the mandatory null descriptor */
 	SEG_COMMON | SEG_CODE | SEG_LONG,      /* 0x08 kernel code */
 	SEG_COMMON | SEG_DB,                   /* 0x10 kernel data */
@@ -33,17 +34,21 @@ static uint64_t gdt[] __attribute__((aligned(16))) = {
 };
 
 /* SDM vol. 3A, 8.2.3, figure 8-4: the 16-byte TSS descriptor in long mode. */
-void gdt_set_tss(struct tss *tss)
+void gdt_set_tss(struct cpu *c)
 {
-	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
-	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TYPE_TSS_AVAILABLE |
+	uint64_t base = (uint64_t)&c->tss, limit = sizeof(c->tss) - 1;
+	c->gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | SEG_TYPE_TSS_AVAILABLE |
 	                   SEG_PRESENT | (((limit >> 16) & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	c->gdt[GDT_TSS / 8 + 1] = base >> 32;
 }
 
-void gdt_init(void)
+_Static_assert(sizeof(gdt_template) == sizeof(((struct cpu *)0)->gdt), "GDT size");
+
+void gdt_init(struct cpu *c)
 {
-	struct gdt_pointer p = {.limit = sizeof(gdt) - 1, .base = (uint64_t)gdt};
+	for (unsigned i = 0; i < 7; i++)
+		c->gdt[i] = gdt_template[i];
+	struct gdt_pointer p = {.limit = sizeof(c->gdt) - 1, .base = (uint64_t)c->gdt};
 
 	/* Reload CS with a far return (there is no far jump to an immediate in
 	 * long mode), then every data segment register. */
@@ -63,4 +68,7 @@ void gdt_init(void)
 	                 :
 	                 : "m"(p), [cs] "i"(GDT_KERNEL_CODE), [ds] "i"(GDT_KERNEL_DATA)
 	                 : "rax", "memory");
+	/* Loading a null selector into GS clears its base on Intel CPUs (and in
+	 * QEMU): point it back at this CPU's struct. */
+	percpu_load(c);
 }

@@ -15,7 +15,7 @@
 #define GDT_USER_CODE 0x23 /* index 4, RPL 3 */
 #define GDT_TSS 0x28       /* indexes 5 and 6: a 16-byte system descriptor */
 
-struct tss;
+struct cpu;
 
 struct gdt_pointer {
 	uint16_t limit;
@@ -23,6 +23,9 @@ struct gdt_pointer {
 } __attribute__((packed));
 _Static_assert(sizeof(struct gdt_pointer) == 10, "LGDT operand is 10 bytes");
 
-void gdt_init(void);
-/* Install the TSS descriptor (before LTR). */
-void gdt_set_tss(struct tss *tss);
+/* Build this CPU's GDT in c->gdt (each CPU needs its own: its TSS
+ * descriptor points at its own TSS and carries the busy bit), load it,
+ * reload every segment register and point GS back at c. */
+void gdt_init(struct cpu *c);
+/* Install c's TSS descriptor in its GDT (before LTR). */
+void gdt_set_tss(struct cpu *c);

@@ -52,6 +52,11 @@ void idt_init(void)
 	for (unsigned i = 0; i < sizeof(idt_ist_table) / sizeof(idt_ist_table[0]); i++)
 		idt[idt_ist_table[i].vector].ist = idt_ist_table[i].ist;
 
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct {
 		uint16_t limit;
 		uint64_t base;

@@ -23,3 +23,5 @@ _Static_assert(__builtin_offsetof(struct idt_gate, offset_high) == 8, "IDT gate 
 
 /* Fill and load the IDT. */
 void idt_init(void);
+/* Load the (already filled) IDT on this CPU: every CPU shares one. */
+void idt_load(void);

@@ -43,6 +43,18 @@ void irq_init(void)
 		        madt.ioapic_count, madt.ioapic_seen, madt.iso_count, madt.iso_seen,
 		        madt.nmi_count, madt.nmi_seen);
 	lapic_init(madt.lapic_address);
+	irq_init_cpu();
+	for (uint32_t i = 0; i < madt.ioapic_count; i++)
+		ioapic_add(madt.ioapics[i].id, madt.ioapics[i].address, madt.ioapics[i].gsi_base);
+	if (ioapic_count() == 0)
+		panic("irq: the MADT lists no I/O APIC");
+	kprintf("irq: %u CPU%s in the MADT, %u I/O APIC%s, %u interrupt source override%s\n",
+	        madt.cpu_count, madt.cpu_count == 1 ? "" : "s", madt.ioapic_count,
+	        madt.ioapic_count == 1 ? "" : "s", madt.iso_count, madt.iso_count == 1 ? "" : "s");
+}
+
+void irq_init_cpu(void)
+{
 	/* LINT NMI entries apply to all CPUs or to one by ACPI UID: find ours by
 	 * matching our APIC id (the first entry is not necessarily us). */
 	uint32_t self = lapic_id(), self_uid = ACPI_NMI_ALL_CPUS;
@@ -54,13 +66,6 @@ void irq_init(void)
 		if (n->uid == ACPI_NMI_ALL_CPUS || n->uid == self_uid)
 			lapic_set_nmi(n->lint);
 	}
-	for (uint32_t i = 0; i < madt.ioapic_count; i++)
-		ioapic_add(madt.ioapics[i].id, madt.ioapics[i].address, madt.ioapics[i].gsi_base);
-	if (ioapic_count() == 0)
-		panic("irq: the MADT lists no I/O APIC");
-	kprintf("irq: %u CPU%s in the MADT, %u I/O APIC%s, %u interrupt source override%s\n",
-	        madt.cpu_count, madt.cpu_count == 1 ? "" : "s", madt.ioapic_count,
-	        madt.ioapic_count == 1 ? "" : "s", madt.iso_count, madt.iso_count == 1 ? "" : "s");
 }
 
 bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name)

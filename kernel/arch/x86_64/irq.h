@@ -12,6 +12,8 @@
 #include "arch/x86_64/trap.h"
 
 void irq_init(void);
+/* This CPU's part: the MADT's LINT NMI entries for it (each AP calls it). */
+void irq_init_cpu(void);
 /* The MADT as parsed at boot (CPUs, I/O APICs, overrides). */
 const struct acpi_madt_info *irq_madt(void);
 /* Route ISA IRQ n (0-15) to vector VEC_ISA_BASE + n on this CPU and install

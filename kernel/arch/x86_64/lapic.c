@@ -2,8 +2,8 @@
  * Local APIC driver (Intel SDM vol. 3A, chapter 11).
  *
  * xAPIC registers are 32-bit MMIO at 16-byte strides, reached through the
- * direct map (the MTRRs the firmware set make that range uncacheable, as
- * registers must be). In x2APIC mode the same register at offset R is MSR
+ * uncacheable MMIO window (vmm_map_mmio), as registers must be; every CPU
+ * sees its own APIC at the same address. In x2APIC mode the same register at offset R is MSR
  * 0x800 + R/16 (SDM 11.12.1.2). QEMU's TCG has no x2APIC, so the MMIO path is
  * the one the tests exercise; the MSR path is taken on real hardware.
  */
@@ -15,6 +15,7 @@
 #include "boot/boot.h"
 #include "lib/kprintf.h"
 #include "mm/vmm.h"
+#include "sync/spinlock.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_ENABLE (1ull << 11)
@@ -70,6 +71,70 @@ static void lapic_error(struct trap_frame *tf)
 	kprintf("lapic: error interrupt, ESR 0x%x\n", lapic_read(LAPIC_ESR));
 }
 
+#define ICR_FIXED (0u << 8)
+#define ICR_NMI (4u << 8)
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_PENDING (1u << 12) /* xAPIC delivery status */
+#define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)
+#define ICR_ALL_BUT_SELF (3u << 18)
+
+/* Write the ICR: in xAPIC mode the high half first (the low write sends),
+ * with interrupts off so an IPI sent from a handler cannot split the pair;
+ * in x2APIC mode one MSR write (SDM 11.12.9). */
+static void icr_send(uint32_t dest, uint32_t low)
+{
+	spin_irq_save();
+	if (x2apic) {
+		cpu_wrmsr(X2APIC_MSR_BASE + (LAPIC_ICR_LOW >> 4), ((uint64_t)dest << 32) | low);
+	} else {
+		while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+			cpu_pause();
+		lapic_write(LAPIC_ICR_HIGH, dest << 24);
+		lapic_write(LAPIC_ICR_LOW, low);
+		while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+			cpu_pause();
+	}
+	spin_irq_restore();
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { icr_send(apic_id, ICR_FIXED | ICR_ASSERT | vector); }
+void lapic_send_nmi_others(void) { icr_send(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF); }
+
+void lapic_send_init(uint32_t apic_id)
+{
+	icr_send(apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+	/* The de-assert is what the MultiProcessor spec's sequence sends; newer
+	 * CPUs ignore it (SDM 11.6.1), older ones need it. */
+	icr_send(apic_id, ICR_INIT | ICR_LEVEL);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint8_t page) { icr_send(apic_id, ICR_STARTUP | page); }
+
+/* The per-CPU part of enabling an APIC. */
+static void lapic_setup(void)
+{
+	lapic_write(LAPIC_TPR, 0);                     /* accept every priority class */
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED); /* ExtINT from the 8259: unused */
+	lapic_write(LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
+	lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
+	lapic_write(LAPIC_ESR, 0);                     /* back-to-back writes clear it */
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+	lapic_eoi();                                   /* drop anything left in service */
+}
+
+void lapic_init_ap(void)
+{
+	uint64_t base = cpu_rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
+	cpu_wrmsr(MSR_APIC_BASE, base);
+	if (x2apic)
+		cpu_wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
+	lapic_setup();
+}
+
 void lapic_init(uint64_t mmio_phys)
 {
 	uint32_t a, b, c, d;
@@ -85,16 +150,8 @@ void lapic_init(uint64_t mmio_phys)
 	else
 		lapic_mmio = vmm_map_mmio(mmio_phys, 4096, "local APIC");
 
-	lapic_write(LAPIC_TPR, 0);                     /* accept every priority class */
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
-	lapic_write(LAPIC_LVT_LINT0, LAPIC_LVT_MASKED); /* ExtINT from the 8259: unused */
-	lapic_write(LAPIC_LVT_LINT1, LAPIC_LVT_MASKED);
 	trap_register(VEC_LAPIC_ERROR, lapic_error, "lapic error", TRAP_EOI);
-	lapic_write(LAPIC_LVT_ERROR, VEC_LAPIC_ERROR);
-	lapic_write(LAPIC_ESR, 0);                     /* back-to-back writes clear it */
-	lapic_write(LAPIC_ESR, 0);
-	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
-	lapic_eoi();                                   /* drop anything left in service */
+	lapic_setup();
 	kprintf("lapic: %s mode, id %u, version 0x%x\n", x2apic ? "x2APIC" : "xAPIC", lapic_id(),
 	        lapic_read(LAPIC_VERSION) & 0xff);
 }

@@ -15,6 +15,8 @@
 #define LAPIC_SVR 0x0f0
 #define LAPIC_ISR0 0x100
 #define LAPIC_ESR 0x280
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
@@ -31,6 +33,17 @@
 
 /* Enable this CPU's local APIC; mmio_phys comes from the MADT. */
 void lapic_init(uint64_t mmio_phys);
+/* The same on an application processor, in the mode the boot CPU chose. */
+void lapic_init_ap(void);
+
+/* Inter-processor interrupts (SDM vol. 3A, 11.6.1). Each waits until the
+ * APIC has accepted the previous command. */
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* NMI to every CPU but this one (panic: stop the others). */
+void lapic_send_nmi_others(void);
+/* INIT assert + deassert, then a STARTUP IPI at page `page` (< 0x100). */
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint8_t page);
 bool lapic_x2apic(void);
 uint32_t lapic_id(void);
 uint32_t lapic_read(uint32_t reg);

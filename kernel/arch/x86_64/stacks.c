@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tss.h"
 #include "lib/panic.h"
 
@@ -42,6 +43,8 @@ uint64_t stacks_ist_top(unsigned ist)
 
 void stacks_init(void)
 {
+	for (unsigned i = 0; i < 3; i++)
+		this_cpu()->ist_top[i] = stacks_ist_top(i + 1);
 	for (size_t i = 0; i < NSTACKS; i++)
 		if (!paging_unmap_page((uint64_t)stacks[i].guard))
 			panic("stacks: guard page of the %s at %p is not mapped 4 KiB", stacks[i].name,

@@ -13,7 +13,8 @@
 
 /* Top of the IST stack for slot 1..3 (tss.h). */
 uint64_t stacks_ist_top(unsigned ist);
-/* Unmap every guard page; call once the boot page tables are reachable. */
+/* Unmap every guard page; call once the boot page tables are reachable.
+ * Also gives the boot CPU its IST stacks (struct cpu's ist_top). */
 void stacks_init(void);
 /* Name of the stack whose guard page holds va, or NULL. */
 const char *stacks_guard_owner(uint64_t va);

@@ -12,8 +12,11 @@
 
 #include <stddef.h>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/vectors.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
@@ -24,10 +27,12 @@ static struct {
 	unsigned flags;
 } handlers[256];
 
-/* Per-vector counts. One CPU for now, and a handler is never interrupted by
- * the same vector, so plain increments are exact; per-CPU counters come with
- * SMP. */
+/* Per-vector counts, summed over CPUs: a relaxed atomic add, since only the
+ * total matters. */
 static uint64_t counts[256];
+static void (*after_irq)(struct trap_frame *tf);
+
+void trap_set_after_irq(void (*fn)(struct trap_frame *tf)) { after_irq = fn; }
 
 void trap_register(uint8_t vector, trap_handler_fn fn, const char *name, unsigned flags)
 {
@@ -36,7 +41,7 @@ void trap_register(uint8_t vector, trap_handler_fn fn, const char *name, unsigne
 	handlers[vector].flags = flags;
 }
 
-uint64_t trap_count(uint8_t vector) { return counts[vector]; }
+uint64_t trap_count(uint8_t vector) { return __atomic_load_n(&counts[vector], __ATOMIC_RELAXED); }
 
 const char *trap_name(uint8_t vector)
 {
@@ -64,7 +69,9 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	uint8_t v = (uint8_t)tf->vector;
 
-	counts[v]++;
+	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
+	if (v == VEC_NMI && smp_stopping())
+		cpu_halt_forever(); /* another CPU panicked and is reporting */
 	if (v < VEC_EXCEPTIONS_END) {
 		exception_handle(tf);
 		return;
@@ -75,11 +82,18 @@ void trap_dispatch(struct trap_frame *tf)
 		pic_spurious(v);
 		return;
 	}
+	struct cpu *c = this_cpu();
+	c->irq_nesting++;
 	if (handlers[v].fn) {
 		handlers[v].fn(tf);
 		if (handlers[v].flags & TRAP_EOI)
 			lapic_eoi();
-		return;
+	} else {
+		unexpected(tf);
 	}
-	unexpected(tf);
+	c->irq_nesting--;
+	/* Back to code that had interrupts on: the scheduler may switch away
+	 * now (preemption), after the EOI so the next tick can come. */
+	if (after_irq && c->irq_nesting == 0 && (tf->rflags & RFLAGS_IF))
+		after_irq(tf);
 }

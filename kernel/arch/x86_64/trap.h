@@ -20,6 +20,10 @@ uint64_t trap_count(uint8_t vector);
 const char *trap_name(uint8_t vector);
 
 void trap_dispatch(struct trap_frame *tf);
+/* Called at the end of every hardware or software interrupt (not
+ * exception) that interrupted code with interrupts on, after the EOI: the
+ * scheduler's preemption point. */
+void trap_set_after_irq(void (*fn)(struct trap_frame *tf));
 
 /* exception.c */
 void exception_handle(struct trap_frame *tf);

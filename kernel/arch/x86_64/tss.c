@@ -1,21 +1,18 @@
 /*
- * This CPU's TSS (one for now; SMP gives each CPU its own). Only the IST
+ * Each CPU's TSS (the struct lives in its struct cpu, percpu.h). Only the IST
  * pointers matter until user mode exists; the I/O permission bitmap is
  * disabled by pointing its base past the segment limit.
  */
 #include "arch/x86_64/tss.h"
 
 #include "arch/x86_64/gdt.h"
-#include "arch/x86_64/stacks.h"
+#include "arch/x86_64/percpu.h"
 
-static struct tss bsp_tss __attribute__((aligned(16)));
-
-void tss_init(void)
+void tss_init(struct cpu *c)
 {
-	bsp_tss.ist[TSS_IST_DOUBLE_FAULT - 1] = stacks_ist_top(TSS_IST_DOUBLE_FAULT);
-	bsp_tss.ist[TSS_IST_NMI - 1] = stacks_ist_top(TSS_IST_NMI);
-	bsp_tss.ist[TSS_IST_MACHINE_CHECK - 1] = stacks_ist_top(TSS_IST_MACHINE_CHECK);
-	bsp_tss.iomap_base = sizeof(bsp_tss);
-	gdt_set_tss(&bsp_tss);
+	for (unsigned i = 0; i < 3; i++)
+		c->tss.ist[i] = c->ist_top[i];
+	c->tss.iomap_base = sizeof(c->tss);
+	gdt_set_tss(c);
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS) : "memory");
 }

@@ -26,5 +26,7 @@ _Static_assert(__builtin_offsetof(struct tss, iomap_base) == 102, "TSS I/O map b
 #define TSS_IST_NMI 2
 #define TSS_IST_MACHINE_CHECK 3
 
-/* Set up this CPU's TSS with its IST stacks, install it in the GDT, load TR. */
-void tss_init(void);
+struct cpu;
+/* Set up c's TSS with its IST stacks (c->ist_top), install it in c's GDT
+ * and load TR. c must be the running CPU. */
+void tss_init(struct cpu *c);

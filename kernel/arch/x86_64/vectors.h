@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#define VEC_NMI 0x02
 #define VEC_EXCEPTIONS_END 0x20  /* 0x00-0x1f: CPU exceptions */
 #define VEC_PIC_BASE 0x20        /* 0x20-0x2f: the masked 8259s, remapped out of the way */
 #define VEC_PIC_SPURIOUS_MASTER 0x27
@@ -13,5 +14,7 @@
 #define VEC_ISA_BASE 0x30        /* 0x30-0x3f: ISA IRQ n via the I/O APIC is 0x30 + n */
 #define VEC_LAPIC_TIMER 0x40
 #define VEC_TEST 0x80            /* self-tests raise this with int $0x80 */
+#define VEC_RESCHEDULE 0xf1     /* IPI: run the scheduler (sched/) */
+#define VEC_TLB_SHOOTDOWN 0xf2  /* IPI: invalidate a page (mm/tlb.c) */
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS 0xff

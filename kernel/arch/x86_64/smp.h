@@ -1,0 +1,24 @@
+/*
+ * Starting the application processors (APs) and stopping every CPU on a
+ * panic. The boot CPU finds the others in the ACPI MADT, starts them one at
+ * a time with INIT-SIPI-SIPI through a real-mode trampoline, and waits a
+ * bounded time for each; a CPU that does not answer is reported by APIC id
+ * and left out.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Start every enabled CPU in the MADT. Each AP sets itself up like the boot
+ * CPU (GDT, TSS and IST stacks, IDT, page tables and protections, local
+ * APIC), marks itself online and calls ap_main, which must not return.
+ * Needs the page-frame allocator, the kernel's page tables, the APIC and
+ * the TSC clock. "maxcpus=N" on the command line limits the count. */
+void smp_init(void (*ap_main)(void));
+
+/* Panic and fatal exceptions: stop every other CPU with an NMI. Safe to call
+ * with interrupts off and any lock held; idempotent. */
+void smp_stop_others(void);
+/* In the NMI handler: whether this NMI is the stop request. */
+bool smp_stopping(void);

@@ -1,0 +1,168 @@
+/*
+ * Ticket spinlocks (see spinlock.h).
+ *
+ * Memory orders. Taking a ticket is a relaxed fetch_add: it only has to be
+ * unique. Waiting is an acquire load of `owner`: once it shows our ticket,
+ * everything the previous holder wrote before its release store is visible.
+ * Releasing is a release store of owner + 1 (only the holder writes `owner`,
+ * so a plain read of it is exact). `cpu` is written only by the holder and
+ * read by others only for reports, hence relaxed; a CPU reading its own index
+ * there knows it holds the lock, since nobody else writes that value.
+ *
+ * A spin that lasts very long (SPIN_REPORT_LOOPS pauses) is reported once
+ * with the holder's CPU and site: on a time-sliced host a long wait is not
+ * proof of a deadlock, so it is a message, not a panic.
+ */
+#include "sync/spinlock.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "lib/kprintf.h"
+#include "lib/ksyms.h"
+#include "lib/panic.h"
+#include "sync/lockdep.h"
+
+#define SPIN_REPORT_LOOPS (1ull << 31)
+
+void spin_init(struct spinlock *l, const char *name)
+{
+	atomic_store_explicit(&l->next, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
+	l->cls = 0;
+	l->name = name;
+	l->site = 0;
+}
+
+void spin_irq_save(void)
+{
+	uint64_t f = cpu_irq_save();
+	struct cpu *c = this_cpu();
+	if (c->irq_depth++ == 0)
+		c->irq_flags = f;
+}
+
+void spin_irq_restore(void)
+{
+	struct cpu *c = this_cpu();
+	if (c->irq_depth == 0)
+		panic("spin_irq_restore without a matching save");
+	if (--c->irq_depth == 0)
+		cpu_irq_restore(c->irq_flags);
+}
+
+static const char *sym(uintptr_t a)
+{
+	uint64_t off;
+	const char *s = ksyms_lookup(a, &off);
+	return s ? s : "?";
+}
+
+static void push_held(struct cpu *c, struct spinlock *l, uintptr_t site)
+{
+	if (c->nheld == PERCPU_MAX_HELD)
+		panic("spinlock: CPU %u holds %u locks at once, taking %s at %s", c->index,
+		      c->nheld, l->name, sym(site));
+	c->held[c->nheld].lock = l;
+	c->held[c->nheld].site = site;
+	c->nheld++;
+}
+
+static void pop_held(struct cpu *c, struct spinlock *l)
+{
+	for (uint32_t i = c->nheld; i-- > 0;)
+		if (c->held[i].lock == l) {
+			for (uint32_t j = i; j + 1 < c->nheld; j++)
+				c->held[j] = c->held[j + 1];
+			c->nheld--;
+			return;
+		}
+}
+
+static void check_recursion(struct cpu *c, struct spinlock *l, uintptr_t site)
+{
+	if (atomic_load_explicit(&l->cpu, memory_order_relaxed) == (int32_t)c->index)
+		panic("spinlock: recursive acquisition of %s on CPU %u: taken at %s <0x%llx>, "
+		      "again at %s <0x%llx>", l->name, c->index, sym(l->site),
+		      (unsigned long long)l->site, sym(site), (unsigned long long)site);
+}
+
+static void took(struct cpu *c, struct spinlock *l, uintptr_t site)
+{
+	atomic_store_explicit(&l->cpu, (int32_t)c->index, memory_order_relaxed);
+	l->site = site;
+	push_held(c, l, site);
+}
+
+__attribute__((noinline)) void spin_lock(struct spinlock *l)
+{
+	uintptr_t site = (uintptr_t)__builtin_return_address(0);
+	spin_irq_save();
+	struct cpu *c = this_cpu();
+	check_recursion(c, l, site);
+	lockdep_acquire(l, site);
+	uint32_t t = atomic_fetch_add_explicit(&l->next, 1, memory_order_relaxed);
+	uint64_t loops = 0;
+	while (atomic_load_explicit(&l->owner, memory_order_acquire) != t) {
+		cpu_pause();
+		if (++loops == SPIN_REPORT_LOOPS)
+			kprintf("spinlock: CPU %u has waited long for %s, held by CPU %d since %s\n",
+			        c->index, l->name, (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
+			        sym(l->site));
+	}
+	took(c, l, site);
+}
+
+__attribute__((noinline)) bool spin_trylock(struct spinlock *l)
+{
+	uintptr_t site = (uintptr_t)__builtin_return_address(0);
+	spin_irq_save();
+	struct cpu *c = this_cpu();
+	check_recursion(c, l, site);
+	uint32_t t = atomic_load_explicit(&l->owner, memory_order_relaxed);
+	uint32_t expect = t;
+	/* Take ticket t only if it is the one being served: compare-exchange on
+	 * `next`, acquire on success for the same reason as the wait above. */
+	if (!atomic_compare_exchange_strong_explicit(&l->next, &expect, t + 1,
+	                                             memory_order_acquire, memory_order_relaxed)) {
+		spin_irq_restore();
+		return false;
+	}
+	lockdep_acquire_try(l, site);
+	took(c, l, site);
+	return true;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	struct cpu *c = this_cpu();
+	int32_t holder = atomic_load_explicit(&l->cpu, memory_order_relaxed);
+	if (holder != (int32_t)c->index)
+		panic("spinlock: CPU %u releases %s, which it does not hold (holder: %s%d) at %s",
+		      c->index, l->name, holder < 0 ? "none" : "CPU ", holder < 0 ? 0 : holder,
+		      sym((uintptr_t)__builtin_return_address(0)));
+	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
+	pop_held(c, l);
+	lockdep_release(l);
+	uint32_t o = atomic_load_explicit(&l->owner, memory_order_relaxed);
+	atomic_store_explicit(&l->owner, o + 1, memory_order_release);
+	spin_irq_restore();
+}
+
+bool spin_held(const struct spinlock *l)
+{
+	return atomic_load_explicit(&l->cpu, memory_order_relaxed) == (int32_t)this_cpu_index();
+}
+
+uint32_t spin_held_count(void) { return this_cpu()->nheld; }
+
+void spin_assert_may_sleep(const char *what)
+{
+	struct cpu *c = this_cpu();
+	if (c->irq_nesting)
+		panic("%s in interrupt context on CPU %u (called from %s)", what, c->index,
+		      sym((uintptr_t)__builtin_return_address(0)));
+	if (c->nheld)
+		panic("%s while holding spinlock %s (taken at %s) on CPU %u", what,
+		      c->held[c->nheld - 1].lock->name, sym(c->held[c->nheld - 1].site), c->index);
+}

@@ -1,0 +1,57 @@
+/*
+ * Spinlocks: ticket locks that disable interrupts while held.
+ *
+ * Why tickets: a ticket lock is FIFO-fair (a CPU cannot be starved by luckier
+ * neighbours, which matters once 8 vCPUs are time-sliced onto 2 host cores),
+ * uncontended it is one locked xadd to take and one plain store to release,
+ * and it fits in 8 bytes. Its weakness, every waiter spinning on the same
+ * cache line, only shows with dozens of CPUs; MCS queues each waiter on its
+ * own line and is the upgrade if that day comes (docs/smp.md).
+ *
+ * Interrupts: spin_lock saves RFLAGS and disables interrupts; nesting is
+ * counted per CPU and IF is restored only when the outermost lock is
+ * released. So an interrupt handler can take a lock that thread code also
+ * takes, on the same CPU, without deadlocking against itself.
+ *
+ * Checks that are always on, each a panic naming the lock and the sites:
+ * taking a lock this CPU already holds, releasing one it does not hold,
+ * releasing out of order is allowed (it is legal), holding more than
+ * PERCPU_MAX_HELD at once. The lock-order checker (sync/lockdep.h) watches
+ * every acquisition for inversions.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct spinlock {
+	_Atomic uint32_t next;  /* the next ticket to hand out */
+	_Atomic uint32_t owner; /* the ticket being served */
+	_Atomic int32_t cpu;    /* index of the holding CPU, or -1 */
+	uint16_t cls;           /* lock-order class (lockdep.c), 0 until first use */
+	const char *name;       /* one name per kind of lock: the checker's class */
+	uintptr_t site;         /* where the holder took it (return address) */
+};
+
+#define SPINLOCK_INIT(lockname) {.cpu = -1, .name = (lockname)}
+
+void spin_init(struct spinlock *l, const char *name);
+void spin_lock(struct spinlock *l);
+/* One attempt; true if taken. Never waits, so it cannot deadlock and does
+ * not feed the lock-order checker's ordering (it is still recorded as held). */
+bool spin_trylock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+/* Whether the running CPU holds l. */
+bool spin_held(const struct spinlock *l);
+
+/* Interrupts off with the same nesting count, for per-CPU data that needs
+ * no lock (irq_save/irq_restore pairs nest with spinlocks). */
+void spin_irq_save(void);
+void spin_irq_restore(void);
+
+/* Spinlocks the running CPU holds (0 where sleeping is allowed). */
+uint32_t spin_held_count(void);
+/* Panic if the running CPU holds a spinlock or is in an interrupt handler:
+ * called by everything that may sleep. `what` names the operation. */
+void spin_assert_may_sleep(const char *what);
