@@ -23,6 +23,7 @@
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
+#include "sched/sched.h"
 #include "shell/shell.h"
 #include "sync/lockdep.h"
 #include "test/ktest.h"
@@ -35,9 +36,7 @@ void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 static void ap_main(void)
 {
 	timer_init_cpu();                      // this CPU's tick
-	cpu_sti();
-	for (;;)
-		cpu_hlt();
+	sched_run_ap();                        // become this CPU's idle thread
 }
 
 __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
@@ -62,6 +61,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	timer_init();                          // periodic local APIC timer tick
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
 	tlb_init();                            // TLB shootdown IPIs
+	sched_init();                          // this code becomes thread "main"
 	smp_init(ap_main);                     // every other CPU, one at a time
 	cpu_sti();                             // interrupts on
 	boot_ready();                          // "kernel ready"

@@ -19,6 +19,9 @@
 #include "lib/kprintf.h"
 
 static volatile int panic_depth;
+static volatile bool expected;
+
+void panic_expect(void) { expected = true; }
 
 void panic(const char *fmt, ...)
 {
@@ -36,6 +39,10 @@ void panic(const char *fmt, ...)
 		kvprintf(fmt, ap);
 		va_end(ap);
 		kprintf("\nsystem halted\n");
+		if (expected) {
+			kprintf("panic: expected by the test\n");
+			qemu_exit(true);
+		}
 	}
 	if (boot_test_mode())
 		qemu_exit(false);

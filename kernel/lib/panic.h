@@ -7,6 +7,10 @@
 
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
+/* Self-tests of the checks that panic: the next panic prints its message,
+ * then exits QEMU with success. */
+void panic_expect(void);
+
 /* Debug check: panics with the expression, file and line when false. */
 #define KASSERT(expr)                                                                      \
 	do {                                                                               \

@@ -4,6 +4,9 @@
  */
 #include "acpi/boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
@@ -148,11 +151,24 @@ int cmd_cpus(int argc, char **argv)
 	        (unsigned long long)(clock_tsc_hz() / 1000000), clock_source(), lapic_id(),
 	        lapic_x2apic() ? "x2APIC" : "xAPIC");
 	const struct acpi_madt_info *m = irq_madt();
-	kprintf("MADT: %u CPUs (only the boot CPU runs; SMP comes later)\n", m->cpu_count);
-	for (uint32_t i = 0; i < m->cpu_count; i++)
-		kprintf("  cpu %u: ACPI uid %u, APIC id %u, %s%s\n", i, m->cpus[i].uid,
-		        m->cpus[i].apic_id, m->cpus[i].enabled ? "enabled" : "disabled",
-		        m->cpus[i].apic_id == lapic_id() ? " (this one, running)" : "");
+	kprintf("MADT: %u CPU%s; %u online\n", m->cpu_count, m->cpu_count == 1 ? "" : "s",
+	        percpu_online());
+	kprintf("  cpu  APIC id  ACPI uid  state     ticks       switches   ready  running\n");
+	for (uint32_t i = 0; i < m->cpu_count; i++) {
+		const struct cpu *pc = NULL;
+		for (uint32_t k = 0; k < percpu_count(); k++)
+			if (percpu_get(k)->apic_id == m->cpus[i].apic_id)
+				pc = percpu_get(k);
+		if (!pc || !pc->online) {
+			kprintf("  -    %-7u  %-8u  %s\n", m->cpus[i].apic_id, m->cpus[i].uid,
+			        !m->cpus[i].enabled ? "disabled" : pc ? "failed" : "not started");
+			continue;
+		}
+		kprintf("  %-3u  %-7u  %-8u  online    %-10llu  %-9llu  %-5u  %s%s\n", pc->index,
+		        pc->apic_id, m->cpus[i].uid, (unsigned long long)pc->ticks,
+		        (unsigned long long)sched_switches(pc->index), sched_ready(pc->index),
+		        pc->current ? pc->current->name : "?", pc == this_cpu() ? " (this shell)" : "");
+	}
 	return 0;
 }
 

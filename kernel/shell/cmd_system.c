@@ -6,6 +6,8 @@
 #include "console/console.h"
 #include "dev/rtc.h"
 #include "lib/kprintf.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/thread.h"
 #include "shell/shell.h"
 #include "time/clock.h"
 #include "time/timer.h"
@@ -64,10 +66,21 @@ int cmd_poweroff(int argc, char **argv)
 	return 0;
 }
 
+static void print_thread(const struct thread *t, void *ctx)
+{
+	(void)ctx;
+	uint32_t st = atomic_load_explicit(&t->state, memory_order_relaxed);
+	uint64_t us = clock_tsc_to_ns(t->run_tsc) / 1000;
+	kprintf("  %-4u %-22s %-9s %-3u %8llu.%03llu  %llu\n", t->id, t->name, thread_state_name(st),
+	        t->cpu, (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+	        (unsigned long long)t->switches);
+}
+
 int cmd_threads(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	kprintf("one thread: the boot CPU runs this shell (kernel threads and the scheduler "
-	        "are not built yet)\n");
+	kprintf("%u threads on %u CPUs\n", thread_count(), percpu_online());
+	kprintf("  id   name                   state     cpu  run ms      switches\n");
+	thread_for_each(print_thread, NULL);
 	return 0;
 }

@@ -1,13 +1,13 @@
 /*
- * Ticket spinlocks (see spinlock.h).
+ * Spinlocks (see spinlock.h).
  *
- * Memory orders. Taking a ticket is a relaxed fetch_add: it only has to be
- * unique. Waiting is an acquire load of `owner`: once it shows our ticket,
- * everything the previous holder wrote before its release store is visible.
- * Releasing is a release store of owner + 1 (only the holder writes `owner`,
- * so a plain read of it is exact). `cpu` is written only by the holder and
- * read by others only for reports, hence relaxed; a CPU reading its own index
- * there knows it holds the lock, since nobody else writes that value.
+ * Memory orders. Taking is an exchange of 1 with acquire order: once it
+ * returns 0, everything the previous holder wrote before its release store
+ * is visible. Waiting between attempts is a relaxed load (the exchange that
+ * follows does the ordering). Releasing is a release store of 0. `cpu` is
+ * written only by the holder and read by others only for reports, hence
+ * relaxed; a CPU reading its own index there knows it holds the lock, since
+ * nobody else writes that value.
  *
  * A spin that lasts very long (SPIN_REPORT_LOOPS pauses) is reported once
  * with the holder's CPU and site: on a time-sliced host a long wait is not
@@ -26,8 +26,7 @@
 
 void spin_init(struct spinlock *l, const char *name)
 {
-	atomic_store_explicit(&l->next, 0, memory_order_relaxed);
-	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
+	atomic_store_explicit(&l->locked, 0, memory_order_relaxed);
 	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
 	l->cls = 0;
 	l->name = name;
@@ -101,14 +100,16 @@ __attribute__((noinline)) void spin_lock(struct spinlock *l)
 	struct cpu *c = this_cpu();
 	check_recursion(c, l, site);
 	lockdep_acquire(l, site);
-	uint32_t t = atomic_fetch_add_explicit(&l->next, 1, memory_order_relaxed);
 	uint64_t loops = 0;
-	while (atomic_load_explicit(&l->owner, memory_order_acquire) != t) {
-		cpu_pause();
-		if (++loops == SPIN_REPORT_LOOPS)
-			kprintf("spinlock: CPU %u has waited long for %s, held by CPU %d since %s\n",
-			        c->index, l->name, (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
-			        sym(l->site));
+	while (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			cpu_pause();
+			if (++loops == SPIN_REPORT_LOOPS)
+				kprintf("spinlock: CPU %u has waited long for %s, held by CPU %d since %s\n",
+				        c->index, l->name,
+				        (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
+				        sym(l->site));
+		}
 	}
 	took(c, l, site);
 }
@@ -119,12 +120,8 @@ __attribute__((noinline)) bool spin_trylock(struct spinlock *l)
 	spin_irq_save();
 	struct cpu *c = this_cpu();
 	check_recursion(c, l, site);
-	uint32_t t = atomic_load_explicit(&l->owner, memory_order_relaxed);
-	uint32_t expect = t;
-	/* Take ticket t only if it is the one being served: compare-exchange on
-	 * `next`, acquire on success for the same reason as the wait above. */
-	if (!atomic_compare_exchange_strong_explicit(&l->next, &expect, t + 1,
-	                                             memory_order_acquire, memory_order_relaxed)) {
+	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
 		spin_irq_restore();
 		return false;
 	}
@@ -144,8 +141,7 @@ void spin_unlock(struct spinlock *l)
 	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
 	pop_held(c, l);
 	lockdep_release(l);
-	uint32_t o = atomic_load_explicit(&l->owner, memory_order_relaxed);
-	atomic_store_explicit(&l->owner, o + 1, memory_order_release);
+	atomic_store_explicit(&l->locked, 0, memory_order_release);
 	spin_irq_restore();
 }
 

@@ -1,12 +1,22 @@
 /*
- * Spinlocks: ticket locks that disable interrupts while held.
+ * Spinlocks: test-and-test-and-set locks that disable interrupts while held.
  *
- * Why tickets: a ticket lock is FIFO-fair (a CPU cannot be starved by luckier
- * neighbours, which matters once 8 vCPUs are time-sliced onto 2 host cores),
- * uncontended it is one locked xadd to take and one plain store to release,
- * and it fits in 8 bytes. Its weakness, every waiter spinning on the same
- * cache line, only shows with dozens of CPUs; MCS queues each waiter on its
- * own line and is the upgrade if that day comes (docs/smp.md).
+ * Why not a ticket or MCS lock, which are FIFO-fair: both hand the lock to
+ * one particular waiter, and if that waiter is a virtual CPU the host is not
+ * running at that moment, every other CPU waits for the host to run it
+ * ("lock-waiter preemption"). Kestrel's tests run 8 vCPUs on a 2-core host,
+ * exactly that case: a ticket-lock counter test that takes seconds at -smp 4
+ * did not finish in five minutes at -smp 8 on a loaded host. Here whichever
+ * CPU is running when the lock is released takes it. The price is fairness:
+ * under heavy contention one CPU can win repeatedly. Kestrel's critical
+ * sections are short, and the sleeping locks (sched/wait.h) queue their
+ * waiters in order. Linux solves both at once with MCS queues plus
+ * paravirtual hooks that let a waiting vCPU yield to the host
+ * (docs/smp.md).
+ *
+ * Uncontended, taking the lock is one locked xchg and releasing it one
+ * plain store; waiters spin on a plain load, so the cache line stays shared
+ * until it is released.
  *
  * Interrupts: spin_lock saves RFLAGS and disables interrupts; nesting is
  * counted per CPU and IF is restored only when the outermost lock is
@@ -26,9 +36,8 @@
 #include <stdint.h>
 
 struct spinlock {
-	_Atomic uint32_t next;  /* the next ticket to hand out */
-	_Atomic uint32_t owner; /* the ticket being served */
-	_Atomic int32_t cpu;    /* index of the holding CPU, or -1 */
+	_Atomic uint32_t locked; /* 1 while held */
+	_Atomic int32_t cpu;     /* index of the holding CPU, or -1 */
 	uint16_t cls;           /* lock-order class (lockdep.c), 0 until first use */
 	const char *name;       /* one name per kind of lock: the checker's class */
 	uintptr_t site;         /* where the holder took it (return address) */

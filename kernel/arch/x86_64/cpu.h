@@ -149,6 +149,9 @@ static inline void cpu_init_protections(void) { cpu_write_cr0(cpu_read_cr0() | C
 
 static inline void cpu_write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
+/* Raise the self-test vector (0x80) as a software interrupt. */
+static inline void cpu_raise_test_vector(void) { __asm__ volatile("int $0x80" ::: "memory"); }
+
 static inline void cpu_write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 
 /* One RDRAND attempt (Intel SDM vol. 2, RDRAND): false when the DRNG had

@@ -1,0 +1,220 @@
+/*
+ * Wait queues, mutexes, semaphores, condition variables (see wait.h for the
+ * rule that keeps wake-ups from being lost).
+ *
+ * A waiter is queued through thread->next, which is free while it is
+ * BLOCKED (the run queue uses it only for READY threads). The waker takes
+ * the thread off the wait queue under the queue's lock, releases that, and
+ * only then calls sched_wake, so no wait-queue lock is ever held with a
+ * run-queue lock.
+ */
+#include "sched/wait.h"
+
+#include <stddef.h>
+
+#include "arch/x86_64/percpu.h"
+#include "lib/ksyms.h"
+#include "lib/panic.h"
+#include "sched/sched.h"
+#include "sched/thread.h"
+
+void wait_queue_init(struct wait_queue *wq, const char *name)
+{
+	spin_init(&wq->lock, name);
+	wq->head = wq->tail = NULL;
+}
+
+/* Under wq->lock. */
+static void push(struct wait_queue *wq, struct thread *t)
+{
+	t->next = NULL;
+	if (wq->tail)
+		wq->tail->next = t;
+	else
+		wq->head = t;
+	wq->tail = t;
+}
+
+static struct thread *pop(struct wait_queue *wq)
+{
+	struct thread *t = wq->head;
+	if (t) {
+		wq->head = t->next;
+		if (!wq->head)
+			wq->tail = NULL;
+		t->next = NULL;
+	}
+	return t;
+}
+
+/* Under wq->lock: queue the running thread and mark it BLOCKED. */
+static void prepare_to_block(struct wait_queue *wq)
+{
+	struct thread *me = thread_current();
+	atomic_store_explicit(&me->state, THREAD_BLOCKED, memory_order_relaxed);
+	push(wq, me);
+}
+
+void wait_event(struct wait_queue *wq, bool (*cond)(void *), void *arg)
+{
+	spin_assert_may_sleep("wait_event");
+	for (;;) {
+		spin_lock(&wq->lock);
+		if (cond(arg)) {
+			spin_unlock(&wq->lock);
+			return;
+		}
+		prepare_to_block(wq);
+		spin_unlock(&wq->lock);
+		sched_block();
+	}
+}
+
+void wake_one(struct wait_queue *wq)
+{
+	spin_lock(&wq->lock);
+	struct thread *t = pop(wq);
+	spin_unlock(&wq->lock);
+	if (t)
+		sched_wake(t);
+}
+
+void wake_all(struct wait_queue *wq)
+{
+	spin_lock(&wq->lock);
+	struct thread *list = wq->head;
+	wq->head = wq->tail = NULL;
+	spin_unlock(&wq->lock);
+	while (list) {
+		struct thread *t = list;
+		list = t->next;
+		t->next = NULL;
+		sched_wake(t);
+	}
+}
+
+/* ---- Mutex -------------------------------------------------------------- */
+
+void mutex_init(struct mutex *m, const char *name)
+{
+	atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
+	atomic_store_explicit(&m->waiters, false, memory_order_relaxed);
+	wait_queue_init(&m->wq, "mutex wait queue");
+	m->name = name;
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	struct thread *none = NULL;
+	/* Acquire: the critical section sees what the last owner wrote. */
+	return atomic_compare_exchange_strong_explicit(&m->owner, &none, thread_current(),
+	                                               memory_order_acquire, memory_order_relaxed);
+}
+
+void mutex_lock(struct mutex *m)
+{
+	struct thread *me = thread_current();
+	spin_assert_may_sleep("mutex_lock");
+	if (mutex_trylock(m))
+		return;
+	if (atomic_load_explicit(&m->owner, memory_order_relaxed) == me)
+		panic("mutex: recursive lock of %s by thread %s", m->name, me->name);
+	for (;;) {
+		spin_lock(&m->wq.lock);
+		/* Announce ourselves before the last try. Both this store and the
+		 * unlocker's store of owner are seq_cst, and each side then reads
+		 * the other's variable: either our try sees the mutex free, or
+		 * the unlocker sees `waiters` and wakes someone (Dekker). */
+		atomic_store_explicit(&m->waiters, true, memory_order_seq_cst);
+		struct thread *none = NULL;
+		if (atomic_compare_exchange_strong_explicit(&m->owner, &none, me,
+		                                            memory_order_seq_cst,
+		                                            memory_order_relaxed)) {
+			if (!m->wq.head)
+				atomic_store_explicit(&m->waiters, false, memory_order_relaxed);
+			spin_unlock(&m->wq.lock);
+			return;
+		}
+		prepare_to_block(&m->wq);
+		spin_unlock(&m->wq.lock);
+		sched_block();
+	}
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	struct thread *me = thread_current();
+	if (atomic_load_explicit(&m->owner, memory_order_relaxed) != me)
+		panic("mutex: %s unlocked by thread %s, which does not hold it", m->name, me->name);
+	atomic_store_explicit(&m->owner, NULL, memory_order_seq_cst);
+	if (!atomic_load_explicit(&m->waiters, memory_order_seq_cst))
+		return;
+	spin_lock(&m->wq.lock);
+	struct thread *t = pop(&m->wq);
+	if (!m->wq.head)
+		atomic_store_explicit(&m->waiters, false, memory_order_relaxed);
+	spin_unlock(&m->wq.lock);
+	if (t)
+		sched_wake(t);
+}
+
+bool mutex_held(const struct mutex *m)
+{
+	return atomic_load_explicit(&m->owner, memory_order_relaxed) == thread_current();
+}
+
+/* ---- Semaphore ---------------------------------------------------------- */
+
+void sem_init(struct semaphore *s, int64_t count)
+{
+	s->count = count;
+	wait_queue_init(&s->wq, "semaphore");
+}
+
+void sem_down(struct semaphore *s)
+{
+	spin_assert_may_sleep("sem_down");
+	for (;;) {
+		spin_lock(&s->wq.lock);
+		if (s->count > 0) {
+			s->count--;
+			spin_unlock(&s->wq.lock);
+			return;
+		}
+		prepare_to_block(&s->wq);
+		spin_unlock(&s->wq.lock);
+		sched_block();
+	}
+}
+
+void sem_up(struct semaphore *s)
+{
+	spin_lock(&s->wq.lock);
+	s->count++;
+	struct thread *t = pop(&s->wq);
+	spin_unlock(&s->wq.lock);
+	if (t)
+		sched_wake(t);
+}
+
+/* ---- Condition variable ------------------------------------------------- */
+
+void cond_init(struct condvar *cv) { wait_queue_init(&cv->wq, "condvar"); }
+
+void cond_wait(struct condvar *cv, struct mutex *m)
+{
+	spin_assert_may_sleep("cond_wait");
+	/* Queued before the mutex is released: a signal sent by whoever takes
+	 * the mutex next finds us on the queue. The queue's lock is held until
+	 * the mutex is free, so this thread cannot be preempted while it is
+	 * marked BLOCKED and still owns the mutex. */
+	spin_lock(&cv->wq.lock);
+	prepare_to_block(&cv->wq);
+	mutex_unlock(m);
+	spin_unlock(&cv->wq.lock);
+	sched_block();
+	mutex_lock(m);
+}
+
+void cond_signal(struct condvar *cv) { wake_one(&cv->wq); }
+void cond_broadcast(struct condvar *cv) { wake_all(&cv->wq); }
