@@ -6,6 +6,8 @@
  */
 #include "lib/ksyms.h"
 
+#include "lib/vsnprintf.h"
+
 #include <stddef.h>
 
 #include "lib/string.h"
@@ -48,4 +50,15 @@ uint64_t ksyms_address(const char *name)
 		if (strcmp(&ksyms_names[ksyms_table[i].name], name) == 0)
 			return ksyms_table[i].addr;
 	return 0;
+}
+
+char *ksyms_format(char *buf, size_t size, uint64_t addr)
+{
+	uint64_t off;
+	const char *s = ksyms_lookup(addr, &off);
+	if (s)
+		ksnprintf(buf, size, "%s+0x%llx", s, (unsigned long long)off);
+	else
+		ksnprintf(buf, size, "0x%llx", (unsigned long long)addr);
+	return buf;
 }

@@ -32,13 +32,18 @@ void panic(const char *fmt, ...)
 	/* Take the console (whoever holds its lock), then stop the others. */
 	if (!console_emergency())
 		cpu_halt_forever(); /* another CPU is reporting its panic */
-	smp_stop_others();
+	uint32_t others = percpu_online() - 1;
+	uint32_t stopped = smp_stop_others();
 	if (panic_depth++ == 0) {
 		kprintf("\n\033[1;31mpanic:\033[0m ");
 		va_start(ap, fmt);
 		kvprintf(fmt, ap);
 		va_end(ap);
-		kprintf("\nsystem halted\n");
+		kprintf("\n");
+		if (others)
+			kprintf("panic on CPU %u: %u of %u other CPU%s stopped\n", this_cpu_index(),
+			        stopped, others, others == 1 ? "" : "s");
+		kprintf("system halted\n");
 		if (expected) {
 			kprintf("panic: expected by the test\n");
 			qemu_exit(true);

@@ -26,6 +26,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "lib/panic.h"
@@ -140,7 +141,7 @@ static void schedule_locked(struct cpu *c, struct runqueue *rq)
 {
 	struct thread *prev = c->current, *next;
 	if (c->nheld != 1)
-		spin_assert_may_sleep("scheduling"); /* names the extra lock and panics */
+		spin_assert_may_sleep("scheduling", (uintptr_t)__builtin_return_address(0)); /* names the extra lock and panics */
 	uint32_t st = state(prev);
 	if (st == THREAD_RUNNING && !prev->idle && !prev->migrating) {
 		set_state(prev, THREAD_READY);
@@ -445,6 +446,7 @@ __attribute__((noreturn)) void sched_run_ap(void)
 	static char names[MAX_CPUS][THREAD_NAME_MAX];
 	thread_name_format(names[c->index], "idle", c->index);
 	rqs[c->index].idle = adopt(names[c->index], true, c->boot_stack_top);
+	smp_ap_online();
 	cpu_sti();
 	idle_loop(NULL);
 	panic("sched: idle loop returned");

@@ -168,7 +168,7 @@ __attribute__((noreturn)) void thread_exit(int code)
 	struct thread *me = thread_current();
 	if (me->idle)
 		panic("thread: the idle thread of CPU %u tried to exit", me->cpu);
-	spin_assert_may_sleep("thread_exit");
+	spin_assert_may_sleep("thread_exit", (uintptr_t)__builtin_return_address(0));
 	me->exit_code = code;
 	/* From `exited` to DEAD this thread must not be preempted: a joiner
 	 * could otherwise free it while it waits in a run queue. sched_exit
@@ -202,13 +202,13 @@ void thread_yield(void) { sched_yield(); }
 
 void thread_sleep_ns(uint64_t ns)
 {
-	spin_assert_may_sleep("thread_sleep_ns");
+	spin_assert_may_sleep("thread_sleep_ns", (uintptr_t)__builtin_return_address(0));
 	sched_sleep_until(clock_ns() + ns);
 }
 
 void thread_sleep_until(uint64_t deadline)
 {
-	spin_assert_may_sleep("thread_sleep_until");
+	spin_assert_may_sleep("thread_sleep_until", (uintptr_t)__builtin_return_address(0));
 	sched_sleep_until(deadline);
 }
 

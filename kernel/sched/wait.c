@@ -57,7 +57,7 @@ static void prepare_to_block(struct wait_queue *wq)
 
 void wait_event(struct wait_queue *wq, bool (*cond)(void *), void *arg)
 {
-	spin_assert_may_sleep("wait_event");
+	spin_assert_may_sleep("wait_event", (uintptr_t)__builtin_return_address(0));
 	for (;;) {
 		spin_lock(&wq->lock);
 		if (cond(arg)) {
@@ -114,7 +114,7 @@ bool mutex_trylock(struct mutex *m)
 void mutex_lock(struct mutex *m)
 {
 	struct thread *me = thread_current();
-	spin_assert_may_sleep("mutex_lock");
+	spin_assert_may_sleep("mutex_lock", (uintptr_t)__builtin_return_address(0));
 	if (mutex_trylock(m))
 		return;
 	if (atomic_load_explicit(&m->owner, memory_order_relaxed) == me)
@@ -173,7 +173,7 @@ void sem_init(struct semaphore *s, int64_t count)
 
 void sem_down(struct semaphore *s)
 {
-	spin_assert_may_sleep("sem_down");
+	spin_assert_may_sleep("sem_down", (uintptr_t)__builtin_return_address(0));
 	for (;;) {
 		spin_lock(&s->wq.lock);
 		if (s->count > 0) {
@@ -203,7 +203,7 @@ void cond_init(struct condvar *cv) { wait_queue_init(&cv->wq, "condvar"); }
 
 void cond_wait(struct condvar *cv, struct mutex *m)
 {
-	spin_assert_may_sleep("cond_wait");
+	spin_assert_may_sleep("cond_wait", (uintptr_t)__builtin_return_address(0));
 	/* Queued before the mutex is released: a signal sent by whoever takes
 	 * the mutex next finds us on the queue. The queue's lock is held until
 	 * the mutex is free, so this thread cannot be preempted while it is

@@ -49,11 +49,13 @@ static void graph_take(void)
 
 static void graph_drop(void) { atomic_flag_clear_explicit(&graph_lock, memory_order_release); }
 
+/* "function+0xoffset", in one of four rotating buffers (a report names
+ * four sites). Only reports use it, under graph_lock or after it. */
 static const char *sym(uintptr_t a)
 {
-	uint64_t off;
-	const char *s = ksyms_lookup(a, &off);
-	return s ? s : "?";
+	static char buf[4][64];
+	static unsigned which;
+	return ksyms_format(buf[which++ & 3], sizeof(buf[0]), a);
 }
 
 /* Class of l, assigned on first use by name (under graph_lock). 0: table full. */

@@ -50,11 +50,13 @@ void spin_irq_restore(void)
 		cpu_irq_restore(c->irq_flags);
 }
 
+/* "function+0xoffset" of a code address, in one of two rotating buffers
+ * (a report names two sites). Only the panic path and reports use it. */
 static const char *sym(uintptr_t a)
 {
-	uint64_t off;
-	const char *s = ksyms_lookup(a, &off);
-	return s ? s : "?";
+	static char buf[2][64];
+	static unsigned which;
+	return ksyms_format(buf[which++ & 1], sizeof(buf[0]), a);
 }
 
 static void push_held(struct cpu *c, struct spinlock *l, uintptr_t site)
@@ -81,9 +83,8 @@ static void pop_held(struct cpu *c, struct spinlock *l)
 static void check_recursion(struct cpu *c, struct spinlock *l, uintptr_t site)
 {
 	if (atomic_load_explicit(&l->cpu, memory_order_relaxed) == (int32_t)c->index)
-		panic("spinlock: recursive acquisition of %s on CPU %u: taken at %s <0x%llx>, "
-		      "again at %s <0x%llx>", l->name, c->index, sym(l->site),
-		      (unsigned long long)l->site, sym(site), (unsigned long long)site);
+		panic("spinlock: recursive acquisition of %s on CPU %u: taken at %s, again at %s",
+		      l->name, c->index, sym(l->site), sym(site));
 }
 
 static void took(struct cpu *c, struct spinlock *l, uintptr_t site)
@@ -134,10 +135,14 @@ void spin_unlock(struct spinlock *l)
 {
 	struct cpu *c = this_cpu();
 	int32_t holder = atomic_load_explicit(&l->cpu, memory_order_relaxed);
-	if (holder != (int32_t)c->index)
-		panic("spinlock: CPU %u releases %s, which it does not hold (holder: %s%d) at %s",
-		      c->index, l->name, holder < 0 ? "none" : "CPU ", holder < 0 ? 0 : holder,
+	if (holder != (int32_t)c->index) {
+		if (holder < 0)
+			panic("spinlock: CPU %u releases %s, which nobody holds, at %s", c->index,
+			      l->name, sym((uintptr_t)__builtin_return_address(0)));
+		panic("spinlock: CPU %u releases %s, which CPU %d holds (taken at %s), at %s",
+		      c->index, l->name, holder, sym(l->site),
 		      sym((uintptr_t)__builtin_return_address(0)));
+	}
 	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
 	pop_held(c, l);
 	lockdep_release(l);
@@ -152,13 +157,14 @@ bool spin_held(const struct spinlock *l)
 
 uint32_t spin_held_count(void) { return this_cpu()->nheld; }
 
-void spin_assert_may_sleep(const char *what)
+void spin_assert_may_sleep(const char *what, uintptr_t site)
 {
 	struct cpu *c = this_cpu();
 	if (c->irq_nesting)
-		panic("%s in interrupt context on CPU %u (called from %s)", what, c->index,
-		      sym((uintptr_t)__builtin_return_address(0)));
-	if (c->nheld)
-		panic("%s while holding spinlock %s (taken at %s) on CPU %u", what,
-		      c->held[c->nheld - 1].lock->name, sym(c->held[c->nheld - 1].site), c->index);
+		panic("%s in interrupt context on CPU %u (called at %s)", what, c->index, sym(site));
+	if (c->nheld) {
+		const char *held = sym(c->held[c->nheld - 1].site);
+		panic("%s at %s while holding spinlock %s (taken at %s) on CPU %u", what, sym(site),
+		      c->held[c->nheld - 1].lock->name, held, c->index);
+	}
 }

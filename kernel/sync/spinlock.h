@@ -62,5 +62,6 @@ void spin_irq_restore(void);
 /* Spinlocks the running CPU holds (0 where sleeping is allowed). */
 uint32_t spin_held_count(void);
 /* Panic if the running CPU holds a spinlock or is in an interrupt handler:
- * called by everything that may sleep. `what` names the operation. */
-void spin_assert_may_sleep(const char *what);
+ * called by everything that may sleep. `what` names the operation, `site`
+ * is where it was called from (its caller's return address). */
+void spin_assert_may_sleep(const char *what, uintptr_t site);

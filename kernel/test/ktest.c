@@ -74,6 +74,8 @@ static const struct ktest ktests[] = {
 	{"spin-recursive", "taking a held spinlock again panics", ktest_spin_recursive, 0},
 	{"sleep-in-spinlock", "sleeping with a spinlock held panics", ktest_sleep_in_spinlock, 0},
 	{"mutex-in-irq", "a mutex in an interrupt handler panics", ktest_mutex_in_irq, 0},
+	{"spin-unheld", "releasing a spinlock not held panics", ktest_spin_unheld, 0},
+	{"panic-other-cpu", "a panic on CPU 1 stops CPU 0, which holds the console lock", ktest_panic_other_cpu, 0},
 	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},
 	{"hang", "hang on purpose (harness self-check)", test_hang, 0},

@@ -70,3 +70,5 @@ bool ktest_lockdep(void);
 bool ktest_spin_recursive(void);
 bool ktest_sleep_in_spinlock(void);
 bool ktest_mutex_in_irq(void);
+bool ktest_spin_unheld(void);
+bool ktest_panic_other_cpu(void);

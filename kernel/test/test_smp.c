@@ -18,6 +18,7 @@
 #include "arch/x86_64/vectors.h"
 #include "arch/x86_64/irq.h"
 #include "boot/boot.h"
+#include "console/console.h"
 #include "dev/qemu_exit.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
@@ -508,7 +509,11 @@ bool ktest_lockdep(void)
 	return quiet && got == 1;
 }
 
-__attribute__((noinline)) static void take_a_again(void) { spin_lock(&lock_a); }
+__attribute__((noinline)) static void take_a_again(void)
+{
+	spin_lock(&lock_a);
+	spin_unlock(&lock_a); /* not reached; keeps the call from being a tail jump */
+}
 
 bool ktest_spin_recursive(void)
 {
@@ -540,4 +545,41 @@ bool ktest_mutex_in_irq(void)
 	trap_register(VEC_TEST, mutex_in_handler, "mutex test", 0);
 	cpu_raise_test_vector();
 	return false;
+}
+
+bool ktest_spin_unheld(void)
+{
+	panic_expect();
+	spin_unlock(&lock_b); /* never taken */
+	return false;
+}
+
+/* ---- A panic on one CPU while another holds the console lock ----------- */
+
+static _Atomic bool console_held;
+
+static void panicker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&console_held))
+		cpu_pause();
+	panic("test=panic-other-cpu: a deliberate panic on CPU %u while CPU 0 holds the console "
+	      "lock", this_cpu_index());
+}
+
+bool ktest_panic_other_cpu(void)
+{
+	if (percpu_online() < 2) {
+		kprintf("panic: needs two CPUs\n");
+		return false;
+	}
+	panic_expect();
+	if (!thread_create("panicker", panicker, NULL, 1ull << 1))
+		return false;
+	kprintf("panic-test: CPU %u takes the console lock and spins with interrupts off\n",
+	        this_cpu_index());
+	console_begin(); /* held for good: only an NMI gets this CPU out */
+	atomic_store(&console_held, true);
+	for (;;)
+		cpu_pause();
 }

@@ -1,13 +1,22 @@
 /*
- * test=timer: the three clocks agree. Over half a second of ticks, the time
- * the tick count implies (ticks / hz), the TSC's time and the HPET's time
- * must agree within 5% of each other. The clocks are compared with each
- * other, never with the host's wall clock, so a slow or busy host does not
- * matter (all three are emulated from the same virtual time under QEMU).
+ * test=timer: the clocks agree. Over half a second of ticks, the TSC's time
+ * and the HPET's time must agree within 5% of each other: both are counters
+ * that run whether or not the CPU is running. The tick count is not such a
+ * counter: a tick is an interrupt, and when QEMU does not run a vCPU for a
+ * while (8 vCPUs on a 2-core host), periods of its timer are merged, so a
+ * loaded host shows fewer ticks than time passed (125 ticks in 681 ms, seen
+ * at -smp 8). What the ticks must never do is run early: the time they
+ * imply may not exceed the TSC's (by more than the tolerance), and some
+ * must arrive. With "timer_exact=1" on the command line (the boot test runs
+ * under QEMU's -icount, where guest time is counted in instructions and no
+ * period is merged) the tick time must also agree with the TSC's within 5%.
+ * The clocks are compared with each other, never with the host's wall
+ * clock.
  *
  * Also the timer-interrupt cost for scripts/bench (see test_bench.c).
  */
 #include "arch/x86_64/cpu.h"
+#include "boot/boot.h"
 #include "lib/kprintf.h"
 #include "test/ktest.h"
 #include "time/clock.h"
@@ -47,15 +56,23 @@ bool ktest_timer(void)
 	uint64_t tick_ns = (k1 - k0) * 1000000000ull / hz;
 	uint64_t tsc_ns = clock_tsc_to_ns(t1 - t0);
 	kprintf("timer: %llu ticks at %u Hz\n", (unsigned long long)(k1 - k0), hz);
-	bool ok = agree("ticks", tick_ns, "tsc", tsc_ns);
+	bool ok;
+	if (boot_cmdline_is("timer_exact", "1")) {
+		ok = agree("ticks", tick_ns, "tsc", tsc_ns);
+	} else {
+		bool early = tick_ns * 100 > tsc_ns * (100 + TOLERANCE_PERCENT);
+		ok = k1 > k0 && !early;
+		kprintf("timer: ticks %llu ns vs tsc %llu ns: %s\n", (unsigned long long)tick_ns,
+		        (unsigned long long)tsc_ns,
+		        early ? "ticks EARLY" : k1 > k0 ? "not early" : "NO TICKS");
+	}
 	if (hpet_present()) {
 		uint64_t hpet_ns = hpet_counter_to_ns(h1 - h0);
-		ok &= agree("ticks", tick_ns, "hpet", hpet_ns);
 		ok &= agree("tsc", tsc_ns, "hpet", hpet_ns);
 	} else {
 		kprintf("timer: no HPET to compare with\n");
 	}
 	if (ok)
-		kprintf("timer: clocks agree within %d%%\n", TOLERANCE_PERCENT);
+		kprintf("timer: clocks agree within %d%%, ticks not early\n", TOLERANCE_PERCENT);
 	return ok;
 }

@@ -253,7 +253,10 @@ void exception_handle(struct trap_frame *tf)
 		this_cpu()->panicking = true;
 		if (!console_emergency())
 			cpu_halt_forever();
-		smp_stop_others();
+		uint32_t others = percpu_online() - 1, stopped = smp_stop_others();
+		if (others)
+			kprintf("\nfatal exception on CPU %u: %u of %u other CPU%s stopped", this_cpu_index(),
+			        stopped, others, others == 1 ? "" : "s");
 	}
 	exception_report(tf);
 	reporting = 0;

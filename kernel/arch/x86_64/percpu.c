@@ -8,7 +8,7 @@
 #include "arch/x86_64/cpu.h"
 
 struct cpu percpu_cpus[MAX_CPUS] = {
-	[0] = {.self = &percpu_cpus[0], .index = 0},
+	[0] = {.self = &percpu_cpus[0], .index = 0, .online = true}, /* the boot CPU */
 };
 static uint32_t ncpus = 1;
 

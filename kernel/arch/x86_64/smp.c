@@ -40,6 +40,7 @@
 /* How long a CPU gets to answer, in guest time. Generous: with 8 vCPUs on
  * 2 host cores a vCPU may wait a long time for its turn. */
 #define ANSWER_NS 5000000000ull
+#define STOP_WAIT_S 5 /* for the stop NMI to be taken, same reasoning */
 
 extern const uint8_t smp_trampoline[], smp_trampoline_end[], smp_tramp_pm32[], smp_tramp_lm64[];
 extern void smp_ap_entry64(void);
@@ -47,6 +48,7 @@ void smp_ap_main(struct cpu *c);
 
 static void (*ap_continue)(void);
 static _Atomic bool stopping;
+static _Atomic uint32_t stopped; /* CPUs that took the stop NMI */
 /* Why the CPU being started gave up (set by it before halting), or NULL. */
 static const char *volatile ap_failed;
 
@@ -55,13 +57,29 @@ static const char *const ist_names[3] = {"double-fault IST stack", "NMI IST stac
 
 bool smp_stopping(void) { return atomic_load_explicit(&stopping, memory_order_acquire); }
 
-void smp_stop_others(void)
+uint32_t smp_stop_others(void)
 {
 	if (atomic_exchange_explicit(&stopping, true, memory_order_acq_rel))
-		return;
-	if (percpu_count() > 1)
-		lapic_send_nmi_others();
+		return 0;
+	uint32_t others = percpu_online() - 1;
+	if (others == 0)
+		return 0;
+	lapic_send_nmi_others();
+	/* Wait, boundedly, for them to say so: a report printed while another
+	 * CPU still writes to memory could describe a moving target. */
+	uint64_t end = cpu_rdtsc() + clock_tsc_hz() * STOP_WAIT_S;
+	while (atomic_load_explicit(&stopped, memory_order_acquire) < others && cpu_rdtsc() < end)
+		cpu_pause();
+	return atomic_load_explicit(&stopped, memory_order_acquire);
 }
+
+__attribute__((noreturn)) void smp_stopped(void)
+{
+	atomic_fetch_add_explicit(&stopped, 1, memory_order_release);
+	cpu_halt_forever();
+}
+
+void smp_ap_online(void) { this_cpu()->online = true; }
 
 /* The AP's C entry, on its start-up stack, on the kernel's page tables,
  * interrupts off. */
@@ -78,8 +96,7 @@ void smp_ap_main(struct cpu *c)
 	tss_init(c);
 	lapic_init_ap();
 	irq_init_cpu();
-	c->online = true; /* volatile store after everything above */
-	ap_continue();
+	ap_continue(); /* ends with smp_ap_online() */
 	panic("smp: CPU %u's main function returned", c->index);
 }
 

@@ -12,13 +12,20 @@
 
 /* Start every enabled CPU in the MADT. Each AP sets itself up like the boot
  * CPU (GDT, TSS and IST stacks, IDT, page tables and protections, local
- * APIC), marks itself online and calls ap_main, which must not return.
+ * APIC) and calls ap_main, which calls smp_ap_online and must not return.
  * Needs the page-frame allocator, the kernel's page tables, the APIC and
  * the TSC clock. "maxcpus=N" on the command line limits the count. */
 void smp_init(void (*ap_main)(void));
 
-/* Panic and fatal exceptions: stop every other CPU with an NMI. Safe to call
- * with interrupts off and any lock held; idempotent. */
-void smp_stop_others(void);
-/* In the NMI handler: whether this NMI is the stop request. */
+/* ap_main calls this once the CPU can take work (its scheduler is set up),
+ * just before it enables interrupts; smp_init waits for it. */
+void smp_ap_online(void);
+
+/* Panic and fatal exceptions: stop every other CPU with an NMI and wait
+ * (a bounded time) until they have stopped. Safe to call with interrupts
+ * off and any lock held. Returns how many stopped (0 on a second call). */
+uint32_t smp_stop_others(void);
+/* In the NMI handler: whether this NMI is the stop request... */
 bool smp_stopping(void);
+/* ...and if so, count this CPU as stopped and halt. */
+__attribute__((noreturn)) void smp_stopped(void);

@@ -71,7 +71,7 @@ void trap_dispatch(struct trap_frame *tf)
 
 	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
 	if (v == VEC_NMI && smp_stopping())
-		cpu_halt_forever(); /* another CPU panicked and is reporting */
+		smp_stopped(); /* another CPU panicked and is reporting */
 	if (v < VEC_EXCEPTIONS_END) {
 		exception_handle(tf);
 		return;
