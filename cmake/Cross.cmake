@@ -9,7 +9,7 @@ set(KERNEL_C_FLAGS
   -mno-red-zone -mgeneral-regs-only -mcmodel=kernel
   -fno-pic -fno-pie -fno-omit-frame-pointer
   # Stack canaries with one global guard (there is no TLS to hold a per-thread
-  # one yet); lib/canary.c seeds it from RDRAND before kmain.
+  # one yet); core/canary.c seeds it from RDRAND before kmain.
   -fstack-protector-strong -mstack-protector-guard=global
   -fno-asynchronous-unwind-tables -fno-common
   -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -18,14 +18,14 @@
 #include "boot/summary.h"
 #include "console/console.h"
 #include "dev/isa.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
 #include "sched/sched.h"
 #include "shell/shell.h"
-#include "sync/lockdep.h"
+#include "sync/spinlock.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/timer.h"
@@ -43,7 +43,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 {
 	console_init_serial();                 // COM1: output works from here on
 	boot_init(bi, tsc_entry);              // validate the loader's boot info
-	lockdep_set_enabled(!boot_cmdline_is("lockdep", "off")); // lock-order checks
+	spin_set_checks(!boot_cmdline_is("lockdep", "off")); // lock checks, lock order
 	gdt_init(this_cpu());                  // our GDT: the firmware's is unmapped
 	cpu_init_protections();                // CR0.WP: read-only means read-only
 	stacks_init();                         // guard pages under the fixed stacks
@@ -62,7 +62,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"
-	smp_init(ap_main);                     // every other CPU, one at a time
+	smp_init(ap_main, boot_cmdline_uint("maxcpus", MAX_CPUS, MAX_CPUS)); // every other CPU
 	cpu_sti();                             // interrupts on
 	boot_ready();                          // "kernel ready"
 

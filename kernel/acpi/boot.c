@@ -9,7 +9,7 @@
 #include "acpi/boot.h"
 
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 
 static struct acpi acpi;
 static bool acpi_ok;

@@ -20,7 +20,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "time/clock.h"
 
 #define STEP_WAIT_NS 100000000ull /* 100 ms */

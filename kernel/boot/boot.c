@@ -6,7 +6,8 @@
  */
 #include "boot/boot.h"
 
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "mm/memmap.h"
 #include "lib/string.h"
 
@@ -30,6 +31,7 @@ void boot_init(struct bootinfo *bi, uint64_t tsc_entry)
 	bootinfo = bi;
 	tsc_kernel_entry = tsc_entry;
 	test_mode = boot_cmdline_get("test", &(size_t){0}) != NULL;
+	panic_set_test_mode(test_mode);
 }
 
 const struct bootinfo *boot_info(void) { return bootinfo; }
@@ -58,6 +60,28 @@ const char *boot_cmdline_get(const char *key, size_t *len)
 		}
 	}
 	return NULL;
+}
+
+uint32_t boot_cmdline_uint(const char *key, uint32_t dflt, uint32_t max)
+{
+	size_t len;
+	const char *v = boot_cmdline_get(key, &len);
+	uint64_t n = 0;
+	if (!v)
+		return dflt;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9' || n > max) {
+			n = 0;
+			break;
+		}
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (n == 0 || n > max) {
+		kprintf("boot: %s=%.*s is not a number from 1 to %u; using %u\n", key, (int)len, v, max,
+		        dflt);
+		return dflt;
+	}
+	return (uint32_t)n;
 }
 
 bool boot_cmdline_is(const char *key, const char *value)

@@ -10,17 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/phys.h" /* phys_to_virt, for the boot info's addresses */
+
 /* Checks magic, version and size; panics (over serial) if they are wrong. */
 void boot_init(struct bootinfo *bi, uint64_t tsc_kernel_entry);
 
 const struct bootinfo *boot_info(void);
 uint64_t boot_tsc_kernel_entry(void);
 
-/* Physical address -> pointer through the direct map. */
-static inline void *phys_to_virt(uint64_t pa)
-{
-	return (void *)(uintptr_t)(pa + BOOTINFO_DIRECT_MAP_OFFSET);
-}
 
 const char *boot_cmdline(void);
 /* Value of "key=value" on the command line (not NUL-terminated; *len set),
@@ -28,6 +25,9 @@ const char *boot_cmdline(void);
 const char *boot_cmdline_get(const char *key, size_t *len);
 /* True when the command line has key=value with exactly this value. */
 bool boot_cmdline_is(const char *key, const char *value);
+/* The decimal value of key=N, within [1, max]; dflt when absent; a bad or
+ * out-of-range value is reported and gives dflt. */
+uint32_t boot_cmdline_uint(const char *key, uint32_t dflt, uint32_t max);
 /* True when the command line selects a self-test ("test=..."). */
 bool boot_test_mode(void);
 

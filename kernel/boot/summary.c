@@ -12,7 +12,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 
 #define MIB (1024ull * 1024)
 #define GIB (1024 * MIB)

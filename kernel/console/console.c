@@ -18,12 +18,12 @@
  */
 #include "console/console.h"
 
-#include "boot/boot.h"
+#include "mm/phys.h"
 #include "console/fb.h"
 #include "console/psf.h"
 #include "console/term.h"
 #include "dev/serial.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "sync/spinlock.h"

@@ -10,7 +10,7 @@
 #include "dev/i8042.h"
 #include "dev/input.h"
 #include "dev/serial.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 
 #define ISA_IRQ_KEYBOARD 1
 #define ISA_IRQ_COM1 4

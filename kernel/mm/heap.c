@@ -33,8 +33,8 @@
 #ifndef KESTREL_HOST
 #include <boot/bootinfo.h>
 
-#include "boot/boot.h"
-#include "lib/panic.h"
+#include "mm/phys.h"
+#include "core/panic.h"
 #include "mm/mm.h"
 #endif
 

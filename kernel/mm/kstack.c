@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "mm/mm.h"
 #include "mm/vmm.h"
 #include "sync/spinlock.h"

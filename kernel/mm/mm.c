@@ -9,8 +9,8 @@
 #include "mm/mm.h"
 
 #include "boot/boot.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "arch/x86_64/percpu.h"
 #include "sync/spinlock.h"
 

@@ -256,9 +256,15 @@ static inline uint64_t alloc_clear(struct pmm_chunk *d, uint64_t mask)
 	return __atomic_fetch_and(&d->alloc, ~mask, __ATOMIC_RELAXED);
 }
 
-static inline void free_add(struct pmm *p, int64_t n)
+/* The free count: p->free_pages changes under the lock; the fast paths
+ * change their CPU's own delta instead (no shared cache line to bounce),
+ * and pmm_stats adds the deltas up. A relaxed atomic store, so a reader on
+ * another CPU sees either value, never a torn one. */
+static inline void free_add(struct pmm *p, int64_t n) { p->free_pages += (uint64_t)n; }
+
+static inline void cpu_free_add(struct pmm_cpu *cpu, int64_t n)
 {
-	__atomic_fetch_add(&p->free_pages, (uint64_t)n, __ATOMIC_RELAXED);
+	__atomic_store_n(&cpu->free_delta, cpu->free_delta + n, __ATOMIC_RELAXED);
 }
 
 /* The CPU's chunk is used up: take a partly free chunk, else a fresh one.
@@ -316,7 +322,7 @@ FAST uint64_t alloc_page(struct pmm *p, struct pmm_cpu *cpu)
 		return 0;
 	uint64_t pa = cpu->stack[--cpu->count];
 	alloc_set(&p->chunks[pa >> CHUNK_SHIFT], page_bit(pa));
-	free_add(p, -1);
+	cpu_free_add(cpu, -1);
 	return pa;
 }
 
@@ -427,7 +433,7 @@ FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
 		bad_free(p, pa, 1);
 		return;
 	}
-	free_add(p, 1);
+	cpu_free_add(cpu, 1);
 	if (__builtin_expect(cpu->count < PMM_CPU_PAGES, 1)) {
 		cpu->stack[cpu->count++] = pa;
 		return;
@@ -771,10 +777,13 @@ void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 	struct pmm *w = (struct pmm *)p; /* the lock is the only thing written */
 	local_enter(w);
 	lock(w);
+	uint64_t free = p->free_pages;
+	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
+		free += (uint64_t)__atomic_load_n(&p->cpu[i].free_delta, __ATOMIC_RELAXED);
 	*out = (struct pmm_stats){
 	        .total_pages = p->total_pages,
-	        .free_pages = p->free_pages,
-	        .used_pages = p->total_pages - p->free_pages,
+	        .free_pages = free,
+	        .used_pages = p->total_pages - free,
 	        .meta_pages = (p->meta_end - p->meta_start) >> PAGE_SHIFT,
 	        .unmanaged_pages = p->unmanaged_pages,
 	        .reclaimed_pages = p->reclaimed_pages,

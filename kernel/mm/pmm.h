@@ -110,6 +110,7 @@ struct pmm_node {
  * used without the lock (struct pmm_sync); the chunk only under it.
  */
 struct pmm_cpu {
+	int64_t free_delta;      /* this CPU's change to the free count (pmm.c) */
 	uint32_t count;          /* pages in stack */
 	struct pmm_chunk *chunk; /* never NULL: &pmm.none when the CPU has no chunk */
 	uint64_t base;           /* physical address of that chunk */

@@ -18,7 +18,7 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "sync/spinlock.h"
 
 static struct spinlock lock = SPINLOCK_INIT("tlb shootdown"); /* guards request */
@@ -40,7 +40,7 @@ void tlb_shootdown(uint64_t va)
 	uint32_t n = percpu_count();
 	if (percpu_online() <= 1)
 		return; /* nobody else has a TLB yet */
-	if (!(cpu_read_rflags() & RFLAGS_IF) || spin_held_count())
+	if (!(cpu_read_rflags() & RFLAGS_IF) || spin_depth())
 		panic("tlb: shootdown of 0x%llx with interrupts off or a spinlock held",
 		      (unsigned long long)va);
 	while (!spin_trylock(&lock))

@@ -29,8 +29,8 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/stacks.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
@@ -331,6 +331,12 @@ volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
 	mmio_next = va + (pages + 1) * 4096; /* the next window starts after a gap */
 	spin_unlock(&lock);
 	return (volatile void *)(va + (phys - first));
+}
+
+bool vmm_in_direct_map(uint64_t va)
+{
+	const struct bootinfo *bi = boot_info();
+	return va >= bi->direct_map_offset && va - bi->direct_map_offset < bi->direct_map_size;
 }
 
 bool vmm_is_mmio(uint64_t va) { return va >= VMM_MMIO_BASE && va < mmio_next; }

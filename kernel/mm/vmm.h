@@ -44,6 +44,8 @@ bool vmm_protect(uint64_t va, unsigned flags);
  * window with an unmapped page after it. Panics when out of page tables or
  * window (boot-time use: a driver that cannot reach its device is broken). */
 volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what);
+/* Whether va lies in the direct map (for exception reports). */
+bool vmm_in_direct_map(uint64_t va);
 /* Whether va lies in the MMIO window (for exception reports). */
 bool vmm_is_mmio(uint64_t va);
 /* The framebuffer's write-combining mapping (0 if none). */

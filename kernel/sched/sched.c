@@ -29,7 +29,7 @@
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "sched/thread.h"
 #include "sched/thread_internal.h"
 #include "sync/spinlock.h"
@@ -140,7 +140,7 @@ static struct thread *steal(uint32_t self)
 static void schedule_locked(struct cpu *c, struct runqueue *rq)
 {
 	struct thread *prev = c->current, *next;
-	if (c->nheld != 1)
+	if (c->irq_depth != 1)
 		spin_assert_may_sleep("scheduling", (uintptr_t)__builtin_return_address(0)); /* names the extra lock and panics */
 	uint32_t st = state(prev);
 	if (st == THREAD_RUNNING && !prev->idle && !prev->migrating) {
@@ -364,7 +364,7 @@ static void preempt(struct trap_frame *tf)
 {
 	(void)tf;
 	struct cpu *c = this_cpu();
-	if (c->need_resched && !c->preempt_off && c->nheld == 0 && rqs[c->index].idle)
+	if (c->need_resched && !c->preempt_off && c->irq_depth == 0 && rqs[c->index].idle)
 		sched_yield();
 }
 

@@ -20,7 +20,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "lib/string.h"
 #include "lib/vsnprintf.h"
 #include "mm/heap.h"
@@ -158,8 +158,6 @@ bool thread_spawn_detached(const char *name, void (*fn)(void *), void *arg, uint
 {
 	return create(name, fn, arg, affinity, true) != NULL;
 }
-
-struct thread *thread_current(void) { return this_cpu()->current; }
 
 static bool has_exited(void *arg) { return ((struct thread *)arg)->exited; }
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/percpu.h"
 #include "sched/wait.h"
 
 enum thread_state {
@@ -70,7 +71,7 @@ __attribute__((noreturn)) void thread_exit(int code);
 /* Wait for t to exit, free it, return its exit code. */
 int thread_join(struct thread *t);
 
-struct thread *thread_current(void);
+static inline struct thread *thread_current(void) { return this_cpu()->current; }
 /* Give the CPU to another ready thread, if any. */
 void thread_yield(void);
 /* Sleep at least ns nanoseconds (woken on the first tick after). */

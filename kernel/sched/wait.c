@@ -14,7 +14,7 @@
 
 #include "arch/x86_64/percpu.h"
 #include "lib/ksyms.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 
@@ -111,12 +111,26 @@ bool mutex_trylock(struct mutex *m)
 	                                               memory_order_acquire, memory_order_relaxed);
 }
 
+static void mutex_lock_slow(struct mutex *m, struct thread *me);
+
+/* The fast paths keep their slow parts in other functions, so that they
+ * need no saved registers (a few instructions each, scripts/bench). */
 void mutex_lock(struct mutex *m)
 {
-	struct thread *me = thread_current();
-	spin_assert_may_sleep("mutex_lock", (uintptr_t)__builtin_return_address(0));
-	if (mutex_trylock(m))
-		return;
+	struct cpu *c = this_cpu();
+	struct thread *me = c->current, *none = NULL;
+	/* The may-sleep check inline: one load and test on the fast path. */
+	if (__builtin_expect(c->irq_depth | c->irq_nesting, 0))
+		spin_assert_may_sleep("mutex_lock", (uintptr_t)__builtin_return_address(0));
+	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(
+	                             &m->owner, &none, me, memory_order_acquire, memory_order_relaxed),
+	                     0))
+		mutex_lock_slow(m, me);
+}
+
+__attribute__((noinline)) static void mutex_lock_slow(struct mutex *m, struct thread *me)
+{
+	struct thread *none;
 	if (atomic_load_explicit(&m->owner, memory_order_relaxed) == me)
 		panic("mutex: recursive lock of %s by thread %s", m->name, me->name);
 	for (;;) {
@@ -126,7 +140,7 @@ void mutex_lock(struct mutex *m)
 		 * the other's variable: either our try sees the mutex free, or
 		 * the unlocker sees `waiters` and wakes someone (Dekker). */
 		atomic_store_explicit(&m->waiters, true, memory_order_seq_cst);
-		struct thread *none = NULL;
+		none = NULL;
 		if (atomic_compare_exchange_strong_explicit(&m->owner, &none, me,
 		                                            memory_order_seq_cst,
 		                                            memory_order_relaxed)) {
@@ -141,14 +155,26 @@ void mutex_lock(struct mutex *m)
 	}
 }
 
+static void mutex_wake(struct mutex *m);
+
+__attribute__((noinline, noreturn)) static void mutex_not_owner(struct mutex *m)
+{
+	panic("mutex: %s unlocked by thread %s, which does not hold it", m->name,
+	      thread_current()->name);
+}
+
 void mutex_unlock(struct mutex *m)
 {
-	struct thread *me = thread_current();
-	if (atomic_load_explicit(&m->owner, memory_order_relaxed) != me)
-		panic("mutex: %s unlocked by thread %s, which does not hold it", m->name, me->name);
+	if (__builtin_expect(atomic_load_explicit(&m->owner, memory_order_relaxed) !=
+	                             thread_current(), 0))
+		mutex_not_owner(m);
 	atomic_store_explicit(&m->owner, NULL, memory_order_seq_cst);
-	if (!atomic_load_explicit(&m->waiters, memory_order_seq_cst))
-		return;
+	if (__builtin_expect(atomic_load_explicit(&m->waiters, memory_order_seq_cst), 0))
+		mutex_wake(m);
+}
+
+__attribute__((noinline)) static void mutex_wake(struct mutex *m)
+{
 	spin_lock(&m->wq.lock);
 	struct thread *t = pop(&m->wq);
 	if (!m->wq.head)

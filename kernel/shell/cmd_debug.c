@@ -1,5 +1,5 @@
 /* Shell commands for testing and demonstration: test, bench, fault. */
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/string.h"
 #include "shell/shell.h"
 #include "test/ktest.h"

@@ -15,7 +15,7 @@
 #include "boot/summary.h"
 #include "dev/i8042.h"
 #include "dev/input.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
 #include "shell/shell.h"

@@ -5,7 +5,7 @@
 #include "acpi/power.h"
 #include "console/console.h"
 #include "dev/rtc.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "arch/x86_64/percpu.h"
 #include "sched/thread.h"
 #include "shell/shell.h"

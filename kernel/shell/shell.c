@@ -15,7 +15,7 @@
 #include "arch/x86_64/cpu.h"
 #include "console/console.h"
 #include "dev/input.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/string.h"
 #include "lib/vsnprintf.h"
 #include "shell/line_edit.h"

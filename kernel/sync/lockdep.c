@@ -20,7 +20,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/ksyms.h"
 #include "sync/spinlock.h"
 

@@ -17,12 +17,20 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/ksyms.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 #include "sync/lockdep.h"
 
 #define SPIN_REPORT_LOOPS (1ull << 31)
+
+bool spin_checks = true;
+
+void spin_set_checks(bool on)
+{
+	spin_checks = on;
+	lockdep_set_enabled(on);
+}
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -33,21 +41,10 @@ void spin_init(struct spinlock *l, const char *name)
 	l->site = 0;
 }
 
-void spin_irq_save(void)
+void spin_irq_unbalanced(void)
 {
-	uint64_t f = cpu_irq_save();
-	struct cpu *c = this_cpu();
-	if (c->irq_depth++ == 0)
-		c->irq_flags = f;
-}
-
-void spin_irq_restore(void)
-{
-	struct cpu *c = this_cpu();
-	if (c->irq_depth == 0)
-		panic("spin_irq_restore without a matching save");
-	if (--c->irq_depth == 0)
-		cpu_irq_restore(c->irq_flags);
+	panic("spin_irq_restore without a matching save at %s",
+	      ksyms_format((char[64]){0}, 64, (uintptr_t)__builtin_return_address(0)));
 }
 
 /* "function+0xoffset" of a code address, in one of two rotating buffers
@@ -94,28 +91,38 @@ static void took(struct cpu *c, struct spinlock *l, uintptr_t site)
 	push_held(c, l, site);
 }
 
-__attribute__((noinline)) void spin_lock(struct spinlock *l)
+/* Contended: wait on a plain load until the lock looks free, then try the
+ * exchange again. Interrupts are already off (spin_irq_save). */
+void spin_wait(struct spinlock *l)
+{
+	uint64_t loops = 0;
+	do {
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			cpu_pause();
+			if (++loops == SPIN_REPORT_LOOPS)
+				kprintf("spinlock: CPU %u has waited long for %s, held by CPU %d since %s\n",
+				        this_cpu_index(), l->name,
+				        (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
+				        sym(l->site));
+		}
+	} while (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire));
+}
+
+/* The checked paths are noinline so that their return address is the site
+ * of the spin_lock call (spin_lock itself is inlined there). */
+__attribute__((noinline)) void spin_lock_checked(struct spinlock *l)
 {
 	uintptr_t site = (uintptr_t)__builtin_return_address(0);
 	spin_irq_save();
 	struct cpu *c = this_cpu();
 	check_recursion(c, l, site);
 	lockdep_acquire(l, site);
-	uint64_t loops = 0;
-	while (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
-			cpu_pause();
-			if (++loops == SPIN_REPORT_LOOPS)
-				kprintf("spinlock: CPU %u has waited long for %s, held by CPU %d since %s\n",
-				        c->index, l->name,
-				        (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
-				        sym(l->site));
-		}
-	}
+	if (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+		spin_wait(l);
 	took(c, l, site);
 }
 
-__attribute__((noinline)) bool spin_trylock(struct spinlock *l)
+__attribute__((noinline)) bool spin_trylock_checked(struct spinlock *l)
 {
 	uintptr_t site = (uintptr_t)__builtin_return_address(0);
 	spin_irq_save();
@@ -131,7 +138,7 @@ __attribute__((noinline)) bool spin_trylock(struct spinlock *l)
 	return true;
 }
 
-void spin_unlock(struct spinlock *l)
+__attribute__((noinline)) void spin_unlock_checked(struct spinlock *l)
 {
 	struct cpu *c = this_cpu();
 	int32_t holder = atomic_load_explicit(&l->cpu, memory_order_relaxed);
@@ -150,13 +157,6 @@ void spin_unlock(struct spinlock *l)
 	spin_irq_restore();
 }
 
-bool spin_held(const struct spinlock *l)
-{
-	return atomic_load_explicit(&l->cpu, memory_order_relaxed) == (int32_t)this_cpu_index();
-}
-
-uint32_t spin_held_count(void) { return this_cpu()->nheld; }
-
 void spin_assert_may_sleep(const char *what, uintptr_t site)
 {
 	struct cpu *c = this_cpu();
@@ -167,4 +167,7 @@ void spin_assert_may_sleep(const char *what, uintptr_t site)
 		panic("%s at %s while holding spinlock %s (taken at %s) on CPU %u", what, sym(site),
 		      c->held[c->nheld - 1].lock->name, held, c->index);
 	}
+	if (c->irq_depth)
+		panic("%s at %s inside %u spinlock or interrupts-off section%s on CPU %u", what,
+		      sym(site), c->irq_depth, c->irq_depth == 1 ? "" : "s", c->index);
 }

@@ -8,8 +8,8 @@
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
 #include "dev/qemu_exit.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "lib/string.h"
 
 static bool test_boot(void) { return true; }
@@ -44,6 +44,8 @@ static const struct ktest ktests[] = {
 	{"bootinfo", "check the loader's boot info", ktest_bootinfo, KTEST_SHELL},
 	{"screen", "draw a fixed screen for the screendump comparison", ktest_screen, 0},
 	{"bench", "boot figures and TSC calibration for scripts/bench", ktest_bench, 0},
+	{"bench-smp", "switch, lock, wake-up and IPI figures for scripts/bench", ktest_bench_smp, 0},
+	{"bench-pmm-scale", "page allocations per second, one CPU vs all", ktest_bench_pmm_scale, 0},
 	{"timer", "the tick, TSC and HPET agree", ktest_timer, KTEST_SHELL},
 	{"int3", "int3 reports and continues", ktest_int3, KTEST_SHELL},
 	{"fault-de", "divide error report", ktest_fault_de, 0},

@@ -72,3 +72,5 @@ bool ktest_sleep_in_spinlock(void);
 bool ktest_mutex_in_irq(void);
 bool ktest_spin_unheld(void);
 bool ktest_panic_other_cpu(void);
+bool ktest_bench_smp(void);
+bool ktest_bench_pmm_scale(void);

@@ -7,7 +7,7 @@
  * ratio rather than trusting that.
  */
 #include "arch/x86_64/cpu.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "test/ktest.h"
 #include "time/timer.h"
 

@@ -25,8 +25,8 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "mm/mm.h"
 #include "test/ktest.h"
 

@@ -8,7 +8,7 @@
  * there (the -m 4G test expects it).
  */
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/string.h"
 #include "test/ktest.h"
 

@@ -4,8 +4,8 @@
  * through), so the return check calls __stack_chk_fail, which must name the
  * function.
  */
-#include "lib/canary.h"
-#include "lib/kprintf.h"
+#include "core/canary.h"
+#include "core/kprintf.h"
 #include "test/ktest.h"
 
 __attribute__((noinline)) static void smash(volatile char *p, int n)

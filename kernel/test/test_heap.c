@@ -12,7 +12,7 @@
  * guest instruction; the script measures the ratio).
  */
 #include "arch/x86_64/cpu.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/heap.h"
 #include "test/ktest.h"
 

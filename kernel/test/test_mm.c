@@ -10,7 +10,7 @@
 #include <boot/bootinfo.h>
 
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/mm.h"
 #include "test/ktest.h"
 

@@ -9,7 +9,7 @@
 #include "boot/boot.h"
 #include "console/console.h"
 #include "dev/serial.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/vsnprintf.h"
 #include "test/ktest.h"
 

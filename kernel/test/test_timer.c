@@ -17,7 +17,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/hpet.h"

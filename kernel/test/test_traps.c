@@ -8,7 +8,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/string.h"
 #include "test/ktest.h"
 

@@ -9,7 +9,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/mm.h"
 #include "mm/vmm.h"
 #include "test/ktest.h"

@@ -13,8 +13,8 @@
 #include "time/clock.h"
 
 #include "arch/x86_64/cpu.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "time/hpet.h"
 #include "time/pit.h"
 

@@ -8,7 +8,7 @@
 
 #include "acpi/boot.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/vmm.h"
 
 #define HPET_CAPABILITIES 0x000

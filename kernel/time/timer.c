@@ -17,8 +17,8 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "boot/boot.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "time/clock.h"
 
 #define CALIBRATION_NS 5000000ull /* 5 ms: QEMU's timer runs at ~62 MHz / 16 here */

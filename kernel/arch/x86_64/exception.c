@@ -21,9 +21,9 @@
 #include "mm/kstack.h"
 #include "arch/x86_64/stacks.h"
 #include "arch/x86_64/trap.h"
-#include "boot/boot.h"
 #include "dev/qemu_exit.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "lib/ksyms.h"
 #include "mm/vmm.h"
 
@@ -116,8 +116,7 @@ static const char *describe_address(uint64_t va)
 		return "kernel rodata";
 	if (va >= (uint64_t)__data_start && va < (uint64_t)__bss_end)
 		return "kernel data";
-	const struct bootinfo *bi = boot_info();
-	if (va >= bi->direct_map_offset && va - bi->direct_map_offset < bi->direct_map_size)
+	if (vmm_in_direct_map(va))
 		return "direct map";
 	if (vmm_is_mmio(va))
 		return "device registers (MMIO window)";
@@ -242,7 +241,7 @@ void exception_handle(struct trap_frame *tf)
 	if (reporting) {
 		kprintf("\nexception: vector %llu at rip 0x%llx while reporting another: halted\n",
 		        (unsigned long long)tf->vector, (unsigned long long)tf->rip);
-		if (boot_test_mode())
+		if (panic_test_mode())
 			qemu_exit(false);
 		cpu_halt_forever();
 	}
@@ -269,7 +268,7 @@ void exception_handle(struct trap_frame *tf)
 		qemu_exit(true);
 	}
 	kprintf("fatal exception: CPU halted\n");
-	if (boot_test_mode())
+	if (panic_test_mode())
 		qemu_exit(false);
 	cpu_halt_forever();
 }

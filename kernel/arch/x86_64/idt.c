@@ -12,7 +12,7 @@
 
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/tss.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 
 #define ISR_STUB_SIZE 16
 

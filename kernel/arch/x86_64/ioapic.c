@@ -7,8 +7,7 @@
  */
 #include "arch/x86_64/ioapic.h"
 
-#include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/vmm.h"
 
 #define IOREGSEL 0x00

@@ -16,8 +16,8 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/vectors.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 
 static struct acpi_madt_info madt;
 

@@ -12,8 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
-#include "boot/boot.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "mm/vmm.h"
 #include "sync/spinlock.h"
 

@@ -5,7 +5,7 @@
 #include "arch/x86_64/paging.h"
 
 #include "arch/x86_64/cpu.h"
-#include "boot/boot.h"
+#include "mm/phys.h"
 
 static uint64_t *table_at(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
 

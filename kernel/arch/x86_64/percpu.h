@@ -59,7 +59,9 @@ extern struct cpu percpu_cpus[MAX_CPUS];
 static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;
-	__asm__("mov %%gs:0, %0" : "=r"(c));
+	/* volatile: a thread may resume on another CPU after any call, so the
+	 * compiler must not reuse an earlier result. */
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
 }
 

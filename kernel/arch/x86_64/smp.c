@@ -25,9 +25,9 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_tramp.h"
 #include "arch/x86_64/tss.h"
-#include "boot/boot.h"
-#include "lib/kprintf.h"
-#include "lib/panic.h"
+#include "mm/phys.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
 #include "lib/string.h"
 #include "lib/vsnprintf.h"
 #include "mm/kstack.h"
@@ -198,28 +198,11 @@ static bool start_one(uint8_t *page, uint64_t base, struct cpu *c, char *names)
 	return false;
 }
 
-static uint32_t max_cpus(void)
-{
-	size_t len;
-	const char *v = boot_cmdline_get("maxcpus", &len);
-	uint32_t n = 0;
-	if (!v)
-		return MAX_CPUS;
-	for (size_t i = 0; i < len && n <= MAX_CPUS; i++) {
-		if (v[i] < '0' || v[i] > '9') {
-			kprintf("smp: bad maxcpus=%.*s; ignored\n", (int)len, v);
-			return MAX_CPUS;
-		}
-		n = n * 10 + (uint32_t)(v[i] - '0');
-	}
-	return n == 0 ? 1 : n > MAX_CPUS ? MAX_CPUS : n;
-}
-
-void smp_init(void (*ap_main)(void))
+void smp_init(void (*ap_main)(void), uint32_t limit)
 {
 	const struct acpi_madt_info *m = irq_madt();
 	struct cpu *bsp = this_cpu();
-	uint32_t limit = max_cpus(), skipped = 0, unanswered = 0;
+	uint32_t skipped = 0, unanswered = 0;
 	static char names[MAX_CPUS][24];
 
 	bsp->apic_id = lapic_id();

@@ -14,7 +14,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tss.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 
 struct guarded_stack {
 	uint8_t guard[STACK_GUARD_SIZE];

@@ -18,7 +18,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/vectors.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/ksyms.h"
 
 static struct {

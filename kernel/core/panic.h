@@ -5,7 +5,14 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+/* Test mode ("test=" on the command line, set by boot_init): a panic or
+ * fatal exception exits QEMU with the failure code after its report. */
+void panic_set_test_mode(bool on);
+bool panic_test_mode(void);
 
 /* Self-tests of the checks that panic: the next panic prints its message,
  * then exits QEMU with success. */

@@ -6,20 +6,23 @@
  * It takes the console over from whichever CPU holds its lock, then stops
  * every other CPU with an NMI (smp_stop_others), then prints.
  */
-#include "lib/panic.h"
+#include "core/panic.h"
 
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
-#include "boot/boot.h"
 #include "console/console.h"
 #include "dev/qemu_exit.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 
 static volatile int panic_depth;
 static volatile bool expected;
+static bool test_mode;
+
+void panic_set_test_mode(bool on) { test_mode = on; }
+bool panic_test_mode(void) { return test_mode; }
 
 void panic_expect(void) { expected = true; }
 
@@ -49,7 +52,7 @@ void panic(const char *fmt, ...)
 			qemu_exit(true);
 		}
 	}
-	if (boot_test_mode())
+	if (test_mode)
 		qemu_exit(false);
 	cpu_halt_forever();
 }

@@ -4,7 +4,7 @@
  * call rather than per piece, which keeps drawing proportional to what
  * changed.
  */
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 
 #include "console/console.h"
 #include "lib/vsnprintf.h"

@@ -9,16 +9,15 @@
  * later returns with the same value it stored. It must not itself be
  * protected (it changes the value under its own frame).
  */
-#include "lib/canary.h"
+#include "core/canary.h"
 
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
-#include "boot/boot.h"
 #include "dev/qemu_exit.h"
-#include "lib/kprintf.h"
+#include "core/kprintf.h"
 #include "lib/ksyms.h"
-#include "lib/panic.h"
+#include "core/panic.h"
 
 #define CPUID1_ECX_RDRAND (1u << 30)
 
