@@ -11,6 +11,7 @@
  * only its own text.
  */
 #include "loader.h"
+#include "cpu.h"
 #include "modes.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *ldr_gop;
@@ -90,7 +91,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 		return;
 	}
 	for (UINT32 i = 0; i < n; i++) {
-		SetMem(&modes[i], sizeof(modes[i]), 0);
+		ldr_zero(&modes[i], sizeof(modes[i]));
 		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info))) {
 			ldr_detail(L"GOP mode %u: QueryMode failed", i);
 			continue;
@@ -99,7 +100,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 		ldr_detail(L"GOP mode %u: %ux%u, pitch %u, %s%s", i, modes[i].width, modes[i].height,
 		           info->PixelsPerScanLine, format_name(modes[i].format),
 		           mode_usable(&modes[i]) ? L"" : L" (skipped)");
-		FreePool(info);
+		gBS->FreePool(info);
 	}
 	struct mode_choice c = mode_choose(modes, n, gop->Mode->Mode, want_w, want_h,
 	                                   LDR_MAX_WIDTH, LDR_MAX_HEIGHT);
@@ -115,19 +116,19 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	EFI_STATUS st = gop->SetMode(gop, c.index);
 	if (EFI_ERROR(st)) {
 		/* Not fatal: the current mode still works. */
-		CHAR16 desc[64];
-		StatusToString(desc, st);
-		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index, desc,
+		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index,
+		         ldr_status_str(st),
 		         gop->Mode->Mode);
 	}
 }
 
 void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height)
 {
+	EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
 	EFI_STATUS st;
 
-	SetMem(fb, sizeof(*fb), 0);
+	ldr_zero(fb, sizeof(*fb));
 	fb->format = BOOTINFO_FB_NONE;
 	/* The GOP of the console's output device is the one on the screen the
 	 * user is looking at; a machine with two GPUs (or a firmware that also
@@ -137,10 +138,10 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 	gop = NULL;
 	st = EFI_NOT_FOUND;
 	if (gST->ConsoleOutHandle)
-		st = gBS->HandleProtocol(gST->ConsoleOutHandle, &GraphicsOutputProtocol, (void **)&gop);
+		st = gBS->HandleProtocol(gST->ConsoleOutHandle, &gop_guid, (void **)&gop);
 	if (EFI_ERROR(st) || !gop) {
 		source = L"first in the handle database";
-		st = gBS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+		st = gBS->LocateProtocol(&gop_guid, NULL, (void **)&gop);
 	}
 	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
 		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
