@@ -122,7 +122,29 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	}
 }
 
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height)
+/*
+ * The framebuffer's size, the one place it is decided. GOP's FrameBufferSize
+ * is what the kernel maps (kernel/mm/vmm.c), and some GOP drivers report 0
+ * there (the field exists for BltOnly modes too, UEFI 2.10, 12.9
+ * EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE, and nothing requires it to be filled
+ * in). The console's checks pass anyway, the kernel maps nothing, and its
+ * first draw after the switch to its own page tables faults, as does the
+ * fault report drawn on the same screen. So a size below what the mode
+ * needs, pitch x height x 4 bytes (the kernel draws 32-bit pixels), is
+ * replaced by that, and the boot log says so.
+ */
+static UINT64 framebuffer_size(UINT64 reported, const struct bootinfo_framebuffer *fb)
+{
+	UINT64 need = (UINT64)fb->pitch * fb->height * 4;
+	if (reported >= need)
+		return reported;
+	ldr_info(L"warning: GOP reports a framebuffer of %lu bytes, but a %ux%u mode with pitch %u "
+	         L"needs %lu: using %lu", reported, fb->width, fb->height, fb->pitch, need, need);
+	return need;
+}
+
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height,
+                         int test_size_zero)
 {
 	EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
@@ -177,10 +199,10 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 		return;
 	}
 	fb->base_phys = gop->Mode->FrameBufferBase;
-	fb->size = gop->Mode->FrameBufferSize;
 	fb->width = info->HorizontalResolution;
 	fb->height = info->VerticalResolution;
 	fb->pitch = info->PixelsPerScanLine;
+	fb->size = framebuffer_size(test_size_zero ? 0 : gop->Mode->FrameBufferSize, fb);
 	fb->red_mask = mask_of_format(info, 0);
 	fb->green_mask = mask_of_format(info, 1);
 	fb->blue_mask = mask_of_format(info, 2);

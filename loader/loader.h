@@ -81,8 +81,11 @@ struct ldr_kernel {
 EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path);
 
 /* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
-/* want_width/height: a configured resolution, 0 for automatic. */
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height);
+/* want_width/height: a configured resolution, 0 for automatic.
+ * test_size_zero: test hook loader.test=fb-size-zero, as if GOP reported a
+ * FrameBufferSize of 0 (the size is then derived from the mode). */
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height,
+                         int test_size_zero);
 /* Black screen for the kernel: call after the loader's last message. */
 void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb);
 

@@ -331,7 +331,8 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
 	timing.bootinfo += ldr_clock() - t_bi;
 
-	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height));
+	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height,
+	                               !secure && has_word(cmdline, "loader.test=fb-size-zero")));
 	bi->rsdp_phys = ldr_find_rsdp();
 	if (!bi->rsdp_phys)
 		ldr_info(L"warning: no ACPI RSDP in the configuration table");
@@ -369,6 +370,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
 	 * allocation, so a test can check that a failed boot frees them all.
+	 * (loader.test=fb-size-zero, above, is taken by ldr_get_framebuffer.)
 	 * The command line is not covered by the signature, so under Secure
 	 * Boot the hooks are ignored. */
 	if (!secure && has_word(cmdline, "loader.test=fault")) {

@@ -1315,8 +1315,9 @@ def main(argv=None):
     screen_hook = None
     dump = os.path.join(workdir, "screen-dump.ppm")
     if args.screen_compare:
-        # A success exit without the ready line breaks the protocol.
-        expects.insert(0, r"^screen: ready \d+x\d+ pitch \d+ format (rgbx|bgrx)")
+        # A success exit without the ready line breaks the protocol. It is
+        # expected last: the boot lines a test may also expect come before it.
+        expects.append(r"^screen: ready \d+x\d+ pitch \d+ format (rgbx|bgrx)")
 
         def screen_hook(m, deadline):
             print("harness: guest is ready:", m.group(0).strip(), flush=True)
