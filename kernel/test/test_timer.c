@@ -49,7 +49,7 @@ bool ktest_timer(void)
 	kprintf("timer: %llu ticks at %u Hz\n", (unsigned long long)(k1 - k0), hz);
 	bool ok = agree("ticks", tick_ns, "tsc", tsc_ns);
 	if (hpet_present()) {
-		uint64_t hpet_ns = hpet_counter_to_ns(h1 - h0);
+		uint64_t hpet_ns = hpet_counter_to_ns(hpet_ticks_between(h0, h1));
 		ok &= agree("ticks", tick_ns, "hpet", hpet_ns);
 		ok &= agree("tsc", tsc_ns, "hpet", hpet_ns);
 	} else {
