@@ -73,15 +73,18 @@ void ldr_print(const CHAR16 *fmt, ...)
 const CHAR16 *ldr_status_str(EFI_STATUS st)
 {
 	static const CHAR16 *const errors[] = {
-		L"Success", L"Load Error", L"Invalid Parameter", L"Unsupported",
-		L"Bad Buffer Size", L"Buffer Too Small", L"Not Ready", L"Device Error",
-		L"Write Protected", L"Out of Resources", L"Volume Corrupt", L"Volume Full",
-		L"No Media", L"Media changed", L"Not Found", L"Access Denied",
-		L"No Response", L"No mapping", L"Time out", L"Not started",
-		L"Already started", L"Aborted", L"ICMP Error", L"TFTP Error",
-		L"Protocol Error", L"Incompatible Version", L"Security Policy Violation",
-		L"CRC Error", L"End of Media", L"Unknown status", L"Unknown status",
-		L"End of File", L"Invalid Languages", L"Compromised Data",
+	        L"Success",          L"Load Error",           L"Invalid Parameter",
+	        L"Unsupported",      L"Bad Buffer Size",      L"Buffer Too Small",
+	        L"Not Ready",        L"Device Error",         L"Write Protected",
+	        L"Out of Resources", L"Volume Corrupt",       L"Volume Full",
+	        L"No Media",         L"Media changed",        L"Not Found",
+	        L"Access Denied",    L"No Response",          L"No mapping",
+	        L"Time out",         L"Not started",          L"Already started",
+	        L"Aborted",          L"ICMP Error",           L"TFTP Error",
+	        L"Protocol Error",   L"Incompatible Version", L"Security Policy Violation",
+	        L"CRC Error",        L"End of Media",         L"Unknown status",
+	        L"Unknown status",   L"End of File",          L"Invalid Languages",
+	        L"Compromised Data",
 	};
 	/* UEFI 2.10, Appendix D: errors have the top bit set, and their codes
 	 * count from 1; warnings count from 1 without it. */

@@ -40,12 +40,12 @@ static const char *ascii(const uint16_t *s)
 	return out;
 }
 
-#define CHECK(expect, ...)                                                      \
-	do {                                                                        \
-		uint16_t buf_[256];                                                     \
-		size_t n_ = fmt_format(buf_, 256, __VA_ARGS__);                          \
-		assert_string_equal(ascii(buf_), expect);                               \
-		assert_int_equal(n_, strlen(expect));                                   \
+#define CHECK(expect, ...)                                                                         \
+	do {                                                                                       \
+		uint16_t buf_[256];                                                                \
+		size_t n_ = fmt_format(buf_, 256, __VA_ARGS__);                                    \
+		assert_string_equal(ascii(buf_), expect);                                          \
+		assert_int_equal(n_, strlen(expect));                                              \
 	} while (0)
 
 static void test_integers(void **state)
@@ -128,12 +128,12 @@ static void test_huge_width_is_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_width_and_flags),
-		cmocka_unit_test(test_strings_and_chars),
-		cmocka_unit_test(test_unknown_conversions_are_copied),
-		cmocka_unit_test(test_truncation_at_every_capacity),
-		cmocka_unit_test(test_huge_width_is_capped),
+	        cmocka_unit_test(test_integers),
+	        cmocka_unit_test(test_width_and_flags),
+	        cmocka_unit_test(test_strings_and_chars),
+	        cmocka_unit_test(test_unknown_conversions_are_copied),
+	        cmocka_unit_test(test_truncation_at_every_capacity),
+	        cmocka_unit_test(test_huge_width_is_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

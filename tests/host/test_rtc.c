@@ -24,7 +24,7 @@ static struct {
 	uint8_t index;
 	bool nmi_masked;
 	int data_reads, data_reads_unmasked;
-	int updating_reads; /* status A reads that report an update in progress */
+	int updating_reads;   /* status A reads that report an update in progress */
 	int tick_after_reads; /* data reads before the seconds register advances */
 } cmos;
 
@@ -54,7 +54,10 @@ uint8_t inb(uint16_t port)
 static uint8_t fadt_century;
 static struct acpi fake_tables;
 
-const struct acpi *acpi_tables(void) { return fadt_century ? &fake_tables : NULL; }
+const struct acpi *acpi_tables(void)
+{
+	return fadt_century ? &fake_tables : NULL;
+}
 
 int acpi_parse_fadt(const struct acpi *a, struct acpi_fadt_info *out)
 {
@@ -156,11 +159,11 @@ static void test_stuck_update_fails_with_nmi_enabled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_nmi_enabled_after_every_read, setup),
-		cmocka_unit_test_setup(test_bcd_12_hour_and_century, setup),
-		cmocka_unit_test_setup(test_waits_out_an_update, setup),
-		cmocka_unit_test_setup(test_second_ticks_between_reads, setup),
-		cmocka_unit_test_setup(test_stuck_update_fails_with_nmi_enabled, setup),
+	        cmocka_unit_test_setup(test_nmi_enabled_after_every_read, setup),
+	        cmocka_unit_test_setup(test_bcd_12_hour_and_century, setup),
+	        cmocka_unit_test_setup(test_waits_out_an_update, setup),
+	        cmocka_unit_test_setup(test_second_ticks_between_reads, setup),
+	        cmocka_unit_test_setup(test_stuck_update_fails_with_nmi_enabled, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
