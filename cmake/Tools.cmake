@@ -21,7 +21,7 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
 set(GNUEFI_LIB_DIR /usr/lib CACHE PATH "where gnu-efi's crt0, linker script and libraries live")
 set(GNUEFI_INCLUDE_DIR /usr/include/efi CACHE PATH "gnu-efi headers")
-foreach(f crt0-efi-x86_64.o elf_x86_64_efi.lds libgnuefi.a libefi.a)
+foreach(f crt0-efi-x86_64.o libgnuefi.a)
   if(NOT EXISTS ${GNUEFI_LIB_DIR}/${f})
     message(FATAL_ERROR "${GNUEFI_LIB_DIR}/${f} missing: install the Debian package 'gnu-efi'")
   endif()

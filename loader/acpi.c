@@ -14,9 +14,9 @@ UINT64 ldr_find_rsdp(void)
 
 	for (UINTN i = 0; i < gST->NumberOfTableEntries; i++) {
 		EFI_CONFIGURATION_TABLE *t = &gST->ConfigurationTable[i];
-		if (CompareGuid(&t->VendorGuid, &acpi20) == 0)
+		if (ldr_mem_equal(&t->VendorGuid, &acpi20, sizeof(EFI_GUID)))
 			return (UINT64)(UINTN)t->VendorTable;
-		if (CompareGuid(&t->VendorGuid, &acpi10) == 0)
+		if (ldr_mem_equal(&t->VendorGuid, &acpi10, sizeof(EFI_GUID)))
 			found = (UINT64)(UINTN)t->VendorTable;
 	}
 	return found;

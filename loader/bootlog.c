@@ -42,7 +42,7 @@ void ldr_bootlog_vline(const CHAR16 *prefix, const CHAR16 *fmt, va_list ap)
 
 	if (bootlog_closed || bootlog.full)
 		return;
-	VSPrint(line, sizeof(line), fmt, ap);
+	fmt_vformat(line, LDR_MESSAGE_MAX, fmt, ap);
 	bootlog_put(prefix);
 	bootlog_put(line);
 	bootlog_put(L"\n");
@@ -79,10 +79,10 @@ static EFI_STATUS bootlog_store(EFI_FILE_HANDLE root, const CHAR16 *path)
 		return st;
 	/* An old, longer log must not leave its tail behind: delete and create
 	 * again when the file is not empty (or its size is unknown). */
-	EFI_FILE_INFO *info = LibFileInfo(f);
-	int empty = info && info->FileSize == 0;
+	EFI_FILE_INFO *info;
+	int empty = !EFI_ERROR(ldr_file_info(f, &info)) && info->FileSize == 0;
 	if (info)
-		FreePool(info);
+		gBS->FreePool(info);
 	if (!empty) {
 		st = f->Delete(f); /* closes the handle, even when it fails */
 		if (st != EFI_SUCCESS)
@@ -112,11 +112,9 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 	ldr_info(L"writing the boot log to %s", LDR_BOOTLOG_PATH);
 	EFI_STATUS st = bootlog_store(root, LDR_BOOTLOG_PATH);
 	if (EFI_ERROR(st)) {
-		CHAR16 desc[64];
-		StatusToString(desc, st);
 		/* A warning, not an error: the boot goes on without the file. */
 		ldr_info(L"warning: boot log %s not written: %s (EFI status 0x%lx)", LDR_BOOTLOG_PATH,
-		         desc, (UINT64)st);
+		         ldr_status_str(st), (UINT64)st);
 	}
 }
 

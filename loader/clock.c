@@ -3,7 +3,7 @@
  * timing" line in main.c).
  *
  * The issue behind it asks how much work the loader itself does, apart from
- * the firmware's. Printing (gnu-efi's Print into the firmware console, and
+ * the firmware's. Printing (ldr_print into the firmware console, and
  * formatting the boot log) and AllocatePages are counted separately as they
  * happen, and ldr_clock is the TSC minus both: a step timed with ldr_clock
  * is the loader's own code only, even when it prints or allocates inside.

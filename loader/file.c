@@ -8,14 +8,16 @@
 
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root)
 {
+	EFI_GUID loaded_image = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+	EFI_GUID simple_fs = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
 	EFI_LOADED_IMAGE *li;
 	EFI_FILE_IO_INTERFACE *fs;
 	EFI_STATUS st;
 
-	st = gBS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
+	st = gBS->HandleProtocol(image, &loaded_image, (void **)&li);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"open volume: no loaded-image protocol for the loader");
-	st = gBS->HandleProtocol(li->DeviceHandle, &FileSystemProtocol, (void **)&fs);
+	st = gBS->HandleProtocol(li->DeviceHandle, &simple_fs, (void **)&fs);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"open volume: the boot device has no FAT file system");
 	st = fs->OpenVolume(fs, root);
@@ -39,13 +41,13 @@ EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, 
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"read %s: cannot open", path);
 
-	info = LibFileInfo(f);
-	if (!info) {
+	st = ldr_file_info(f, &info);
+	if (EFI_ERROR(st)) {
 		f->Close(f);
-		return ldr_error(EFI_DEVICE_ERROR, L"read %s: cannot get file info", path);
+		return ldr_error(st, L"read %s: cannot get file info", path);
 	}
 	len = info->FileSize;
-	FreePool(info);
+	gBS->FreePool(info);
 
 	/* One extra byte so text files can be NUL-terminated by the caller. */
 	st = gBS->AllocatePool(EfiLoaderData, len + 1, &buf);

@@ -11,6 +11,7 @@
  * only its own text.
  */
 #include "loader.h"
+#include "cpu.h"
 #include "modes.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *ldr_gop;
@@ -90,7 +91,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 		return;
 	}
 	for (UINT32 i = 0; i < n; i++) {
-		SetMem(&modes[i], sizeof(modes[i]), 0);
+		ldr_zero(&modes[i], sizeof(modes[i]));
 		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info))) {
 			ldr_detail(L"GOP mode %u: QueryMode failed", i);
 			continue;
@@ -99,7 +100,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 		ldr_detail(L"GOP mode %u: %ux%u, pitch %u, %s%s", i, modes[i].width, modes[i].height,
 		           info->PixelsPerScanLine, format_name(modes[i].format),
 		           mode_usable(&modes[i]) ? L"" : L" (skipped)");
-		FreePool(info);
+		gBS->FreePool(info);
 	}
 	struct mode_choice c = mode_choose(modes, n, gop->Mode->Mode, want_w, want_h,
 	                                   LDR_MAX_WIDTH, LDR_MAX_HEIGHT);
@@ -115,19 +116,41 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	EFI_STATUS st = gop->SetMode(gop, c.index);
 	if (EFI_ERROR(st)) {
 		/* Not fatal: the current mode still works. */
-		CHAR16 desc[64];
-		StatusToString(desc, st);
-		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index, desc,
+		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index,
+		         ldr_status_str(st),
 		         gop->Mode->Mode);
 	}
 }
 
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height)
+/*
+ * The framebuffer's size, the one place it is decided. GOP's FrameBufferSize
+ * is what the kernel maps (kernel/mm/vmm.c), and some GOP drivers report 0
+ * there (the field exists for BltOnly modes too, UEFI 2.10, 12.9
+ * EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE, and nothing requires it to be filled
+ * in). The console's checks pass anyway, the kernel maps nothing, and its
+ * first draw after the switch to its own page tables faults, as does the
+ * fault report drawn on the same screen. So a size below what the mode
+ * needs, pitch x height x 4 bytes (the kernel draws 32-bit pixels), is
+ * replaced by that, and the boot log says so.
+ */
+static UINT64 framebuffer_size(UINT64 reported, const struct bootinfo_framebuffer *fb)
 {
+	UINT64 need = (UINT64)fb->pitch * fb->height * 4;
+	if (reported >= need)
+		return reported;
+	ldr_info(L"warning: GOP reports a framebuffer of %lu bytes, but a %ux%u mode with pitch %u "
+	         L"needs %lu: using %lu", reported, fb->width, fb->height, fb->pitch, need, need);
+	return need;
+}
+
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height,
+                         int test_size_zero)
+{
+	EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
 	EFI_STATUS st;
 
-	SetMem(fb, sizeof(*fb), 0);
+	ldr_zero(fb, sizeof(*fb));
 	fb->format = BOOTINFO_FB_NONE;
 	/* The GOP of the console's output device is the one on the screen the
 	 * user is looking at; a machine with two GPUs (or a firmware that also
@@ -137,10 +160,10 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 	gop = NULL;
 	st = EFI_NOT_FOUND;
 	if (gST->ConsoleOutHandle)
-		st = gBS->HandleProtocol(gST->ConsoleOutHandle, &GraphicsOutputProtocol, (void **)&gop);
+		st = gBS->HandleProtocol(gST->ConsoleOutHandle, &gop_guid, (void **)&gop);
 	if (EFI_ERROR(st) || !gop) {
 		source = L"first in the handle database";
-		st = gBS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+		st = gBS->LocateProtocol(&gop_guid, NULL, (void **)&gop);
 	}
 	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
 		ldr_info(L"no graphics output (GOP): the kernel will use serial only");
@@ -176,10 +199,10 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 		return;
 	}
 	fb->base_phys = gop->Mode->FrameBufferBase;
-	fb->size = gop->Mode->FrameBufferSize;
 	fb->width = info->HorizontalResolution;
 	fb->height = info->VerticalResolution;
 	fb->pitch = info->PixelsPerScanLine;
+	fb->size = framebuffer_size(test_size_zero ? 0 : gop->Mode->FrameBufferSize, fb);
 	fb->red_mask = mask_of_format(info, 0);
 	fb->green_mask = mask_of_format(info, 1);
 	fb->blue_mask = mask_of_format(info, 2);

@@ -5,13 +5,14 @@
  */
 #pragma once
 
+/* gnu-efi's headers only: the loader links none of libefi.a (firmware.c). */
 #include <efi.h>
-#include <efilib.h>
 
 #include <boot/bootinfo.h>
 
 #include "config.h"
 #include "elf.h"
+#include "fmt.h"
 
 /* Paths on the loader's own volume (docs/boot.md). */
 #define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
@@ -26,10 +27,26 @@
 #define LDR_PAGE_SIZE 4096ull
 #define LDR_PAGES(bytes) (((bytes) + LDR_PAGE_SIZE - 1) / LDR_PAGE_SIZE)
 
+/* firmware.c: the system table, console output and small helpers that
+ * gnu-efi's libefi used to provide (without its SSE code). */
+extern EFI_SYSTEM_TABLE *gST;
+extern EFI_BOOT_SERVICES *gBS;
+extern EFI_RUNTIME_SERVICES *gRT;
+void ldr_firmware_init(EFI_SYSTEM_TABLE *st);
+/* Format (fmt.h) and write to ConOut, '\n' as "\r\n"; nothing without a ConOut. */
+void ldr_print(const CHAR16 *fmt, ...);
+void ldr_vprint(const CHAR16 *fmt, va_list ap);
+/* The status's name ("Not Found"), for messages that also give its number. */
+const CHAR16 *ldr_status_str(EFI_STATUS st);
+/* EFI_FILE_INFO of an open file, in pool memory the caller frees. */
+EFI_STATUS ldr_file_info(EFI_FILE_HANDLE f, EFI_FILE_INFO **info);
+int ldr_mem_equal(const void *a, const void *b, UINTN n);
+
 /* log.c: every message goes to ConOut, which OVMF also mirrors to serial. */
 void ldr_info(const CHAR16 *fmt, ...);
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...);
 void ldr_wait_before_return(void);
+void ldr_disable_watchdog(void); /* before that wait: see log.c */
 /* How long ldr_wait_before_return waits without a key (config "timeout"). */
 void ldr_set_error_timeout(UINT32 seconds);
 #define LDR_MESSAGE_MAX 512 /* characters of one formatted message */
@@ -64,8 +81,11 @@ struct ldr_kernel {
 EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path);
 
 /* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
-/* want_width/height: a configured resolution, 0 for automatic. */
-void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height);
+/* want_width/height: a configured resolution, 0 for automatic.
+ * test_size_zero: test hook loader.test=fb-size-zero, as if GOP reported a
+ * FrameBufferSize of 0 (the size is then derived from the mode). */
+void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UINT32 want_height,
+                         int test_size_zero);
 /* Black screen for the kernel: call after the loader's last message. */
 void ldr_clear_framebuffer(const struct bootinfo_framebuffer *fb);
 

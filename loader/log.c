@@ -19,9 +19,9 @@ void ldr_info(const CHAR16 *fmt, ...)
 	UINT64 t0 = ldr_rdtsc();
 	va_list ap;
 	va_start(ap, fmt);
-	Print(L"kestrel: ");
-	VPrint(fmt, ap);
-	Print(L"\n");
+	ldr_print(L"kestrel: ");
+	ldr_vprint(fmt, ap);
+	ldr_print(L"\n");
 	va_end(ap);
 	va_start(ap, fmt);
 	ldr_bootlog_vline(L"", fmt, ap);
@@ -32,17 +32,36 @@ void ldr_info(const CHAR16 *fmt, ...)
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
 {
 	va_list ap;
-	CHAR16 desc[64], msg[LDR_MESSAGE_MAX];
+	CHAR16 msg[LDR_MESSAGE_MAX];
 	UINT64 t0 = ldr_rdtsc();
+	const CHAR16 *desc = ldr_status_str(status);
 
-	StatusToString(desc, status);
 	va_start(ap, fmt);
-	VSPrint(msg, sizeof(msg), fmt, ap);
+	fmt_vformat(msg, LDR_MESSAGE_MAX, fmt, ap);
 	va_end(ap);
-	Print(L"kestrel: error: %s: %s (EFI status 0x%lx)\n", msg, desc, (UINT64)status);
+	ldr_print(L"kestrel: error: %s: %s (EFI status 0x%lx)\n", msg, desc, (UINT64)status);
 	ldr_bootlog_line(L"error: %s: %s (EFI status 0x%lx)", msg, desc, (UINT64)status);
 	ldr_log_ticks += ldr_rdtsc() - t0;
 	return status;
+}
+
+/*
+ * The boot manager armed a watchdog before starting the loader (five minutes
+ * in EDK2; UEFI 2.10, 7.5.1 SetWatchdogTimer), and the error wait may be
+ * longer (timeout accepts up to 600 s): left armed, it would reset the
+ * machine into the same failing boot instead of returning to the firmware.
+ * The boot manager arms it again for the next boot option. Only the error
+ * path disables it: should the loader hang anywhere else, the reset is
+ * welcome. The result goes to the boot log (called before it is written).
+ */
+void ldr_disable_watchdog(void)
+{
+	EFI_STATUS st = gBS->SetWatchdogTimer(0, 0, 0, NULL);
+	if (EFI_ERROR(st))
+		ldr_info(L"warning: cannot disable the firmware's watchdog: %s (EFI status 0x%lx); "
+		         L"a long wait may end in a reset", ldr_status_str(st), (UINT64)st);
+	else
+		ldr_detail(L"firmware watchdog: disabled for the wait before returning");
 }
 
 /* Wait for a key press or the error timeout, whichever comes first. */
@@ -52,8 +71,9 @@ void ldr_wait_before_return(void)
 	EFI_EVENT timer;
 	UINTN index;
 
-	Print(L"kestrel: returning to the firmware in %lu seconds (press a key to continue now)\n",
-	      error_wait_us / 1000000);
+	/* ConIn is optional (UEFI 2.10, 4.3: NULL without a console input). */
+	ldr_print(L"kestrel: returning to the firmware in %lu seconds%s\n", error_wait_us / 1000000,
+	          gST->ConIn ? L" (press a key to continue now)" : L" (no console input for a key)");
 	if (EFI_ERROR(gBS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &timer))) {
 		gBS->Stall(error_wait_us);
 		return;

@@ -140,7 +140,10 @@ static EFI_STATUS read_cmdline(EFI_FILE_HANDLE root, char **out, UINTN *len)
 	TIMED(reads, st = ldr_read_file(root, LDR_CMDLINE_PATH, &data, &size));
 	if (st == EFI_NOT_FOUND) {
 		*out = config.cmdline; /* "" unless the configuration set one */
-		*len = strlena((CHAR8 *)config.cmdline);
+		UINTN n = 0;
+		while (config.cmdline[n])
+			n++;
+		*len = n;
 		return EFI_SUCCESS;
 	}
 	if (EFI_ERROR(st))
@@ -217,11 +220,10 @@ static void report_kernel(const struct ldr_kernel *k)
 {
 	for (UINT32 i = 0; i < k->img.nsegs; i++) {
 		const struct elf_segment *g = &k->img.segs[i];
-		/* gnu-efi reads a %c argument as a UINTN. */
 		ldr_detail(L"kernel segment %u: 0x%lx-0x%lx %c%c%c, %lu bytes from file offset 0x%lx",
-		           i, g->vaddr, g->vaddr + g->memsz, (UINTN)(g->flags & ELF_PF_R ? L'r' : L'-'),
-		           (UINTN)(g->flags & ELF_PF_W ? L'w' : L'-'),
-		           (UINTN)(g->flags & ELF_PF_X ? L'x' : L'-'), g->filesz, g->offset);
+		           i, g->vaddr, g->vaddr + g->memsz, g->flags & ELF_PF_R ? 'r' : '-',
+		           g->flags & ELF_PF_W ? 'w' : '-', g->flags & ELF_PF_X ? 'x' : '-', g->filesz,
+		           g->offset);
 	}
 	ldr_detail(L"kernel image: 0x%lx-0x%lx at physical 0x%lx, entry 0x%lx", k->img.virt_base,
 	           k->img.virt_end, k->phys_base, k->img.entry);
@@ -271,7 +273,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 			if ((kernel_path[i] = (CHAR16)config.kernel[i]) == 0)
 				break;
 	} else {
-		StrCpy(kernel_path, LDR_KERNEL_PATH);
+		ldr_copy(kernel_path, LDR_KERNEL_PATH, sizeof(LDR_KERNEL_PATH));
 	}
 	TIMED(reads, st = ldr_read_file(root, kernel_path, &kernel_file, &kernel_size));
 	if (st == EFI_NOT_FOUND)
@@ -329,7 +331,8 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
 	timing.bootinfo += ldr_clock() - t_bi;
 
-	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height));
+	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height,
+	                               !secure && has_word(cmdline, "loader.test=fb-size-zero")));
 	bi->rsdp_phys = ldr_find_rsdp();
 	if (!bi->rsdp_phys)
 		ldr_info(L"warning: no ACPI RSDP in the configuration table");
@@ -352,7 +355,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->direct_map_offset = BOOTINFO_DIRECT_MAP_OFFSET;
 	bi->direct_map_size = dm;
 
-	SetMem(&paging, sizeof(paging), 0);
+	ldr_zero(&paging, sizeof(paging));
 	TIMED(paging, st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff,
 	                                         stack, LDR_STACK_PAGES));
 	owned.tables = paging.pool;
@@ -367,6 +370,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
 	 * allocation, so a test can check that a failed boot frees them all.
+	 * (loader.test=fb-size-zero, above, is taken by ldr_get_framebuffer.)
 	 * The command line is not covered by the signature, so under Secure
 	 * Boot the hooks are ignored. */
 	if (!secure && has_word(cmdline, "loader.test=fault")) {
@@ -407,11 +411,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	UINT64 tsc_entry = ldr_rdtsc();
 	EFI_STATUS st;
 
-	InitializeLib(image, systab);
+	ldr_firmware_init(systab);
 	st = ldr_boot(image, tsc_entry);
 	/* Only reached on failure before the jump: give back what was
 	 * allocated, and keep the story on the ESP. */
 	release_all();
+	ldr_disable_watchdog();
 	ldr_bootlog_write(boot_volume);
 	ldr_bootlog_free();
 	if (boot_volume)

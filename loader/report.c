@@ -37,7 +37,7 @@ static void cpuid_string(UINT32 leaf, char *out)
 {
 	UINT32 r[4];
 	ldr_cpuid(leaf, &r[0], &r[1], &r[2], &r[3]);
-	CopyMem(out, r, 16);
+	ldr_copy(out, r, 16);
 }
 
 void ldr_report_cpu(void)
@@ -46,9 +46,9 @@ void ldr_report_cpu(void)
 	char vendor[13], brand[49];
 
 	ldr_cpuid(0, &max, &b, &c, &d);
-	CopyMem(vendor, &b, 4);
-	CopyMem(vendor + 4, &d, 4);
-	CopyMem(vendor + 8, &c, 4);
+	ldr_copy(vendor, &b, 4);
+	ldr_copy(vendor + 4, &d, 4);
+	ldr_copy(vendor + 8, &c, 4);
 	vendor[12] = 0;
 	ldr_cpuid(0x80000000u, &maxext, &b, &c, &d);
 	brand[0] = 0;
@@ -213,7 +213,7 @@ void ldr_report_acpi(UINT64 rsdp_phys)
 	}
 	const struct report_sdt *t = (const struct report_sdt *)(UINTN)root;
 	UINTN entry = x ? 8 : 4;
-	if (CompareMem(t->signature, x ? "XSDT" : "RSDT", 4) != 0 || t->length < sizeof(*t) ||
+	if (!ldr_mem_equal(t->signature, x ? "XSDT" : "RSDT", 4) || t->length < sizeof(*t) ||
 	    t->length > 64 * 1024) {
 		ldr_detail(L"acpi: the root table is not a valid %a (length %u)", x ? "XSDT" : "RSDT",
 		           t->length);
@@ -223,7 +223,7 @@ void ldr_report_acpi(UINT64 rsdp_phys)
 	const UINT8 *p = (const UINT8 *)(t + 1);
 	for (UINTN i = 0; i < n && i < ACPI_MAX_LISTED; i++) {
 		UINT64 a = 0;
-		CopyMem(&a, p + i * entry, entry);
+		ldr_copy(&a, p + i * entry, entry);
 		if (a < ACPI_MIN_ADDRESS) {
 			ldr_detail(L"acpi: entry %lu points at 0x%lx: skipped", (UINT64)i, a);
 			continue;

@@ -26,6 +26,10 @@ DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 # and a secure flash device.
 SNAKEOIL_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
 SNAKEOIL_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+# A second UEFI implementation: U-Boot's, built for QEMU's pc machine (Debian
+# package u-boot-qemu). It is a ROM image for -bios, keeps no variable store
+# in flash, and finds disks on AHCI (not on QEMU's default IDE controller).
+UBOOT_ROM = "/usr/lib/u-boot/qemu-x86_64/u-boot.rom"
 
 # The kernel ends a test run by writing to QEMU's isa-debug-exit port; QEMU
 # then exits with status (value << 1) | 1.
@@ -69,6 +73,8 @@ class Machine:
     usb: bool = False  # the disk is a USB stick behind xHCI, not a SATA disk
     read_only: bool = False  # the disk is write-protected (USB stick only)
     secure_boot: bool = False  # SMM and a secure flash, for the snakeoil firmware
+    bios: str = ""  # a firmware ROM for -bios (U-Boot) instead of OVMF's flash
+    ahci: bool = False  # the disk is a SATA disk on an AHCI controller added for it
     extra: list = dataclasses.field(default_factory=list)
 
 
@@ -105,11 +111,16 @@ def build_command(m, serial, display, monitor=()):
     cmd += list(display)
     cmd += ["-vga", m.vga]
     cmd += ["-device", "isa-debug-exit,iobase=0x%x,iosize=0x04" % DEBUG_EXIT_PORT]
-    cmd += [
-        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.ovmf_code,
-        "-drive", "if=pflash,format=raw,unit=1,file=" + m.ovmf_vars,
-    ]
-    cmd += disk_args(m.disk, m.usb, m.read_only)
+    if m.bios:
+        if m.secure_boot:
+            raise SetupError("Secure Boot needs OVMF's flash, not a -bios ROM")
+        cmd += ["-bios", m.bios]
+    else:
+        cmd += [
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + m.ovmf_code,
+            "-drive", "if=pflash,format=raw,unit=1,file=" + m.ovmf_vars,
+        ]
+    cmd += disk_args(m.disk, m.usb, m.read_only, m.ahci)
     if m.icount:
         cmd += ["-icount", "shift=7,sleep=off"]
     cmd += list(serial)
@@ -118,7 +129,7 @@ def build_command(m, serial, display, monitor=()):
     return cmd
 
 
-def disk_args(disk, usb=False, read_only=False):
+def disk_args(disk, usb=False, read_only=False, ahci=False):
     """QEMU arguments that attach the disk image.
 
     Default: QEMU's default interface for the machine (a SATA disk on q35's
@@ -127,9 +138,17 @@ def disk_args(disk, usb=False, read_only=False):
     find \\EFI\\BOOT\\BOOTX64.EFI on removable media through its USB stack.
     read_only: the stick is write-protected (QEMU's SATA and IDE disks cannot
     be), so writes fail with EFI_WRITE_PROTECTED, as with a locked SD card.
+    ahci: a SATA disk on an AHCI controller of its own, on any machine (U-Boot's
+    pc build looks for disks there, not on the pc machine's IDE controller).
     """
     if read_only and not usb:
         raise SetupError("a read-only disk is only available as a USB stick (--usb)")
+    if usb and ahci:
+        raise SetupError("the disk is either a USB stick or an AHCI disk, not both")
+    if ahci:
+        return ["-device", "ahci,id=ahci",
+                "-drive", "if=none,id=disk,format=raw,file=" + disk,
+                "-device", "ide-hd,drive=disk,bus=ahci.0"]
     if usb:
         return ["-device", "qemu-xhci,id=xhci",
                 "-drive", "if=none,id=stick,format=raw,file=" + disk

@@ -44,6 +44,10 @@ def parse_args(argv):
     p.add_argument("--secure-boot", action="store_true",
                    help="boot Debian's Secure Boot test firmware (snakeoil keys) with the "
                         "loader signed by the snakeoil key (docs/secure-boot.md)")
+    p.add_argument("--u-boot", action="store_true",
+                   help="boot U-Boot's UEFI instead of OVMF (%s, Debian package "
+                        "u-boot-qemu): pc machine, disk on AHCI, serial only"
+                        % qemu_cmd.UBOOT_ROM)
     p.add_argument("--cmdline", metavar="TEXT",
                    help="kernel command line, e.g. test=boot (written as CMDLINE.TXT)")
     p.add_argument("--no-build", action="store_true",
@@ -100,6 +104,8 @@ def main(argv):
     global BUILD
     args = parse_args(argv)
     BUILD = os.path.abspath(args.build_dir)
+    if args.u_boot and args.secure_boot:
+        sys.exit("run: --u-boot and --secure-boot cannot be combined (Secure Boot is OVMF's)")
     if args.kvm and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         sys.exit("run: --kvm needs read-write access to /dev/kvm")
     if not args.no_build:
@@ -127,6 +133,11 @@ def main(argv):
                                secure_boot=args.secure_boot)
     if args.secure_boot:
         machine.ovmf_code = qemu_cmd.SNAKEOIL_OVMF_CODE
+    if args.u_boot:
+        if not os.path.isfile(qemu_cmd.UBOOT_ROM):
+            sys.exit("run: %s does not exist: install the Debian package 'u-boot-qemu'"
+                     % qemu_cmd.UBOOT_ROM)
+        machine.bios, machine.ahci, machine.machine = qemu_cmd.UBOOT_ROM, True, "pc"
     if args.kvm:
         machine.accel = "kvm"
         machine.cpu = "host"

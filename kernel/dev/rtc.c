@@ -8,18 +8,28 @@
  * the FADT when the firmware has one; otherwise 20xx is assumed.
  * The RTC is usually set to local time by other operating systems; PC
  * firmware does not say which, so the shell prints it as "RTC time".
+ *
+ * Port 0x70 is shared: its bit 7 is the chipset's NMI mask (Intel PCH
+ * datasheets, "NMI Enable and Real Time Clock Index Register"; OSDev "NMI").
+ * Each access masks NMIs while it selects a register, as is customary, and
+ * then writes the index again with bit 7 clear, so NMIs are never left
+ * masked: an earlier version did not, and after the first `date` a real
+ * chipset delivered no NMI again (QEMU ignores the bit, so only
+ * tests/host/test_rtc.c, with a model of the port, shows it). The index is
+ * left at status register D, which is read-only, so a stray write to 0x71
+ * cannot change the clock.
  */
 #include "dev/rtc.h"
 
 #include "acpi/boot.h"
-#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
-#define CMOS_NMI_DISABLE 0x80 /* keep NMIs masked while the index is set */
+#define CMOS_NMI_DISABLE 0x80 /* bit 7 of the index: NMIs masked while it is set */
 #define RTC_STATUS_A 0x0a
 #define RTC_STATUS_B 0x0b
+#define RTC_STATUS_D 0x0d /* read-only: where the index rests between accesses */
 #define RTC_UPDATING 0x80
 #define RTC_BINARY 0x04
 #define RTC_24H 0x02
@@ -29,7 +39,9 @@
 static uint8_t cmos_read(uint8_t reg)
 {
 	outb(CMOS_INDEX, CMOS_NMI_DISABLE | reg);
-	return inb(CMOS_DATA);
+	uint8_t v = inb(CMOS_DATA);
+	outb(CMOS_INDEX, RTC_STATUS_D); /* bit 7 clear: NMIs enabled again */
+	return v;
 }
 
 static uint8_t century_register(void)

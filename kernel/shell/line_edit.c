@@ -12,11 +12,20 @@
  * prompt_width + i is a multiple of cols, the cursor is really at column 0
  * of the next row, never parked on the last column with a wrap pending (a
  * VT100 writing the last column keeps the cursor there until the next
- * character). So, after writing text that ends exactly at the right margin,
- * the redraw sends CR LF to make the pending wrap happen. That row therefore
- * exists on screen whenever the cursor is at the end, and every row from the
- * prompt's to that of index shown_len exists, so moving down with ESC[nB
- * never runs into the bottom of the screen.
+ * character). That row therefore exists on screen whenever the cursor is at
+ * the end, and every row from the prompt's to that of index shown_len
+ * exists, so moving down with ESC[nB never runs into the bottom of the
+ * screen.
+ *
+ * Rows end where the editor says, not where a terminal would wrap: after the
+ * character in the last column (cols - 1) the redraw sends CR LF itself. The
+ * same output reaches the framebuffer terminal and the serial port, whose
+ * widths differ (240 columns at 1920 pixels, against the 80 of a serial
+ * terminal); the shell passes the narrower one as cols, and a wider terminal
+ * then shows exactly the same rows, with nothing past column cols. Relying on
+ * autowrap instead garbled the narrower terminal as soon as a line passed
+ * its width. The CR LF after the last column also makes a VT100's pending
+ * wrap happen, which the invariant above needs.
  */
 #include "shell/line_edit.h"
 
@@ -115,10 +124,10 @@ static void move_cursor(struct line_edit *le, size_t from, size_t to)
 static void redraw_from(struct line_edit *le, size_t from)
 {
 	move_cursor(le, le->shown_pos, from);
-	if (from < le->len) {
-		emit(le, le->buf + from, le->len - from);
-		if (col_of(le, le->len) == 0)
-			emit_str(le, "\r\n"); /* make the pending wrap happen */
+	for (size_t i = from; i < le->len; i++) {
+		emit_byte(le, le->buf[i]);
+		if (col_of(le, i + 1) == 0)
+			emit_str(le, "\r\n"); /* the row ends here, on every terminal */
 	}
 	if (le->shown_len > le->len)
 		emit_str(le, row_of(le, le->shown_len) > row_of(le, le->len) ? "\033[J" : "\033[K");

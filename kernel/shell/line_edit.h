@@ -15,10 +15,12 @@
  * keyboard decoder does (ESC[1;5C moves right); every other sequence,
  * control byte and non-ASCII byte is swallowed without trace.
  *
- * The screen: the prompt must start at column 0, and screen_cols must be the
- * terminal's width, because the editor moves the cursor over wrapped rows
- * with relative CSI sequences computed from (prompt_width + index) /
- * screen_cols. Output uses CR, LF (always as CR LF), BEL, ESC[nA/B/C/D,
+ * The screen: the prompt must start at column 0 and fit in one row, and
+ * screen_cols must be at most the width of every terminal the output
+ * reaches, because the editor moves the cursor over its rows with relative
+ * CSI sequences computed from (prompt_width + index) / screen_cols. It ends
+ * each row itself (CR LF after column screen_cols - 1), so a terminal wider
+ * than screen_cols shows the same rows. Output uses CR, LF (always as CR LF), BEL, ESC[nA/B/C/D,
  * ESC[K, ESC[J and, for ^L only, ESC[2J ESC[H, which both the framebuffer
  * terminal (console/term.h) and a VT100 understand.
  */

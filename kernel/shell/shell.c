@@ -137,12 +137,27 @@ static void complete(void)
 	line_complete(&editor, words, n);
 }
 
-void shell_run(void)
+/*
+ * The line editor's width. Its output goes to the framebuffer terminal and
+ * to the serial port at once (console.c), and it positions the cursor by
+ * row and column, so both must see the same rows: the editor breaks them at
+ * the narrower width (line_edit.h). Nothing on a serial line reports the
+ * terminal's width; 80 columns is what every terminal offers. So a long line
+ * wraps at 80 columns on a wide screen too, which is the price of one editor
+ * driving two terminals.
+ */
+#define SHELL_SERIAL_COLS 80
+
+static unsigned editor_width(void)
 {
 	unsigned cols, rows;
+	console_size(&cols, &rows); /* 0 without a framebuffer */
+	return cols != 0 && cols < SHELL_SERIAL_COLS ? cols : SHELL_SERIAL_COLS;
+}
 
-	console_size(&cols, &rows);
-	line_init(&editor, PROMPT, PROMPT_WIDTH, cols, editor_out, NULL);
+void shell_run(void)
+{
+	line_init(&editor, PROMPT, PROMPT_WIDTH, editor_width(), editor_out, NULL);
 	kprintf("Kestrel shell: type 'help' for the commands; Tab completes, arrows edit\n");
 	console_write("\033[?25h", 6); /* show the cursor */
 	line_start(&editor);

@@ -67,7 +67,7 @@ bool ktest_timer(void)
 		        early ? "ticks EARLY" : k1 > k0 ? "not early" : "NO TICKS");
 	}
 	if (hpet_present()) {
-		uint64_t hpet_ns = hpet_counter_to_ns(h1 - h0);
+		uint64_t hpet_ns = hpet_counter_to_ns(hpet_ticks_between(h0, h1));
 		ok &= agree("tsc", tsc_ns, "hpet", hpet_ns);
 	} else {
 		kprintf("timer: no HPET to compare with\n");

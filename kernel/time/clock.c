@@ -4,7 +4,17 @@
  * CPUID 0x15 gives the TSC/crystal ratio and (on newer CPUs) the crystal
  * frequency; 0x16 gives the nominal base frequency in MHz (Intel SDM vol. 2A,
  * CPUID). QEMU's TCG reports neither, so there the TSC is measured against
- * the HPET over 10 ms, or against the PIT when there is no HPET.
+ * the HPET over 10 ms, or against the PIT when there is no HPET or the
+ * HPET measurement fails.
+ *
+ * The HPET loop is bounded two ways, since a broken HPET must not hang the
+ * boot: a counter that reads the same HPET_STUCK_READS times in a row has
+ * stopped (at the spec's minimum of 10 MHz it advances every 100 ns, and one
+ * uncached MMIO read takes longer than that), and a window that has not
+ * closed after HPET_TSC_LIMIT TSC cycles is given up (the 10 ms window takes
+ * at most 6 * 10^7 cycles at 6 GHz; the limit is 70 times that). Neither
+ * bound is a time: both hold however fast the machine or emulator runs. A
+ * failed or implausible measurement falls back to the PIT, and says why.
  *
  * Conversion avoids division on the hot path: ns = tsc * mult >> 32, with
  * mult = 10^9 * 2^32 / hz computed once (10^9 * 2^32 itself fits in 64 bits,
@@ -21,6 +31,9 @@
 /* 10 ms: a 10 MHz or faster HPET (spec minimum) gives 100,000+ ticks, a
  * 0.001% quantisation error; longer only costs boot time. */
 #define CALIBRATION_NS 10000000ull
+#define HPET_STUCK_READS 100000u
+#define HPET_TSC_LIMIT (1ull << 32)
+#define TSC_MIN_HZ 250000000ull /* below this, a measurement is wrong */
 
 static uint64_t tsc_hz, tsc_mult, tsc_boot;
 static const char *source = "none";
@@ -50,13 +63,38 @@ static uint64_t from_cpuid(void)
 static uint64_t against_hpet(void)
 {
 	uint64_t want = CALIBRATION_NS * 1000000u / hpet_period_fs(); /* HPET ticks */
-	uint64_t h0 = hpet_counter(), t0 = cpu_rdtsc(), h1, t1;
-	do {
+	uint64_t h0 = hpet_counter(), t0 = cpu_rdtsc(), h1, t1, prev = h0;
+	uint32_t same = 0;
+	for (;;) {
 		h1 = hpet_counter();
 		t1 = cpu_rdtsc();
-	} while (h1 - h0 < want);
+		if (hpet_ticks_between(h0, h1) >= want)
+			break;
+		same = h1 == prev ? same + 1 : 0;
+		prev = h1;
+		if (same >= HPET_STUCK_READS) {
+			kprintf("clock: the HPET counter stays at 0x%llx (%u reads): not using it\n",
+			        (unsigned long long)h1, same);
+			return 0;
+		}
+		if (t1 - t0 > HPET_TSC_LIMIT) {
+			kprintf("clock: the HPET advanced %llu of %llu ticks in %llu TSC cycles: not "
+			        "using it\n", (unsigned long long)hpet_ticks_between(h0, h1),
+			        (unsigned long long)want, (unsigned long long)(t1 - t0));
+			return 0;
+		}
+	}
+	if (h1 < h0) /* rare on real hardware; hpet.test=wrap32 forces it */
+		kprintf("clock: the HPET counter wrapped during the calibration (0x%llx -> 0x%llx)\n",
+		        (unsigned long long)h0, (unsigned long long)h1);
+	uint64_t hz = (t1 - t0) * 1000000000ull / hpet_counter_to_ns(hpet_ticks_between(h0, h1));
+	if (hz < TSC_MIN_HZ) {
+		kprintf("clock: against the HPET the TSC runs at %llu Hz, which is not plausible: "
+		        "not using it\n", (unsigned long long)hz);
+		return 0;
+	}
 	source = "hpet";
-	return (t1 - t0) * 1000000000ull / hpet_counter_to_ns(h1 - h0);
+	return hz;
 }
 
 static uint64_t against_pit(void)
@@ -74,11 +112,14 @@ void clock_init(void)
 	tsc_boot = cpu_rdtsc();
 	hpet_probe();
 	tsc_hz = from_cpuid();
-	if (!tsc_hz && hpet_present())
+	if (!tsc_hz && hpet_present()) {
 		tsc_hz = against_hpet();
+		if (!tsc_hz)
+			kprintf("clock: measuring the TSC against the PIT instead\n");
+	}
 	if (!tsc_hz)
 		tsc_hz = against_pit();
-	if (tsc_hz < 250000000ull)
+	if (tsc_hz < TSC_MIN_HZ)
 		panic("clock: TSC frequency %llu Hz (from %s) is not plausible",
 		      (unsigned long long)tsc_hz, source);
 	tsc_mult = (1000000000ull << 32) / tsc_hz;

@@ -21,6 +21,7 @@ and classify how it ended:
   kernel-failure   QEMU exited 35 (kernel wrote 0x11: a panic in test mode)
   ovmf-exception   the firmware printed an exception dump ("X64 Exception Type")
   uefi-shell       the firmware found nothing to boot and started its shell
+                   (OVMF's UEFI shell, or U-Boot's "=>" prompt under --bios)
   firmware-refused the firmware would not run the loader: its boot manager
                    printed "failed to load Boot#### ...: Access Denied" or
                    "Security Violation" (Secure Boot: unsigned or untrusted)
@@ -100,7 +101,9 @@ FATAL_SIGNS = (
     ("firmware-refused",
      re.compile(r"^BdsDxe: failed to load Boot\w+ .*: (?:Access Denied|Security Violation)",
                 re.M)),
-    ("uefi-shell", re.compile(r"UEFI Interactive Shell|Shell>")),
+    # OVMF's UEFI shell; U-Boot's command prompt, where it ends when no boot
+    # option worked (or the loader returned).
+    ("uefi-shell", re.compile(r"UEFI Interactive Shell|Shell>|(?m:^=> )")),
 )
 # How long to keep reading after a fatal sign, so the whole dump is in the log.
 FATAL_GRACE_SECONDS = 2.0
@@ -894,6 +897,11 @@ def parse_args(argv):
     p.add_argument("--secure-boot", action="store_true",
                    help="boot Debian's Secure Boot test firmware (snakeoil keys enrolled, "
                         "Secure Boot on): q35 with SMM and a secure flash")
+    p.add_argument("--bios", metavar="ROM",
+                   help="boot this firmware ROM with -bios instead of OVMF, whose --ovmf-code "
+                        "and --ovmf-vars are then unused (U-Boot: %s)" % qemu_cmd.UBOOT_ROM)
+    p.add_argument("--ahci", action="store_true",
+                   help="attach the disk as a SATA disk on an AHCI controller of its own")
     p.add_argument("--read-only", action="store_true",
                    help="write-protect the disk (a USB stick; needs --usb)")
     p.add_argument("--bootlog", action="append", default=[], metavar="REGEX",
@@ -1014,6 +1022,10 @@ def parse_args(argv):
         p.error("--loader and --no-loader cannot be combined")
     if args.bootlog and args.no_bootlog:
         p.error("--bootlog and --no-bootlog cannot be combined")
+    if args.bios and args.secure_boot:
+        p.error("--bios replaces OVMF, so it cannot be combined with --secure-boot")
+    if args.ahci and args.usb:
+        p.error("--ahci and --usb cannot be combined")
     if args.read_only and not args.usb:
         p.error("--read-only needs --usb (QEMU's SATA and IDE disks cannot be read-only)")
     if args.expect_loader_error and args.expect_failure:
@@ -1241,14 +1253,20 @@ def main(argv=None):
         ovmf_code=args.ovmf_code, qemu=args.qemu, machine=args.machine,
         memory=args.memory, smp=args.smp, cpu=args.cpu, vga=args.vga,
         icount=args.icount, usb=args.usb, read_only=args.read_only,
-        secure_boot=args.secure_boot, extra=args.qemu_arg)
+        secure_boot=args.secure_boot, bios=args.bios or "", ahci=args.ahci,
+        extra=args.qemu_arg)
     qmp = qmp_socket_path(workdir)
     try:
-        if not os.path.isfile(args.ovmf_code):
+        if args.bios:
+            if not os.path.isfile(args.bios):
+                raise qemu_cmd.SetupError("firmware ROM %s does not exist (U-Boot's: install "
+                                          "the Debian package 'u-boot-qemu')" % args.bios)
+        elif not os.path.isfile(args.ovmf_code):
             raise qemu_cmd.SetupError("OVMF firmware %s does not exist: install the Debian "
                                       "package 'ovmf'" % args.ovmf_code)
         qemu_cmd.copy_image(os.path.abspath(args.image), disk)
-        qemu_cmd.copy_vars(args.ovmf_vars, machine.ovmf_vars)
+        if not args.bios:
+            qemu_cmd.copy_vars(args.ovmf_vars, machine.ovmf_vars)
         if args.cmdline is not None:
             qemu_cmd.write_cmdline(disk, args.cmdline)
         if args.config is not None:
@@ -1297,8 +1315,9 @@ def main(argv=None):
     screen_hook = None
     dump = os.path.join(workdir, "screen-dump.ppm")
     if args.screen_compare:
-        # A success exit without the ready line breaks the protocol.
-        expects.insert(0, r"^screen: ready \d+x\d+ pitch \d+ format (rgbx|bgrx)")
+        # A success exit without the ready line breaks the protocol. It is
+        # expected last: the boot lines a test may also expect come before it.
+        expects.append(r"^screen: ready \d+x\d+ pitch \d+ format (rgbx|bgrx)")
 
         def screen_hook(m, deadline):
             print("harness: guest is ready:", m.group(0).strip(), flush=True)

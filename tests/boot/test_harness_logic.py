@@ -210,6 +210,13 @@ class Classify(unittest.TestCase):
     def test_shell_prompt_alone(self):
         self.assertEqual(self.kind(-15, raw=b"\x1b[1mShell> \x1b[0m"), "uefi-shell")
 
+    def test_uboot_prompt(self):
+        # U-Boot (--bios) ends at its command prompt when nothing booted.
+        raw = b"EFI boot manager: Cannot load any image\r\n=> "
+        self.assertEqual(self.kind(-15, raw=raw), "uefi-shell")
+        # "=>" inside a line is not the prompt.
+        self.assertIsNone(harness.find_fatal_sign(log(b"a => b\r\n")))
+
     def test_allow_shell(self):
         self.assertIsNone(harness.find_fatal_sign(log(SHELL_LOG), ignore=("uefi-shell",)))
         v = harness.classify(OK, False, log(SHELL_LOG), ["^Shell> $"],
@@ -1268,6 +1275,19 @@ class QemuCommand(unittest.TestCase):
                       "file=/w/disk.img -device usb-storage,bus=xhci.0,drive=stick", joined)
         self.assertEqual(joined.count("file=/w/disk.img"), 1)
         self.assertNotIn("-drive format=raw,file=", joined)
+
+    def test_uboot_rom_and_ahci_disk(self):
+        m = qemu_cmd.Machine(disk="/w/disk.img", ovmf_vars="/w/VARS.fd", machine="pc",
+                             bios=qemu_cmd.UBOOT_ROM, ahci=True)
+        cmd = qemu_cmd.build_command(m, serial=[], display=[])
+        joined = " ".join(cmd)
+        self.assertIn("-bios " + qemu_cmd.UBOOT_ROM, joined)
+        self.assertNotIn("pflash", joined)
+        self.assertIn("-device ahci,id=ahci -drive if=none,id=disk,format=raw,"
+                      "file=/w/disk.img -device ide-hd,drive=disk,bus=ahci.0", joined)
+        self.assertEqual(joined.count("file=/w/disk.img"), 1)
+        with self.assertRaises(qemu_cmd.SetupError):
+            qemu_cmd.disk_args("/w/disk.img", usb=True, ahci=True)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,20 @@
                       in the first link (adding the symbol table moved
                       nothing, so its addresses are right), and the table is
                       not empty;
+  loader-no-simd:     the same for the loader (loader.so, so the report names
+                      functions): a firmware may start it with SSE disabled
+                      (CR4.OSFXSR clear, as U-Boot does), and nothing it links
+                      (gnu-efi's crt0 and self-relocation) may use SSE either;
   loader-relocs:      the loader's only dynamic relocations are
                       R_X86_64_RELATIVE (the firmware relocates a PE image;
                       anything needing a symbol lookup would be left unresolved)
                       and each one's addend is also stored in the image (gnu-efi's
-                      _relocate reads the stored value, not r_addend);
+                      _relocate reads the stored value, not r_addend); none at
+                      all is fine (clang makes pointer tables PC-relative);
+  loader-nx-compat:   each PE loader (plain, and each signed copy) has
+                      IMAGE_DLLCHARACTERISTICS_NX_COMPAT set, and its sections
+                      are page-aligned with none writable and executable
+                      (scripts/pe_nxcompat.py --check);
   loader-digest:      the SHA-256 of the KERNEL.ELF that goes on the ESP is
                       in the loader that goes with it (a stale digest would
                       make Secure Boot refuse our own kernel);
@@ -29,6 +38,7 @@ Each check prints what it found and fails with the offending lines.
 usage: check_binaries.py CHECK FILE
 """
 import hashlib
+import os
 import re
 import struct
 import subprocess
@@ -50,8 +60,15 @@ def fail(msg, lines=()):
     sys.exit(1)
 
 
-def kernel_no_simd(path):
-    bad = [l for l in disassembly(path) if re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor)", l)]
+def no_simd(path):
+    function = "?"
+    bad = []
+    for l in disassembly(path):
+        m = re.match(r"^[0-9a-f]+ <(.*)>:$", l)
+        if m:
+            function = m.group(1)
+        elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor)", l):
+            bad.append("%s: %s" % (function, l.strip()))
     if bad:
         fail("%d instructions use SSE/AVX/x87 state" % len(bad), bad)
     print("ok: no SSE/AVX/x87 instruction in %s" % path)
@@ -103,7 +120,10 @@ def loader_relocs(path):
     if other:
         fail("%d relocations are not R_X86_64_RELATIVE" % len(other), other)
     if not relocs:
-        fail("no relocations at all: is this the loader's shared object?")
+        if "efi_main" not in run(["nm", "--defined-only", path]):
+            fail("no efi_main in %s: is this the loader's shared object?" % path)
+        print("ok: no dynamic relocations in %s" % path)
+        return
     # Read the stored value at each site from the file (section by section).
     sections = []
     for l in run(["readelf", "-SW", path]).splitlines():
@@ -124,6 +144,17 @@ def loader_relocs(path):
         fail("%d relocation sites do not hold their addend (missing "
              "--apply-dynamic-relocs?)" % len(wrong), wrong)
     print("ok: %d R_X86_64_RELATIVE relocations, each site holds its addend" % len(relocs))
+
+
+def loader_nx_compat(*paths):
+    tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                        "pe_nxcompat.py")
+    for path in paths:
+        r = subprocess.run([sys.executable, "-B", tool, "--check", path],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            fail("%s is not NX_COMPAT with W^X sections" % path, r.stdout.splitlines())
+        print(r.stdout.strip())
 
 
 def loader_digest(loader, kernel):
@@ -165,11 +196,13 @@ def loader_signatures(unsigned, snakeoil, snakeoil_cert, esp_loader=None, user_c
 
 
 CHECKS = {
-    "kernel-no-simd": kernel_no_simd,
+    "kernel-no-simd": no_simd,
+    "loader-no-simd": no_simd,
     "kernel-no-red-zone": kernel_no_red_zone,
     "kernel-layout": kernel_layout,
     "kernel-ksyms": kernel_ksyms,
     "loader-relocs": loader_relocs,
+    "loader-nx-compat": loader_nx_compat,
     "loader-digest": loader_digest,
     "loader-signatures": loader_signatures,
 }

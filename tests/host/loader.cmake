@@ -12,3 +12,6 @@ kestrel_host_test(test_config
 # The screen-mode choice (loader/modes.c) with mode lists QEMU never offers.
 kestrel_host_test(test_modes
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_modes.c ${PROJECT_SOURCE_DIR}/loader/modes.c)
+# The loader's formatter (loader/fmt.c): conversions, widths, truncation.
+kestrel_host_test(test_fmt
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fmt.c ${PROJECT_SOURCE_DIR}/loader/fmt.c)

@@ -10,6 +10,10 @@
  * pending (an erase then starts at that column); cursor moves clamp at the
  * edges; and any sequence or control byte outside the subset the editor
  * promises (line_edit.h) fails the test.
+ *
+ * The shell's output reaches two terminals of different widths (the
+ * framebuffer's and a serial one), so some tests feed the same bytes to a
+ * second, wider model, which must show exactly the same rows.
  */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -37,6 +41,10 @@ static struct screen {
 	char params[16];
 	size_t nparams;
 } scr;
+
+/* The second, wider terminal, when wide_on (setup_wide). */
+static struct screen wide;
+static bool wide_on;
 
 static char out_log[1 << 16];
 static size_t out_len;
@@ -143,11 +151,21 @@ static void out(void *ctx, const char *bytes, size_t n)
 	out_len += n;
 	for (size_t i = 0; i < n; i++)
 		scr_byte(bytes[i]);
+	if (wide_on) {
+		/* The model works on scr: run the wide one in its place. */
+		struct screen narrow = scr;
+		scr = wide;
+		for (size_t i = 0; i < n; i++)
+			scr_byte(bytes[i]);
+		wide = scr;
+		scr = narrow;
+	}
 }
 
 /* A blank cols x rows screen, cursor at (0, row), an editor on it. */
 static void setup_at(const char *prompt, unsigned width, unsigned cols, unsigned rows, unsigned row)
 {
+	wide_on = false;
 	memset(&scr, 0, sizeof(scr));
 	memset(scr.cell, ' ', sizeof(scr.cell));
 	scr.cols = cols;
@@ -473,6 +491,63 @@ static void test_crlf_is_one_enter(void **state)
 	assert_int_equal(line_history_count(&le), 2);
 }
 
+/* An editor `width` columns wide whose output also goes to a MAX_COLS-wide
+ * terminal (`wide`), both blank, cursors at the top left. */
+static void setup_wide(unsigned width, unsigned rows)
+{
+	setup_at("$ ", 2, width, rows, 0);
+	wide = scr;
+	wide.cols = MAX_COLS;
+	wide_on = true;
+}
+
+/* The wide terminal shows the same rows as the narrow one and nothing to
+ * their right, and its cursor is in the same cell. */
+static void check_wide_matches(void)
+{
+	for (unsigned r = 0; r < scr.rows; r++)
+		for (unsigned c = 0; c < MAX_COLS; c++) {
+			char want = c < scr.cols ? scr.cell[r][c] : ' ';
+			if (wide.cell[r][c] != want)
+				fail_msg("wide terminal cell (%u,%u): got '%c', want '%c' (line \"%s\")", c,
+				         r, wide.cell[r][c], want, line_text(&le));
+		}
+	assert_int_equal(wide.cy, scr.cy);
+	assert_int_equal(wide.cx, scr.cx);
+}
+
+/* The shell's case: the editor is as wide as the narrower terminal (the
+ * serial one), and the wider one (the framebuffer's) must not wrap the line
+ * elsewhere. Relying on autowrap, the wide terminal showed one long row
+ * while the editor moved the cursor over rows that were not there. */
+static void test_wider_terminal_shows_the_same_rows(void **state)
+{
+	(void)state;
+	setup_wide(10, 12);
+	feed("0123456789abcdefghijklmnopqrstuvwxyz");
+	check(0, "0123456789abcdefghijklmnopqrstuvwxyz", 36);
+	check_wide_matches();
+	static const char *const edits[] = {"\x01", "\033[C\033[C\033[C", "XY", "\x7f",
+	                                    "\033[3~", "\x05", "\033[D\033[D\033[D\033[D", "Q",
+	                                    "\x0b", "\x17", "\x15", "rest of line"};
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		feed(edits[i]);
+		check_screen_at(0, "$ ", 2);
+		check_wide_matches();
+	}
+	srand(7);
+	static const char *const keys[] = {"a", "bc", "\x7f", "\033[D", "\033[C", "\x01",
+	                                   "\x05", "\033[3~", "\x0b"};
+	for (int i = 0; i < 3000; i++) {
+		const char *k = keys[rand() % 9];
+		if (strlen(line_text(&le)) > 90)
+			k = "\x15";
+		feed(k);
+		check_screen_at(0, "$ ", 2);
+		check_wide_matches();
+	}
+}
+
 /* 10 columns and "$ ": the text wraps at indexes 8, 18, 28. */
 static void test_backspace_over_wrapped_line(void **state)
 {
@@ -585,6 +660,7 @@ int main(void)
 	        cmocka_unit_test(test_insert_into_wrapped_line),
 	        cmocka_unit_test(test_wrapping_with_scroll),
 	        cmocka_unit_test(test_random_edits_keep_screen_in_sync),
+	        cmocka_unit_test(test_wider_terminal_shows_the_same_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
