@@ -560,32 +560,185 @@ bool heap_check(struct heap *h)
 
 /* ---- The kernel's heap -------------------------------------------------------- */
 
-#ifndef KESTREL_HOST
-/* One lock for the kernel heap: every k* call takes it, and it is taken
- * before the page-frame allocator's (a slab refill allocates pages). */
-#include "sync/spinlock.h"
-static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");
-#define KHEAP_LOCK() spin_lock(&kheap_lock)
-#define KHEAP_UNLOCK() spin_unlock(&kheap_lock)
-#else
-#define KHEAP_LOCK() ((void)0)
-#define KHEAP_UNLOCK() ((void)0)
-#endif
-
 struct heap *heap_kernel(void)
 {
 	return &kernel_heap;
 }
+
+#ifdef KESTREL_HOST
+/* Host tests: one thread, no locks, no per-CPU caches. */
+#define KHEAP_LOCK() ((void)0)
+#define KHEAP_UNLOCK() ((void)0)
+static void mags_drain(void) {}
+static uint64_t mags_bytes(void) { return 0; }
+
+void *kmalloc(size_t size)
+{
+	return alloc_in(&kernel_heap, size);
+}
+
+void kfree(void *p)
+{
+	free_in(&kernel_heap, p);
+}
+#else
+/*
+ * The kernel heap on every CPU: one lock (kheap_lock) for the heap itself,
+ * and in front of it a per-CPU cache ("magazine") of up to KMAG_SIZE free
+ * objects per size class. kmalloc and kfree of small objects use only the
+ * running CPU's magazine, under its own lock (uncontended: only kheap_trim
+ * and kheap_stats take another CPU's); the heap lock is taken once per
+ * KMAG_BATCH objects moved between a magazine and the heap. Lock order:
+ * magazine, then kheap, then pmm.
+ *
+ * Objects in a magazine count as allocated for the heap (their slot bit is
+ * set), so the heap's checks still hold, and the magazine adds its own:
+ * a kfree of an object already in the magazine is a double free; an
+ * object's second word is poisoned while it waits there and checked when it
+ * is handed out (write after free).
+ */
+#include "arch/x86_64/percpu.h"
+#include "sync/spinlock.h"
+
+#define KMAG_SIZE 16
+#define KMAG_BATCH 8
+
+static struct spinlock kheap_lock = SPINLOCK_INIT("kheap"); /* guards kernel_heap */
+#define KHEAP_LOCK() spin_lock(&kheap_lock)
+#define KHEAP_UNLOCK() spin_unlock(&kheap_lock)
+
+static struct kmag {
+	struct spinlock lock; /* guards count and obj; normally only its CPU takes it */
+	uint32_t count[HEAP_NCLASSES];
+	void *obj[HEAP_NCLASSES][KMAG_SIZE];
+} __attribute__((aligned(64))) mags[MAX_CPUS];
+
+/* This CPU's magazine, locked. Interrupts go off first so the thread stays
+ * on the CPU whose magazine it locks. */
+static struct kmag *mag_lock(void)
+{
+	spin_irq_save();
+	struct kmag *m = &mags[this_cpu_index()];
+	if (!m->lock.name)
+		spin_init(&m->lock, "kmalloc magazine");
+	spin_lock(&m->lock);
+	spin_irq_restore();
+	return m;
+}
+
+/* Give `keep`.. of class ci's cached objects back to the heap. */
+static void mag_spill(struct kmag *m, unsigned ci, uint32_t keep)
+{
+	KHEAP_LOCK();
+	while (m->count[ci] > keep)
+		free_in(&kernel_heap, m->obj[ci][--m->count[ci]]);
+	KHEAP_UNLOCK();
+}
+
+static void mags_drain(void)
+{
+	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++) {
+		struct kmag *m = &mags[cpu];
+		if (!m->lock.name)
+			continue;
+		spin_lock(&m->lock);
+		for (unsigned ci = 0; ci < HEAP_NCLASSES; ci++)
+			mag_spill(m, ci, 0);
+		spin_unlock(&m->lock);
+	}
+}
+
+static uint64_t mags_bytes(void)
+{
+	uint64_t n = 0;
+	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++)
+		for (unsigned ci = 0; ci < HEAP_NCLASSES; ci++)
+			n += (uint64_t)__atomic_load_n(&mags[cpu].count[ci], __ATOMIC_RELAXED) *
+			     kernel_heap.cls[ci].size;
+	return n;
+}
+
+__attribute__((noinline)) static void *mag_refill(struct kmag *m, unsigned ci)
+{
+	KHEAP_LOCK();
+	while (m->count[ci] < KMAG_BATCH) {
+		void **o = slab_alloc(&kernel_heap, ci, kernel_heap.cls[ci].size);
+		if (!o)
+			break;
+		o[1] = (void *)HEAP_POISON;
+		m->obj[ci][m->count[ci]++] = o;
+	}
+	KHEAP_UNLOCK();
+	return m->count[ci] ? m->obj[ci][--m->count[ci]] : NULL;
+}
+
+void *kmalloc(size_t size)
+{
+	if (size - 1 >= HEAP_MAX_SMALL) { /* large, or 0 (a unique 16-byte object) */
+		KHEAP_LOCK();
+		void *p = alloc_in(&kernel_heap, size);
+		KHEAP_UNLOCK();
+		return p;
+	}
+	unsigned ci = heap_class_of(size);
+	struct kmag *m = mag_lock();
+	void **o = m->count[ci] ? m->obj[ci][--m->count[ci]] : mag_refill(m, ci);
+	spin_unlock(&m->lock);
+	if (o && unlikely((uintptr_t)o[1] != HEAP_POISON))
+		kernel_heap.panic("kmalloc: cached %u-byte object %p was written after it was freed "
+		                  "(poison word 0x%llx)", kernel_heap.cls[ci].size, (void *)o,
+		                  (unsigned long long)(uintptr_t)o[1]);
+	return o;
+}
+
+void kfree(void *p)
+{
+	struct heap_slab *s = (void *)((uintptr_t)p & ~BLOCK_MASK);
+	uintptr_t off = (uintptr_t)p & BLOCK_MASK;
+	/* Only a well-formed live object of a slab goes to the magazine;
+	 * anything else (large, NULL, a bad pointer, a double free to the
+	 * heap) takes the heap's own path, which diagnoses. */
+	if (!p || s->tag != tag_of(s, SLAB_KEY) || s->cls >= HEAP_NCLASSES) {
+		KHEAP_LOCK();
+		free_in(&kernel_heap, p);
+		KHEAP_UNLOCK();
+		return;
+	}
+	unsigned ci = s->cls;
+	const struct heap_class *c = &kernel_heap.cls[ci];
+	unsigned idx = (unsigned)(off >> c->shift);
+	if (off < c->first || (off & (c->size - 1)) ||
+	    !(__atomic_load_n(&s->used[idx / 64], __ATOMIC_RELAXED) & (1ull << (idx % 64)))) {
+		KHEAP_LOCK();
+		free_in(&kernel_heap, p); /* diagnoses */
+		KHEAP_UNLOCK();
+		return;
+	}
+	struct kmag *m = mag_lock();
+	for (uint32_t i = 0; i < m->count[ci]; i++)
+		if (m->obj[ci][i] == p)
+			kernel_heap.panic("kfree: double free of %u-byte object %p (it is already in "
+			                  "CPU %u's cache)", c->size, p, this_cpu_index());
+	if (m->count[ci] == KMAG_SIZE)
+		mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
+	((void **)p)[1] = (void *)HEAP_POISON;
+	m->obj[ci][m->count[ci]++] = p;
+	spin_unlock(&m->lock);
+}
+#endif
 
 void kheap_stats(struct heap_stats *out)
 {
 	KHEAP_LOCK();
 	heap_stats(&kernel_heap, out);
 	KHEAP_UNLOCK();
+	/* Objects waiting in the per-CPU caches are free for the caller. */
+	out->bytes_in_use -= mags_bytes();
 }
 
 bool kheap_check_and_trim(void)
 {
+	mags_drain();
 	KHEAP_LOCK();
 	bool ok = heap_check(&kernel_heap);
 	heap_trim(&kernel_heap);
@@ -595,6 +748,7 @@ bool kheap_check_and_trim(void)
 
 void kheap_trim(void)
 {
+	mags_drain();
 	KHEAP_LOCK();
 	heap_trim(&kernel_heap);
 	KHEAP_UNLOCK();
@@ -621,13 +775,6 @@ void heap_init_kernel(void)
 }
 #endif
 
-void *kmalloc(size_t size)
-{
-	KHEAP_LOCK();
-	void *p = alloc_in(&kernel_heap, size);
-	KHEAP_UNLOCK();
-	return p;
-}
 void *kmalloc_aligned(size_t size, size_t align)
 {
 	KHEAP_LOCK();
@@ -648,12 +795,6 @@ void *krealloc(void *p, size_t size)
 	void *q = heap_realloc(&kernel_heap, p, size);
 	KHEAP_UNLOCK();
 	return q;
-}
-void kfree(void *p)
-{
-	KHEAP_LOCK();
-	free_in(&kernel_heap, p);
-	KHEAP_UNLOCK();
 }
 size_t ksize(const void *p)
 {
