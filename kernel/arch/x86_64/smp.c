@@ -47,6 +47,9 @@ extern void smp_ap_entry64(void);
 void smp_ap_main(struct cpu *c);
 
 static void (*ap_continue)(void);
+/* Test hook (smp_init's `silent`): the CPU with this index halts before it
+ * says it is online, so the boot CPU's timeout path runs. 0: none. */
+static uint32_t silent_cpu;
 static _Atomic bool stopping;
 static _Atomic uint32_t stopped; /* CPUs that took the stop NMI */
 /* Why the CPU being started gave up (set by it before halting), or NULL. */
@@ -86,6 +89,8 @@ void smp_ap_online(void) { this_cpu()->online = true; }
 void smp_ap_main(struct cpu *c)
 {
 	percpu_load(c);
+	if (c->index == silent_cpu)
+		cpu_halt_forever(); /* the test hook: never answer */
 	gdt_init(c);
 	idt_load();
 	const char *missing = vmm_init_cpu();
@@ -198,8 +203,9 @@ static bool start_one(uint8_t *page, uint64_t base, struct cpu *c, char *names)
 	return false;
 }
 
-void smp_init(void (*ap_main)(void), uint32_t limit)
+void smp_init(void (*ap_main)(void), uint32_t limit, uint32_t silent)
 {
+	silent_cpu = silent;
 	const struct acpi_madt_info *m = irq_madt();
 	struct cpu *bsp = this_cpu();
 	uint32_t skipped = 0, unanswered = 0;

@@ -14,8 +14,10 @@
  * CPU (GDT, TSS and IST stacks, IDT, page tables and protections, local
  * APIC) and calls ap_main, which calls smp_ap_online and must not return.
  * Needs the page-frame allocator, the kernel's page tables, the APIC and
- * the TSC clock. At most `limit` CPUs run, the boot CPU included. */
-void smp_init(void (*ap_main)(void), uint32_t limit);
+ * the TSC clock. At most `limit` CPUs run, the boot CPU included.
+ * `silent` (a test hook, 0 for none) is the index of a CPU that is to halt
+ * instead of answering, to exercise the timeout. */
+void smp_init(void (*ap_main)(void), uint32_t limit, uint32_t silent);
 
 /* ap_main calls this once the CPU can take work (its scheduler is set up),
  * just before it enables interrupts; smp_init waits for it. */
