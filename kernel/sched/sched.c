@@ -32,13 +32,14 @@
 #include "core/panic.h"
 #include "sched/thread.h"
 #include "sched/thread_internal.h"
+#include "sched/thread_queue.h"
 #include "sync/spinlock.h"
 #include "time/clock.h"
 #include "time/timer.h"
 
 struct runqueue {
 	struct spinlock lock;       /* guards all below, and its threads' states */
-	struct thread *head, *tail; /* READY, in order */
+	struct thread_queue ready;  /* READY, in order */
 	uint32_t nready;
 	struct thread *sleepers;    /* SLEEPING, earliest deadline first */
 	struct thread *idle;
@@ -69,12 +70,7 @@ uint64_t sched_switches(uint32_t cpu) { return rqs[cpu].switches; }
 
 static void enqueue(struct runqueue *rq, struct thread *t)
 {
-	t->next = NULL;
-	if (rq->tail)
-		rq->tail->next = t;
-	else
-		rq->head = t;
-	rq->tail = t;
+	tq_push(&rq->ready, t);
 	rq->nready++;
 }
 
@@ -82,17 +78,11 @@ static void enqueue(struct runqueue *rq, struct thread *t)
 static struct thread *take(struct runqueue *rq, uint32_t cpu)
 {
 	struct thread *prev = NULL;
-	for (struct thread *t = rq->head; t; prev = t, t = t->next) {
+	for (struct thread *t = rq->ready.head; t; prev = t, t = t->next) {
 		if (!((t->affinity >> cpu) & 1))
 			continue;
-		if (prev)
-			prev->next = t->next;
-		else
-			rq->head = t->next;
-		if (rq->tail == t)
-			rq->tail = prev;
+		tq_unlink(&rq->ready, prev, t);
 		rq->nready--;
-		t->next = NULL;
 		return t;
 	}
 	return NULL;
@@ -379,7 +369,7 @@ static bool work_elsewhere(uint32_t self)
 {
 	for (uint32_t i = 0; i < percpu_count(); i++)
 		if (i != self && rqs[i].nready && percpu_get(i)->online)
-			for (struct thread *t = rqs[i].head; t; t = t->next) /* racy peek, then locked */
+			for (struct thread *t = rqs[i].ready.head; t; t = t->next) /* racy peek, then locked */
 				if ((t->affinity >> self) & 1)
 					return true;
 	return false;

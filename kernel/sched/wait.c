@@ -17,35 +17,17 @@
 #include "core/panic.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
+#include "sched/thread_queue.h"
 
 void wait_queue_init(struct wait_queue *wq, const char *name)
 {
 	spin_init(&wq->lock, name);
-	wq->head = wq->tail = NULL;
+	wq->q.head = wq->q.tail = NULL;
 }
 
 /* Under wq->lock. */
-static void push(struct wait_queue *wq, struct thread *t)
-{
-	t->next = NULL;
-	if (wq->tail)
-		wq->tail->next = t;
-	else
-		wq->head = t;
-	wq->tail = t;
-}
-
-static struct thread *pop(struct wait_queue *wq)
-{
-	struct thread *t = wq->head;
-	if (t) {
-		wq->head = t->next;
-		if (!wq->head)
-			wq->tail = NULL;
-		t->next = NULL;
-	}
-	return t;
-}
+static void push(struct wait_queue *wq, struct thread *t) { tq_push(&wq->q, t); }
+static struct thread *pop(struct wait_queue *wq) { return tq_pop(&wq->q); }
 
 /* Under wq->lock: queue the running thread and mark it BLOCKED. */
 static void prepare_to_block(struct wait_queue *wq)
@@ -82,8 +64,8 @@ void wake_one(struct wait_queue *wq)
 void wake_all(struct wait_queue *wq)
 {
 	spin_lock(&wq->lock);
-	struct thread *list = wq->head;
-	wq->head = wq->tail = NULL;
+	struct thread *list = wq->q.head;
+	wq->q.head = wq->q.tail = NULL;
 	spin_unlock(&wq->lock);
 	while (list) {
 		struct thread *t = list;
@@ -144,7 +126,7 @@ __attribute__((noinline)) static void mutex_lock_slow(struct mutex *m, struct th
 		if (atomic_compare_exchange_strong_explicit(&m->owner, &none, me,
 		                                            memory_order_seq_cst,
 		                                            memory_order_relaxed)) {
-			if (!m->wq.head)
+			if (!m->wq.q.head)
 				atomic_store_explicit(&m->waiters, false, memory_order_relaxed);
 			spin_unlock(&m->wq.lock);
 			return;
@@ -177,7 +159,7 @@ __attribute__((noinline)) static void mutex_wake(struct mutex *m)
 {
 	spin_lock(&m->wq.lock);
 	struct thread *t = pop(&m->wq);
-	if (!m->wq.head)
+	if (!m->wq.q.head)
 		atomic_store_explicit(&m->waiters, false, memory_order_relaxed);
 	spin_unlock(&m->wq.lock);
 	if (t)

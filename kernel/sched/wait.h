@@ -22,9 +22,14 @@
 
 struct thread;
 
-struct wait_queue {
-	struct spinlock lock; /* guards head, tail and the waiters' queue links */
+/* A FIFO of threads (operations in sched/thread_queue.h). */
+struct thread_queue {
 	struct thread *head, *tail;
+};
+
+struct wait_queue {
+	struct spinlock lock;   /* guards q and the waiters' queue links */
+	struct thread_queue q;
 };
 
 #define WAIT_QUEUE_INIT(n) {.lock = SPINLOCK_INIT(n)}
