@@ -28,7 +28,13 @@ static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
 static void pmm_lock_fn(void *ctx) { spin_lock(ctx); }
 static void pmm_unlock_fn(void *ctx) { spin_unlock(ctx); }
-static unsigned pmm_cpu_fn(void) { return this_cpu_index(); }
+static unsigned pmm_local_enter(void)
+{
+	spin_irq_save();
+	return this_cpu_index();
+}
+
+static void pmm_local_exit(void) { spin_irq_restore(); }
 static uint64_t low_pages; /* physical address of the reserved pages below 1 MiB, or 0 */
 
 /* Keep MM_LOW_PAGES usable pages below 1 MiB for the application
@@ -52,6 +58,23 @@ static void reserve_low_pages(void)
 
 uint64_t mm_low_pages(void) { return low_pages; }
 
+/* The framebuffer is device memory, but a GOP may place it in a range the
+ * firmware's map calls RAM (boot-services data, say): keep it out of the
+ * allocator, or its pages would be handed out while the console draws. */
+static void reserve_framebuffer(void)
+{
+	const struct bootinfo_framebuffer *fb = &boot_info()->fb;
+	if (fb->format == BOOTINFO_FB_NONE || fb->size == 0)
+		return;
+	const struct memmap_range *r = memmap_find(&map, fb->base_phys);
+	if (r && r->mclass == MEMMAP_USABLE)
+		kprintf("mm: the framebuffer at 0x%llx lies in usable RAM: kept out of the "
+		        "allocator\n", (unsigned long long)fb->base_phys);
+	if (memmap_reserve(&map, fb->base_phys, fb->base_phys + fb->size, MEMMAP_RESERVED) !=
+	    MEMMAP_OK)
+		panic("mm: no room in the memory map to reserve the framebuffer");
+}
+
 void mm_init(void)
 {
 	const struct bootinfo *bi = boot_info();
@@ -68,12 +91,12 @@ void mm_init(void)
 		      map.bad_index);
 
 	reserve_low_pages();
+	reserve_framebuffer();
 	struct pmm_config cfg = {
 		.virt_offset = BOOTINFO_DIRECT_MAP_OFFSET,
 		.phys_limit = bi->direct_map_size,
 		.panic = panic,
-		.sync = {pmm_lock_fn, pmm_unlock_fn, spin_irq_save, spin_irq_restore, pmm_cpu_fn,
-		         &pmm_lock},
+		.sync = {pmm_lock_fn, pmm_unlock_fn, pmm_local_enter, pmm_local_exit, &pmm_lock},
 		.cpu_batch = MM_PMM_BATCH,
 	};
 	err = pmm_init(&pmm, &map, &cfg);

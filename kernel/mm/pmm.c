@@ -232,9 +232,7 @@ static inline void unlock(struct pmm *p)
 
 static inline struct pmm_cpu *local_enter(struct pmm *p)
 {
-	if (p->sync.local_enter)
-		p->sync.local_enter();
-	return &p->cpu[p->sync.cpu ? p->sync.cpu() : 0];
+	return &p->cpu[p->sync.local_enter ? p->sync.local_enter() : 0];
 }
 
 static inline void local_exit(struct pmm *p)

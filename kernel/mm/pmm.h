@@ -50,13 +50,14 @@ typedef void (*pmm_panic_fn)(const char *fmt, ...) __attribute__((format(printf,
 
 /*
  * How the allocator is shared between CPUs (all optional: a NULL hook does
- * nothing and cpu() NULL means CPU 0, which is what a single-threaded host
- * test wants).
+ * nothing, and without local_enter every caller is CPU 0, which is what a
+ * single-threaded host test wants).
  *  - lock/unlock guard everything shared: the buddy lists, the partial
  *    list, chunk pools and states, the counters other than free_pages;
  *  - local_enter/local_exit bracket use of the running CPU's own stack
- *    (the kernel disables interrupts, so a handler cannot interleave);
- *  - cpu() is the running CPU's index, below PMM_MAX_CPUS.
+ *    (the kernel disables interrupts, so neither a handler nor a
+ *    preemption can interleave); local_enter returns the running CPU's
+ *    index, below PMM_MAX_CPUS.
  * A chunk descriptor's `alloc` mask and `free_pages` are updated with atomic
  * read-modify-writes, since the per-CPU fast paths change them without the
  * lock; the old value returned by the atomic clear keeps the double-free
@@ -65,9 +66,8 @@ typedef void (*pmm_panic_fn)(const char *fmt, ...) __attribute__((format(printf,
 struct pmm_sync {
 	void (*lock)(void *ctx);
 	void (*unlock)(void *ctx);
-	void (*local_enter)(void);
+	unsigned (*local_enter)(void);
 	void (*local_exit)(void);
-	unsigned (*cpu)(void);
 	void *ctx;
 };
 

@@ -333,20 +333,27 @@ static void tick(void)
 	struct runqueue *rq = &rqs[c->index];
 	if (!rq->idle)
 		return; /* this CPU has no scheduler yet */
-	spin_lock(&rq->lock);
-	uint64_t now = clock_ns();
-	while (rq->sleepers && rq->sleepers->wake_ns <= now) {
-		struct thread *t = rq->sleepers;
-		rq->sleepers = t->next;
-		set_state(t, THREAD_READY);
-		enqueue(rq, t);
+	/* Only threads on this CPU add sleepers (with interrupts off) and only
+	 * this tick removes them, so a look at the head needs no lock; the
+	 * lock is taken when there is someone to wake. */
+	if (rq->sleepers && rq->sleepers->wake_ns <= clock_ns()) {
+		spin_lock(&rq->lock);
+		uint64_t now = clock_ns();
+		while (rq->sleepers && rq->sleepers->wake_ns <= now) {
+			struct thread *t = rq->sleepers;
+			rq->sleepers = t->next;
+			set_state(t, THREAD_READY);
+			enqueue(rq, t);
+		}
+		spin_unlock(&rq->lock);
 	}
+	/* The running thread's slice is this CPU's alone. nready is read
+	 * without the lock: a thread queued meanwhile is seen next tick. */
 	struct thread *cur = c->current;
 	if (rq->nready && (cur->idle || cur->slice <= 1))
 		c->need_resched = true;
 	else if (cur->slice > 1)
 		cur->slice--;
-	spin_unlock(&rq->lock);
 }
 
 /* After every interrupt into code with interrupts on: preempt if asked. */
