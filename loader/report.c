@@ -222,8 +222,10 @@ void ldr_report_acpi(UINT64 rsdp_phys)
 	UINTN n = (t->length - sizeof(*t)) / entry;
 	const UINT8 *p = (const UINT8 *)(t + 1);
 	for (UINTN i = 0; i < n && i < ACPI_MAX_LISTED; i++) {
+		/* An entry is a 4- or 8-byte little-endian address, not aligned. */
 		UINT64 a = 0;
-		ldr_copy(&a, p + i * entry, entry);
+		for (UINTN k = 0; k < entry; k++)
+			a |= (UINT64)p[i * entry + k] << (8 * k);
 		if (a < ACPI_MIN_ADDRESS) {
 			ldr_detail(L"acpi: entry %lu points at 0x%lx: skipped", (UINT64)i, a);
 			continue;

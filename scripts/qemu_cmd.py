@@ -98,10 +98,17 @@ def build_command(m, serial, display, monitor=()):
         cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
     if m.accel:
         cmd += ["-accel", m.accel]
+    cpu = m.cpu
+    if m.icount and "x2apic" not in cpu:
+        # QEMU 10 (Debian 13) offers the x2APIC under TCG, and with -icount it
+        # stops with "Bad icount read" (status 1) once the kernel drives the
+        # APIC through its MSRs. Runs under -icount keep to the xAPIC, the
+        # only mode QEMU 7.2 (Debian 12) offers under TCG anyway.
+        cpu += ",-x2apic"
     cmd += [
         "-m", m.memory,
         "-smp", str(m.smp),
-        "-cpu", m.cpu,
+        "-cpu", cpu,
         "-nic", "none",
         # A triple fault or a reset request ends QEMU (status 0, SHUTDOWN
         # reason guest-reset) instead of rebooting into the same failure

@@ -2,8 +2,10 @@
 """Build Kestrel and boot it in QEMU + OVMF, with the serial console on this terminal.
 
 This is what scripts/run executes (scripts/run only makes sure python3 exists).
-Steps: install missing Debian packages (scripts/deps), configure build/ if it is
-not configured yet, build, copy build/disk.img to build/run-disk.img (writing
+Steps: install the missing Debian packages that booting needs (`scripts/deps
+run`, not those of the tests), configure build/ if it is not configured yet
+(without the tests: KESTREL_TESTS=OFF; scripts/test turns them on later),
+build the disk image, copy build/disk.img to build/run-disk.img (writing
 CMDLINE.TXT into the copy with --cmdline), and start QEMU with the same
 machine as the boot tests (scripts/qemu_cmd.py). OVMF's variables live in
 build/OVMF_VARS.fd, kept between runs like a real machine's NVRAM; delete it to
@@ -68,10 +70,12 @@ def step(argv, what):
 def build():
     if BUILD != DEFAULT_BUILD:
         sys.exit("run: --build-dir needs --no-build (scripts/run builds only build/)")
-    step([os.path.join(ROOT, "scripts", "deps")], "installing the dependencies")
+    step([os.path.join(ROOT, "scripts", "deps"), "run"], "installing the dependencies")
     if not os.path.isfile(os.path.join(BUILD, "CMakeCache.txt")):
-        step(["cmake", "-B", BUILD, "-DCMAKE_C_COMPILER=clang"], "configuring")
-    step(["cmake", "--build", BUILD, "-j", str(os.cpu_count() or 1)], "building")
+        step(["cmake", "-B", BUILD, "-DCMAKE_C_COMPILER=clang", "-DKESTREL_TESTS=OFF"],
+             "configuring")
+    step(["cmake", "--build", BUILD, "-j", str(os.cpu_count() or 1), "--target", "image"],
+         "building")
 
 
 def display_args(headless):

@@ -128,8 +128,7 @@ void ktest_run_from_cmdline(void)
 		kprintf("test %s: %s\n", t->name, t->what);
 		bool ok = t->run();
 		kprintf("test %s: %s\n", t->name, ok ? "passed" : "FAILED");
-		qemu_exit(ok);
-		panic("test %s finished but QEMU did not exit: no isa-debug-exit device?", t->name);
+		qemu_exit(ok); /* without the exit device, the CPU halts here */
 	}
 	kprintf("unknown test '%.*s'; known tests:", (int)len, name);
 	for (size_t i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++)

@@ -29,8 +29,16 @@ bool ktest_screen(void)
 	int n = ksnprintf(line, sizeof(line), "screen: ready %ux%u pitch %u format %s\n",
 	                  fb->width, fb->height, fb->pitch,
 	                  fb->format == BOOTINFO_FB_RGBX ? "rgbx" : "bgrx");
+	/*
+	 * Poll with interrupts off: otherwise the serial receive interrupt can
+	 * move the harness's byte into the input queue before this loop reads
+	 * the UART, and the test waits until the harness's timeout. (Seen once
+	 * in scripts/fresh-check on a loaded machine.)
+	 */
+	uint64_t flags = cpu_irq_save();
 	console_write_serial(line, (size_t)n);
 	while (serial_try_getc() < 0)
 		cpu_pause();
+	cpu_irq_restore(flags);
 	return true;
 }
