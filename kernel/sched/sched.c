@@ -419,6 +419,7 @@ static struct thread *adopt(const char *name, bool idle, uint64_t stack_top)
 
 void sched_init(void)
 {
+	this_cpu()->online = true; /* the boot CPU takes threads from now on */
 	for (uint32_t i = 0; i < MAX_CPUS; i++)
 		spin_init(&rqs[i].lock, "runqueue");
 	struct thread *main = adopt("main", false, 0);

@@ -27,6 +27,7 @@ _start:
 	mov	%rsi, %r9
 	mov	$0xc0000101, %ecx	/* IA32_GS_BASE */
 	lea	percpu_cpus(%rip), %rax
+	mov	%rax, (%rax)		/* cpu 0's self pointer (%gs:0) */
 	mov	%rax, %rdx
 	shr	$32, %rdx
 	wrmsr

@@ -7,9 +7,10 @@
 
 #include "arch/x86_64/cpu.h"
 
-struct cpu percpu_cpus[MAX_CPUS] = {
-	[0] = {.self = &percpu_cpus[0], .index = 0, .online = true}, /* the boot CPU */
-};
+/* In .bss, not .data: an initializer would put all 64 structs in the
+ * kernel file. _start fills in entry 0's self pointer, smp_init its
+ * `online`. */
+struct cpu percpu_cpus[MAX_CPUS];
 static uint32_t ncpus = 1;
 
 uint32_t percpu_count(void) { return ncpus; }
