@@ -28,13 +28,7 @@ static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
 static void pmm_lock_fn(void *ctx) { spin_lock(ctx); }
 static void pmm_unlock_fn(void *ctx) { spin_unlock(ctx); }
-static unsigned pmm_local_enter(void)
-{
-	spin_irq_save();
-	return this_cpu_index();
-}
 
-static void pmm_local_exit(void) { spin_irq_restore(); }
 static uint64_t low_pages; /* physical address of the reserved pages below 1 MiB, or 0 */
 
 /* Keep MM_LOW_PAGES usable pages below 1 MiB for the application
@@ -96,7 +90,8 @@ void mm_init(void)
 		.virt_offset = BOOTINFO_DIRECT_MAP_OFFSET,
 		.phys_limit = bi->direct_map_size,
 		.panic = panic,
-		.sync = {pmm_lock_fn, pmm_unlock_fn, pmm_local_enter, pmm_local_exit, &pmm_lock},
+		/* The per-CPU part is inline in the kernel's build of pmm.c. */
+		.sync = {pmm_lock_fn, pmm_unlock_fn, NULL, NULL, &pmm_lock},
 		.cpu_batch = MM_PMM_BATCH,
 	};
 	err = pmm_init(&pmm, &map, &cfg);

@@ -230,6 +230,25 @@ static inline void unlock(struct pmm *p)
 		p->sync.unlock(p->sync.ctx);
 }
 
+#ifndef KESTREL_HOST
+/* In the kernel the per-CPU part is inline, not a hook: preemption off
+ * (one instruction each way) keeps the thread on this CPU while it uses
+ * the CPU's stack. Interrupts stay on: no interrupt handler allocates
+ * pages (docs/memory.md). */
+#include "arch/x86_64/percpu.h"
+
+static inline struct pmm_cpu *local_enter(struct pmm *p)
+{
+	percpu_preempt_disable();
+	return &p->cpu[this_cpu_index()];
+}
+
+static inline void local_exit(struct pmm *p)
+{
+	(void)p;
+	percpu_preempt_enable();
+}
+#else
 static inline struct pmm_cpu *local_enter(struct pmm *p)
 {
 	return &p->cpu[p->sync.local_enter ? p->sync.local_enter() : 0];
@@ -240,6 +259,7 @@ static inline void local_exit(struct pmm *p)
 	if (p->sync.local_exit)
 		p->sync.local_exit();
 }
+#endif
 
 /* The atomic updates of the fields the fast paths touch without the lock.
  * Relaxed: the page itself is handed over through the CPU that owns the
@@ -289,7 +309,7 @@ static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 
 /* The stack is empty: move a batch of pages from the CPU's chunk (lowest
  * first, so they come out in address order) onto it, under the lock. */
-static bool fill_stack(struct pmm *p, struct pmm_cpu *cpu)
+static __attribute__((noinline)) bool fill_stack(struct pmm *p, struct pmm_cpu *cpu)
 {
 	uint64_t take[PMM_CPU_PAGES];
 	unsigned n = 0;
@@ -380,7 +400,7 @@ static bool allocated(const struct pmm *p, uint64_t pa)
 }
 
 /* Slow path: say what is wrong with freeing n pages at pa, via the map. */
-static void bad_free(struct pmm *p, uint64_t pa, size_t n)
+static __attribute__((noinline, cold)) void bad_free(struct pmm *p, uint64_t pa, size_t n)
 {
 	unsigned long long a = pa, b;
 	if (pa & (PMM_PAGE_SIZE - 1)) {
@@ -415,6 +435,21 @@ static void bad_free(struct pmm *p, uint64_t pa, size_t n)
 		         a, b, why);
 }
 
+/* The stack is full: this page and batch - 1 from the stack go back to
+ * their chunks, under the lock. Out of line, so the fast path needs few
+ * registers. */
+static __attribute__((noinline)) void free_to_chunk(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
+{
+	uint64_t c = pa >> CHUNK_SHIFT;
+	struct pmm_chunk *d = &p->chunks[c];
+	lock(p);
+	spill(p, cpu, PMM_CPU_PAGES - (p->batch - 1));
+	uint64_t old = d->pool;
+	d->pool = old | page_bit(pa);
+	chunk_freed(p, c, d, old);
+	unlock(p);
+}
+
 FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
 {
 	uint64_t c = pa >> CHUNK_SHIFT;
@@ -436,14 +471,7 @@ FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
 		cpu->stack[cpu->count++] = pa;
 		return;
 	}
-	/* Full: this page and batch - 1 from the stack go back to their
-	 * chunks, under the lock. */
-	lock(p);
-	spill(p, cpu, PMM_CPU_PAGES - (p->batch - 1));
-	uint64_t old = d->pool;
-	d->pool = old | bit;
-	chunk_freed(p, c, d, old);
-	unlock(p);
+	free_to_chunk(p, cpu, pa);
 }
 
 void pmm_free_page(struct pmm *p, uint64_t pa)

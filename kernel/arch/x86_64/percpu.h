@@ -67,6 +67,25 @@ static inline struct cpu *this_cpu(void)
 
 static inline uint32_t this_cpu_index(void) { return this_cpu()->index; }
 
+/*
+ * Preemption off and on again for the running CPU: one instruction each,
+ * on %gs directly, so no interrupt can come between finding the CPU and
+ * counting (a `this_cpu()->preempt_off++` could be preempted in between and
+ * count on the wrong CPU). Interrupts stay on; only the scheduler's
+ * preemption point (sched/sched.c) looks at the count.
+ */
+static inline void percpu_preempt_disable(void)
+{
+	__asm__ volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu, preempt_off))
+	                 : "memory");
+}
+
+static inline void percpu_preempt_enable(void)
+{
+	__asm__ volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu, preempt_off))
+	                 : "memory");
+}
+
 /* The CPU with this index (any index below percpu_count()). */
 static inline struct cpu *percpu_get(uint32_t index) { return &percpu_cpus[index]; }
 /* CPUs given a struct so far (online or being started). */
