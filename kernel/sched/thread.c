@@ -171,7 +171,7 @@ __attribute__((noreturn)) void thread_exit(int code)
 	/* From `exited` to DEAD this thread must not be preempted: a joiner
 	 * could otherwise free it while it waits in a run queue. sched_exit
 	 * drops the count again. */
-	this_cpu()->preempt_off++;
+	percpu_preempt_disable();
 	spin_lock(&me->joiners.lock);
 	me->exited = true;
 	spin_unlock(&me->joiners.lock);
