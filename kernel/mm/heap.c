@@ -586,10 +586,14 @@ void kfree(void *p)
  * The kernel heap on every CPU: one lock (kheap_lock) for the heap itself,
  * and in front of it a per-CPU cache ("magazine") of up to KMAG_SIZE free
  * objects per size class. kmalloc and kfree of small objects use only the
- * running CPU's magazine, under its own lock (uncontended: only kheap_trim
- * and kheap_stats take another CPU's); the heap lock is taken once per
- * KMAG_BATCH objects moved between a magazine and the heap. Lock order:
- * magazine, then kheap, then pmm.
+ * running CPU's magazine; the heap lock is taken once per KMAG_BATCH
+ * objects moved between a magazine and the heap. Lock order: magazine,
+ * then kheap, then pmm.
+ *
+ * A magazine's lock is a bare flag taken with preemption off, not a
+ * spinlock: the fast path must stay a few dozen instructions, and only
+ * kheap_trim (draining every CPU's magazine) ever contends for it. No
+ * interrupt handler allocates, so interrupts stay on (docs/memory.md).
  *
  * Objects in a magazine count as allocated for the heap (their slot bit is
  * set), so the heap's checks still hold, and the magazine adds its own:
@@ -597,6 +601,9 @@ void kfree(void *p)
  * object's second word is poisoned while it waits there and checked when it
  * is handed out (write after free).
  */
+#include <stdatomic.h>
+
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "sync/spinlock.h"
 
@@ -608,22 +615,38 @@ static struct spinlock kheap_lock = SPINLOCK_INIT("kheap"); /* guards kernel_hea
 #define KHEAP_UNLOCK() spin_unlock(&kheap_lock)
 
 static struct kmag {
-	struct spinlock lock; /* guards count and obj; normally only its CPU takes it */
+	_Atomic bool busy; /* guards count and obj; see above */
 	uint32_t count[HEAP_NCLASSES];
 	void *obj[HEAP_NCLASSES][KMAG_SIZE];
 } __attribute__((aligned(64))) mags[MAX_CPUS];
 
-/* This CPU's magazine, locked. Interrupts go off first so the thread stays
- * on the CPU whose magazine it locks. */
-static struct kmag *mag_lock(void)
+/* Acquire on taking, release on dropping: what one holder wrote to the
+ * magazine is seen by the next. */
+static inline void mag_take(struct kmag *m)
 {
-	spin_irq_save();
+	while (atomic_exchange_explicit(&m->busy, true, memory_order_acquire))
+		cpu_pause();
+}
+
+static inline void mag_drop(struct kmag *m)
+{
+	atomic_store_explicit(&m->busy, false, memory_order_release);
+}
+
+/* This CPU's magazine, taken, with preemption off so that the thread
+ * stays on the CPU whose magazine it holds. */
+static inline struct kmag *mag_lock(void)
+{
+	percpu_preempt_disable();
 	struct kmag *m = &mags[this_cpu_index()];
-	if (!m->lock.name)
-		spin_init(&m->lock, "kmalloc magazine");
-	spin_lock(&m->lock);
-	spin_irq_restore();
+	mag_take(m);
 	return m;
+}
+
+static inline void mag_unlock(struct kmag *m)
+{
+	mag_drop(m);
+	percpu_preempt_enable();
 }
 
 /* Give `keep`.. of class ci's cached objects back to the heap. */
@@ -639,12 +662,12 @@ static void mags_drain(void)
 {
 	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++) {
 		struct kmag *m = &mags[cpu];
-		if (!m->lock.name)
-			continue;
-		spin_lock(&m->lock);
+		percpu_preempt_disable();
+		mag_take(m);
 		for (unsigned ci = 0; ci < HEAP_NCLASSES; ci++)
 			mag_spill(m, ci, 0);
-		spin_unlock(&m->lock);
+		mag_drop(m);
+		percpu_preempt_enable();
 	}
 }
 
@@ -683,7 +706,7 @@ void *kmalloc(size_t size)
 	unsigned ci = heap_class_of(size);
 	struct kmag *m = mag_lock();
 	void **o = m->count[ci] ? m->obj[ci][--m->count[ci]] : mag_refill(m, ci);
-	spin_unlock(&m->lock);
+	mag_unlock(m);
 	if (o && unlikely((uintptr_t)o[1] != HEAP_POISON))
 		kernel_heap.panic("kmalloc: cached %u-byte object %p was written after it was freed "
 		                  "(poison word 0x%llx)", kernel_heap.cls[ci].size, (void *)o,
@@ -715,15 +738,18 @@ void kfree(void *p)
 		return;
 	}
 	struct kmag *m = mag_lock();
-	for (uint32_t i = 0; i < m->count[ci]; i++)
-		if (m->obj[ci][i] == p)
-			kernel_heap.panic("kfree: double free of %u-byte object %p (it is already in "
-			                  "CPU %u's cache)", c->size, p, this_cpu_index());
+	/* An object waiting in a magazine carries the poison word; a live one
+	 * almost never does, so only then is the magazine searched. */
+	if (unlikely((uintptr_t)((void **)p)[1] == HEAP_POISON))
+		for (uint32_t i = 0; i < m->count[ci]; i++)
+			if (m->obj[ci][i] == p)
+				kernel_heap.panic("kfree: double free of %u-byte object %p (it is already "
+				                  "in CPU %u's cache)", c->size, p, this_cpu_index());
 	if (m->count[ci] == KMAG_SIZE)
 		mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
 	((void **)p)[1] = (void *)HEAP_POISON;
 	m->obj[ci][m->count[ci]++] = p;
-	spin_unlock(&m->lock);
+	mag_unlock(m);
 }
 #endif
 
