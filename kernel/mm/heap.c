@@ -650,7 +650,7 @@ static inline void mag_unlock(struct kmag *m)
 }
 
 /* Give `keep`.. of class ci's cached objects back to the heap. */
-static void mag_spill(struct kmag *m, unsigned ci, uint32_t keep)
+static __attribute__((noinline)) void mag_spill(struct kmag *m, unsigned ci, uint32_t keep)
 {
 	KHEAP_LOCK();
 	while (m->count[ci] > keep)
@@ -714,6 +714,14 @@ void *kmalloc(size_t size)
 	return o;
 }
 
+/* Anything but a live slab object: the heap's own path, which diagnoses. */
+static __attribute__((noinline)) void kfree_heap(void *p)
+{
+	KHEAP_LOCK();
+	free_in(&kernel_heap, p);
+	KHEAP_UNLOCK();
+}
+
 void kfree(void *p)
 {
 	struct heap_slab *s = (void *)((uintptr_t)p & ~BLOCK_MASK);
@@ -721,22 +729,14 @@ void kfree(void *p)
 	/* Only a well-formed live object of a slab goes to the magazine;
 	 * anything else (large, NULL, a bad pointer, a double free to the
 	 * heap) takes the heap's own path, which diagnoses. */
-	if (!p || s->tag != tag_of(s, SLAB_KEY) || s->cls >= HEAP_NCLASSES) {
-		KHEAP_LOCK();
-		free_in(&kernel_heap, p);
-		KHEAP_UNLOCK();
-		return;
-	}
+	if (!p || s->tag != tag_of(s, SLAB_KEY) || s->cls >= HEAP_NCLASSES)
+		return kfree_heap(p);
 	unsigned ci = s->cls;
 	const struct heap_class *c = &kernel_heap.cls[ci];
 	unsigned idx = (unsigned)(off >> c->shift);
 	if (off < c->first || (off & (c->size - 1)) ||
-	    !(__atomic_load_n(&s->used[idx / 64], __ATOMIC_RELAXED) & (1ull << (idx % 64)))) {
-		KHEAP_LOCK();
-		free_in(&kernel_heap, p); /* diagnoses */
-		KHEAP_UNLOCK();
-		return;
-	}
+	    !(__atomic_load_n(&s->used[idx / 64], __ATOMIC_RELAXED) & (1ull << (idx % 64))))
+		return kfree_heap(p); /* diagnoses */
 	struct kmag *m = mag_lock();
 	/* An object waiting in a magazine carries the poison word; a live one
 	 * almost never does, so only then is the magazine searched. */

@@ -231,6 +231,14 @@ static inline void unlock(struct pmm *p)
 }
 
 #ifndef KESTREL_HOST
+#include "arch/x86_64/cpu.h"
+
+/* Clear page pa's `alloc` bit; whether it was set. */
+static inline bool alloc_test_clear(struct pmm_chunk *d, uint64_t pa)
+{
+	return cpu_atomic_test_and_clear(&d->alloc, (unsigned)((pa >> PAGE_SHIFT) & 63));
+}
+
 /* In the kernel the per-CPU part is inline, not a hook: preemption off
  * (one instruction each way) keeps the thread on this CPU while it uses
  * the CPU's stack. Interrupts stay on: no interrupt handler allocates
@@ -249,6 +257,11 @@ static inline void local_exit(struct pmm *p)
 	percpu_preempt_enable();
 }
 #else
+static inline bool alloc_test_clear(struct pmm_chunk *d, uint64_t pa)
+{
+	return __atomic_fetch_and(&d->alloc, ~page_bit(pa), __ATOMIC_RELAXED) & page_bit(pa);
+}
+
 static inline struct pmm_cpu *local_enter(struct pmm *p)
 {
 	return &p->cpu[p->sync.local_enter ? p->sync.local_enter() : 0];
@@ -459,10 +472,9 @@ FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
 		return;
 	}
 	struct pmm_chunk *d = &p->chunks[c];
-	uint64_t bit = page_bit(pa);
 	/* The old value decides: of two CPUs freeing the same page, exactly
 	 * one clears the bit, the other sees it clear and reports. */
-	if (__builtin_expect(!(alloc_clear(d, bit) & bit), 0)) {
+	if (__builtin_expect(!alloc_test_clear(d, pa), 0)) {
 		bad_free(p, pa, 1);
 		return;
 	}

@@ -149,6 +149,17 @@ static inline void cpu_init_protections(void) { cpu_write_cr0(cpu_read_cr0() | C
 
 static inline void cpu_write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
+/* Atomically clear bit `bit` of *word and return whether it was set
+ * (lock btr: one instruction, where a C fetch_and that must return the old
+ * value becomes a compare-exchange loop). */
+static inline bool cpu_atomic_test_and_clear(uint64_t *word, unsigned bit)
+{
+	bool was;
+	__asm__ volatile("lock btrq %2, %0" : "+m"(*word), "=@ccc"(was) : "r"((uint64_t)bit)
+	                 : "memory");
+	return was;
+}
+
 /* Raise the self-test vector (0x80) as a software interrupt. */
 static inline void cpu_raise_test_vector(void) { __asm__ volatile("int $0x80" ::: "memory"); }
 
