@@ -62,6 +62,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"
+	sched_set_idle_poll(boot_cmdline_is("idle", "poll")); // measurements only
 	smp_init(ap_main, boot_cmdline_uint("maxcpus", MAX_CPUS, MAX_CPUS), // every other CPU
 	         boot_test_mode() ? boot_cmdline_uint("smp.test-silent", 0, MAX_CPUS - 1) : 0);
 	cpu_sti();                             // interrupts on

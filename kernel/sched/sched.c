@@ -50,6 +50,7 @@ struct runqueue {
 
 static struct runqueue rqs[MAX_CPUS];
 static volatile bool running;
+static bool idle_poll; /* "idle=poll": idle CPUs spin instead of halting */
 
 void sched_switch(uint64_t *save_rsp, uint64_t load_rsp);
 void sched_switch_done(struct thread *me);
@@ -396,7 +397,12 @@ static void idle_loop(void *arg)
 			sched_yield();
 			continue;
 		}
-		cpu_sti_hlt();
+		if (idle_poll) {
+			cpu_sti();
+			cpu_pause();
+		} else {
+			cpu_sti_hlt();
+		}
 	}
 }
 
@@ -416,6 +422,8 @@ static struct thread *adopt(const char *name, bool idle, uint64_t stack_top)
 	rqs[c->index].switch_tsc = cpu_rdtsc();
 	return t;
 }
+
+void sched_set_idle_poll(bool on) { idle_poll = on; }
 
 void sched_init(void)
 {

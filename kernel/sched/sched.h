@@ -17,6 +17,9 @@ struct thread;
 /* On the boot CPU, once the heap, the timer and the IPIs work: the code
  * running kmain becomes thread "main"; CPU 0 gets its idle thread. */
 void sched_init(void);
+/* Idle CPUs spin (with pause) instead of halting: for measurements under
+ * QEMU, where waking a halted vCPU costs the host a thread wake-up. */
+void sched_set_idle_poll(bool on);
 /* On each application processor, once it is online: this context becomes
  * the CPU's idle thread. */
 __attribute__((noreturn)) void sched_run_ap(void);
