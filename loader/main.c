@@ -10,7 +10,9 @@
  * option. docs/boot.md walks through every step.
  *
  * gnu-efi's crt0 calls efi_main with the SysV convention after relocating the
- * image, so efi_main is deliberately not EFIAPI.
+ * image, so efi_main is deliberately not EFIAPI. Newer gnu-efi (Debian 13's)
+ * has crt0 call _entry instead, which libefi defines; the loader does not
+ * link libefi, so it defines _entry itself (below), with the same convention.
  */
 #include "loader.h"
 #include "cpu.h"
@@ -424,3 +426,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	ldr_wait_before_return();
 	return st;
 }
+
+/* crt0's target in newer gnu-efi (see the top of this file). */
+EFI_STATUS _entry(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
+EFI_STATUS _entry(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab) { return efi_main(image, systab); }
