@@ -7,12 +7,15 @@
 
 #include "acpi/boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/stacks.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/uaccess.h"
 #include "arch/x86_64/tss.h"
 #include "boot/boot.h"
 #include "boot/summary.h"
@@ -48,12 +51,15 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	cpu_init_protections();                // CR0.WP: read-only means read-only
 	stacks_init();                         // guard pages under the fixed stacks
 	tss_init(this_cpu());                  // TSS with the IST stacks
+	fpu_init_cpu();                        // x87 and SSE on, for user programs
 	idt_init();                            // every exception reports from here on
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast
 	mm_init();                             // memory map sanitized, page-frame allocator
 	vmm_init();                            // our page tables: W^X, NX, guards, WC framebuffer
 	heap_init_kernel();                    // kmalloc/kfree: slab caches and page runs
+	syscall_init_cpu();                    // SYSCALL enters syscall_entry
+	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac
 	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	acpi_boot_init();                      // ACPI tables, each one validated
 	irq_init();                            // 8259s masked, local APIC, I/O APICs

@@ -166,6 +166,7 @@ static void schedule_locked(struct cpu *c, struct runqueue *rq)
 	prev->irq_flags = c->irq_flags;
 	prev->irq_depth = c->irq_depth;
 	c->current = next;
+	arch_thread_switch(c, &prev->arch, &next->arch);
 	sched_switch(&prev->rsp, next->rsp);
 	sched_switch_done(prev);
 }

@@ -84,6 +84,7 @@ struct thread *thread_adopt(const char *name, uint64_t stack_top)
 	if (!t)
 		return NULL;
 	t->stack_top = stack_top;
+	t->arch.kstack_top = stack_top;
 	list_add(t);
 	return t;
 }
@@ -99,6 +100,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 		return NULL;
 	}
 	t->stack_top = top;
+	t->arch.kstack_top = top;
 	t->fn = fn;
 	t->arg = arg;
 	uint64_t *sp = (uint64_t *)top;
@@ -125,6 +127,7 @@ void thread_free(struct thread *t)
 	list_remove(t);
 	if (t->stack_top && !t->idle)
 		kstack_free(t->stack_top);
+	kfree(t->arch.fpu);
 	kfree(t);
 }
 

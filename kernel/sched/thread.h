@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/context.h"
 #include "arch/x86_64/percpu.h"
 #include "sched/wait.h"
 
@@ -56,6 +57,8 @@ struct thread {
 	void (*fn)(void *);
 	void *arg;
 	struct wait_queue joiners;
+	struct arch_thread arch; /* user-mode state (context.h); zero for kernel threads */
+	void *proc;            /* the process it runs for (proc/), NULL for kernel threads */
 	char name[THREAD_NAME_MAX];
 };
 _Static_assert(__builtin_offsetof(struct thread, rsp) == 0, "switch.S saves rsp at offset 0");

@@ -16,6 +16,47 @@
 
 #define ISR_STUB_SIZE 16
 
+/* The general registers, in trap-frame order (trapframe.h), then cld and
+ * the frame as trap_dispatch's argument. */
+.macro ISR_SAVE
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cld
+	movq	%rsp, %rdi
+.endm
+
+.macro ISR_RESTORE
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp	/* vector and error code */
+.endm
+
 	.section .text
 	.globl isr_stubs
 	.p2align 4
@@ -51,45 +92,66 @@ isr_stubs_end:
  * trap_dispatch(frame). The stack is 16-byte aligned here: the CPU aligned it
  * before pushing its frame, and TF_SIZE is a multiple of 16. No SSE state is
  * saved, which is why the kernel is built with -mgeneral-regs-only.
+ *
+ * GS: the kernel's GS base points at this CPU's struct (percpu.h); while
+ * user code runs, GS_BASE holds the user's value and KERNEL_GS_BASE ours.
+ * An entry from ring 3 (CS.RPL 3 in the frame) swaps them (swapgs) and
+ * swaps back on the way out. An entry from ring 0 normally has the
+ * kernel's GS already, except for an NMI, machine check or double fault
+ * that lands in the few instructions of the SYSCALL entry or exit before
+ * swapgs: those three vectors ("paranoid", after Linux) read GS_BASE
+ * itself and swap only when it is not a kernel address. r12 remembers
+ * whether they swapped (the C code preserves it).
  */
+#define MSR_GS_BASE 0xc0000101
+#define ISR_CS (TF_CS - TF_VECTOR)	/* offset of CS above the vector */
+
 	.p2align 4
 	.type isr_common, @function
 isr_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	cld
-	mov	%rsp, %rdi
+	testb	$3, ISR_CS(%rsp)
+	jnz	isr_from_user
+	cmpq	$18, (%rsp)		/* device interrupts: two instructions */
+	jbe	isr_low_vector
+isr_from_kernel:
+	ISR_SAVE
 	call	trap_dispatch
 	.globl isr_return
 isr_return:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
-	addq	$16, %rsp	/* vector and error code */
+	ISR_RESTORE
+	iretq
+
+/* From ring 3: the same with swapgs on both sides (trap_dispatch may
+ * switch threads; the frame stays on this thread's stack). */
+isr_from_user:
+	swapgs
+	ISR_SAVE
+	call	trap_dispatch
+	ISR_RESTORE
+	swapgs
+	iretq
+
+isr_low_vector:
+	cmpq	$2, (%rsp)		/* NMI */
+	je	isr_paranoid
+	cmpq	$8, (%rsp)		/* #DF */
+	je	isr_paranoid
+	cmpq	$18, (%rsp)		/* #MC */
+	jne	isr_from_kernel
+isr_paranoid:
+	ISR_SAVE
+	movl	$MSR_GS_BASE, %ecx
+	rdmsr
+	xorl	%r12d, %r12d
+	testl	%edx, %edx		/* a kernel address has bit 63 set */
+	js	1f
+	swapgs
+	movl	$1, %r12d
+1:	movq	%rsp, %rdi
+	call	trap_dispatch
+	testl	%r12d, %r12d
+	jz	2f
+	swapgs
+2:	ISR_RESTORE
 	iretq
 	.size isr_common, . - isr_common

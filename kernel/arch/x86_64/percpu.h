@@ -17,6 +17,7 @@
 
 #define MAX_CPUS 64
 #define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u /* swapped with GS_BASE by swapgs */
 
 /* Spinlocks a CPU may hold at once (sync/spinlock.c records each). */
 #define PERCPU_MAX_HELD 16
@@ -32,6 +33,11 @@ struct cpu_held_lock {
 struct cpu {
 	struct cpu *self;       /* %gs:0, see above */
 	struct thread *current; /* %gs:8, the running thread (sched/) */
+	/* For the SYSCALL entry (syscall_entry.S), which has no stack of its own
+	 * until it loads one from here: the running thread's kernel stack top
+	 * (also TSS.RSP0), and a slot for the user RSP while it switches. */
+	uint64_t kstack_top; /* %gs:16 */
+	uint64_t user_rsp;   /* %gs:24 */
 	uint32_t index;         /* 0 for the boot CPU, then in start-up order */
 	uint32_t apic_id;
 	/* Interrupt-disable nesting (spin_lock, spin_irq_save): IF is restored
@@ -53,6 +59,8 @@ struct cpu {
 };
 _Static_assert(__builtin_offsetof(struct cpu, self) == 0, "this_cpu() reads %gs:0");
 _Static_assert(__builtin_offsetof(struct cpu, current) == 8, "current thread at %gs:8");
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) == 16, "syscall_entry.S: CPU_KSTACK_TOP");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 24, "syscall_entry.S: CPU_USER_RSP");
 
 extern struct cpu percpu_cpus[MAX_CPUS];
 

@@ -13,6 +13,8 @@
  * `online` flag (or a failure report) says.
  */
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/syscall.h"
 
 #include <stdatomic.h>
 
@@ -99,6 +101,8 @@ void smp_ap_main(struct cpu *c)
 		cpu_halt_forever();
 	}
 	tss_init(c);
+	fpu_init_cpu();
+	syscall_init_cpu();
 	lapic_init_ap();
 	irq_init_cpu();
 	ap_continue(); /* ends with smp_ap_online() */

@@ -17,6 +17,8 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/uaccess.h"
 #include "arch/x86_64/vectors.h"
 #include "core/kprintf.h"
 #include "lib/ksyms.h"
@@ -31,8 +33,28 @@ static struct {
  * total matters. */
 static uint64_t counts[256];
 static void (*after_irq)(struct trap_frame *tf);
+static void (*user_exception)(struct trap_frame *tf);
 
 void trap_set_after_irq(void (*fn)(struct trap_frame *tf)) { after_irq = fn; }
+void trap_set_user_exception(void (*fn)(struct trap_frame *tf)) { user_exception = fn; }
+
+#define VEC_PF 14
+#define VEC_MC 18
+
+/* An exception. From ring 3 it is the process's problem (a signal, or a
+ * page to map in), never a kernel report; NMI and #MC are about the
+ * machine, not the program, and keep the kernel's handling. In ring 0, a
+ * page fault inside a user copy is resolved or turns into -EFAULT. */
+static void exception(struct trap_frame *tf, uint8_t v)
+{
+	if (trap_from_user(tf) && user_exception && v != VEC_NMI && v != VEC_MC) {
+		user_exception(tf);
+		return;
+	}
+	if (v == VEC_PF && !trap_from_user(tf) && uaccess_fault(tf, cpu_read_cr2()))
+		return;
+	exception_handle(tf);
+}
 
 void trap_register(uint8_t vector, trap_handler_fn fn, const char *name, unsigned flags)
 {
@@ -73,7 +95,9 @@ void trap_dispatch(struct trap_frame *tf)
 	if (v == VEC_NMI && smp_stopping())
 		smp_stopped(); /* another CPU panicked and is reporting */
 	if (v < VEC_EXCEPTIONS_END) {
-		exception_handle(tf);
+		exception(tf, v);
+		if (trap_from_user(tf))
+			syscall_user_return_work(tf);
 		return;
 	}
 	if (v == VEC_SPURIOUS)
@@ -96,4 +120,6 @@ void trap_dispatch(struct trap_frame *tf)
 	 * now (preemption), after the EOI so the next tick can come. */
 	if (after_irq && c->irq_nesting == 0 && (tf->rflags & RFLAGS_IF))
 		after_irq(tf);
+	if (trap_from_user(tf))
+		syscall_user_return_work(tf);
 }

@@ -24,6 +24,10 @@ void trap_dispatch(struct trap_frame *tf);
  * exception) that interrupted code with interrupts on, after the EOI: the
  * scheduler's preemption point. */
 void trap_set_after_irq(void (*fn)(struct trap_frame *tf));
+/* Who handles an exception raised in ring 3 (the process layer: map a
+ * page in, or deliver a signal). Called with interrupts off; it may turn
+ * them on and sleep. */
+void trap_set_user_exception(void (*fn)(struct trap_frame *tf));
 
 /* exception.c */
 void exception_handle(struct trap_frame *tf);

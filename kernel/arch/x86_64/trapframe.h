@@ -9,6 +9,8 @@
 #pragma once
 
 #define TF_R15 0
+#define TF_R11 32
+#define TF_RCX 96
 #define TF_RAX 112
 #define TF_VECTOR 120
 #define TF_ERROR 128
@@ -19,7 +21,12 @@
 #define TF_SS 168
 #define TF_SIZE 176
 
+/* The vector field of a frame built by the SYSCALL entry: not a real
+ * vector (those are 0..255). */
+#define TF_VECTOR_SYSCALL 0x100
+
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trap_frame {
@@ -32,6 +39,8 @@ struct trap_frame {
 };
 
 _Static_assert(__builtin_offsetof(struct trap_frame, r15) == TF_R15, "trap frame");
+_Static_assert(__builtin_offsetof(struct trap_frame, r11) == TF_R11, "trap frame");
+_Static_assert(__builtin_offsetof(struct trap_frame, rcx) == TF_RCX, "trap frame");
 _Static_assert(__builtin_offsetof(struct trap_frame, rax) == TF_RAX, "trap frame");
 _Static_assert(__builtin_offsetof(struct trap_frame, vector) == TF_VECTOR, "trap frame");
 _Static_assert(__builtin_offsetof(struct trap_frame, error_code) == TF_ERROR, "trap frame");
@@ -44,4 +53,7 @@ _Static_assert(sizeof(struct trap_frame) == TF_SIZE, "trap frame");
 /* The CPU aligns RSP to 16 before pushing the frame (SDM 6.14.2); a frame
  * that is a multiple of 16 keeps the handler's stack aligned for the call. */
 _Static_assert(TF_SIZE % 16 == 0, "trap frame keeps the stack 16-byte aligned");
+
+/* Whether the frame was interrupted in (or called from) ring 3. */
+static inline bool trap_from_user(const struct trap_frame *tf) { return (tf->cs & 3) == 3; }
 #endif
