@@ -22,10 +22,12 @@
 #include "console/console.h"
 #include "dev/isa.h"
 #include "core/kprintf.h"
+#include "core/random.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
+#include "proc/proc.h"
 #include "sched/sched.h"
 #include "shell/shell.h"
 #include "sync/spinlock.h"
@@ -68,6 +70,8 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"
+	proc_init();                           // system calls and ring-3 faults go to processes
+	random_init();                         // RDRAND or a TSC-seeded stream, for programs
 	sched_set_idle_poll(boot_cmdline_is("idle", "poll")); // measurements only
 	smp_init(ap_main, boot_cmdline_uint("maxcpus", MAX_CPUS, MAX_CPUS), // every other CPU
 	         boot_test_mode() ? boot_cmdline_uint("smp.test-silent", 0, MAX_CPUS - 1) : 0);

@@ -32,6 +32,7 @@
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "lib/string.h"
+#include "mm/kstack.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "sync/spinlock.h"
@@ -58,6 +59,7 @@ static uint64_t cr4_bits; /* what every CPU must turn on: PGE, SMEP, SMAP, UMIP 
 static uint64_t nx_bit; /* PTE_NX, or 0 when EFER.NXE is off (no NX: the bit is reserved) */
 static uint64_t fb_virt;
 static bool smep, smap;
+static bool upper_frozen; /* no new kernel-half PML4 entries from now on */
 
 static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
 
@@ -76,6 +78,9 @@ static uint64_t *entry_for(uint64_t va, int level)
 	for (int l = 4; l > level; l--) {
 		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
 		if (!(*e & PTE_PRESENT)) {
+			if (l == 4 && upper_frozen)
+				panic("vmm: a new top-level kernel table for 0x%llx after boot: user "
+				      "address spaces would not see it", (unsigned long long)va);
 			uint64_t pa = new_table();
 			if (!pa)
 				return NULL;
@@ -286,6 +291,14 @@ const char *vmm_init_cpu(void)
 }
 
 uint64_t vmm_kernel_cr3(void) { return pml4_phys; }
+uint64_t vmm_nx_bit(void) { return nx_bit; }
+
+void vmm_copy_kernel_half(uint64_t *pml4)
+{
+	const uint64_t *k = table(pml4_phys);
+	for (unsigned i = 256; i < 512; i++)
+		pml4[i] = k[i];
+}
 
 void vmm_init(void)
 {
@@ -301,6 +314,13 @@ void vmm_init(void)
 	map_range("data", (uint64_t)__data_start, (uint64_t)__bss_end, VMM_WRITE);
 	map_range("symbols", (uint64_t)__ksyms_start, (uint64_t)__ksyms_end, 0);
 	map_framebuffer();
+	/* Every user address space shares the kernel half by copying the
+	 * top-level entries 256..511 once (uvm.c); a top-level table made
+	 * later would be missing from them. So the windows that grow after
+	 * boot (device registers, kernel stacks) get theirs now. */
+	if (!entry_for(VMM_MMIO_BASE, 3) || !entry_for(KSTACK_BASE, 3))
+		panic("vmm: no page for the upper-level tables");
+	upper_frozen = true;
 
 	/* PAT entry 1 becomes WC before any WC mapping is used. */
 	set_pat();

@@ -30,6 +30,11 @@ void vmm_init(void);
 const char *vmm_init_cpu(void);
 /* The kernel's PML4 (physical), for CPUs being started. */
 uint64_t vmm_kernel_cr3(void);
+/* PTE_NX, or 0 on a CPU without NX (for user page tables, uvm.c). */
+uint64_t vmm_nx_bit(void);
+/* Fill entries 256..511 of a new top-level table with the kernel's, so
+ * it maps the kernel half exactly as every other address space does. */
+void vmm_copy_kernel_half(uint64_t *pml4);
 /* Map [va, va + 4 KiB) to pa. Fails if va is mapped already or a table
  * cannot be allocated. */
 bool vmm_map(uint64_t va, uint64_t pa, unsigned flags);

@@ -5,10 +5,13 @@
  * A new thread's stack is built so that the first sched_switch to it
  * "returns" into thread_entry (switch.S) with r12 = the thread:
  *
- *   top -  8  0                   fake return address: backtraces end here
- *   top - 16  0                   (keeps thread_entry's calls 16-aligned)
- *   top - 24  thread_entry        popped by sched_switch's ret
- *   top - 72  rbp rbx r12 r13 r14 r15 = 0, 0, thread, 0, 0, 0  (popped)
+ *   top - 176 .. top              THREAD_TOP_RESERVE: a user thread's trap frame
+ *   base -  8  0                   fake return address: backtraces end here
+ *   base - 16  0                   (keeps thread_entry's calls 16-aligned)
+ *   base - 24  thread_entry        popped by sched_switch's ret
+ *   base - 72  rbp rbx r12 r13 r14 r15 = 0, 0, thread, 0, 0, 0  (popped)
+ *
+ * where base = top - THREAD_TOP_RESERVE.
  *
  * Exit: the exiting thread turns preemption off, marks itself exited under
  * its joiners' lock and wakes them, then switches away for good (DEAD). The
@@ -103,7 +106,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 	t->arch.kstack_top = top;
 	t->fn = fn;
 	t->arg = arg;
-	uint64_t *sp = (uint64_t *)top;
+	uint64_t *sp = (uint64_t *)(top - THREAD_TOP_RESERVE);
 	*--sp = 0;
 	*--sp = 0;
 	*--sp = (uint64_t)thread_entry;
@@ -161,6 +164,17 @@ bool thread_spawn_detached(const char *name, void (*fn)(void *), void *arg, uint
 {
 	return create(name, fn, arg, affinity, true) != NULL;
 }
+
+struct thread *thread_prepare(const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_alloc(name, fn, arg);
+	if (t)
+		t->detached = true;
+	return t;
+}
+
+bool thread_start(struct thread *t) { return sched_start(t); }
+void thread_discard(struct thread *t) { thread_free(t); }
 
 static bool has_exited(void *arg) { return ((struct thread *)arg)->exited; }
 

@@ -31,6 +31,10 @@ enum thread_state {
 };
 
 #define THREAD_NAME_MAX 24
+/* Bytes at the top of every thread's stack left free for the trap frame
+ * of a user thread's entries from ring 3 (arch/x86_64/trapframe.h, which
+ * checks the size); kernel threads never use them. */
+#define THREAD_TOP_RESERVE 176
 #define THREAD_ANY_CPU (~0ull)
 
 struct thread {
@@ -69,6 +73,12 @@ _Static_assert(__builtin_offsetof(struct thread, rsp) == 0, "switch.S saves rsp 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);
 /* The same, freed by the scheduler when it exits (never joined). */
 bool thread_spawn_detached(const char *name, void (*fn)(void *), void *arg, uint64_t affinity);
+/* In two steps, for a thread that needs fields set before it runs (a
+ * process's thread): a detached thread that will run fn(arg), not yet
+ * started; then start it, or discard it unstarted. */
+struct thread *thread_prepare(const char *name, void (*fn)(void *), void *arg);
+bool thread_start(struct thread *t);
+void thread_discard(struct thread *t);
 /* End the running thread; its joiner gets `code`. */
 __attribute__((noreturn)) void thread_exit(int code);
 /* Wait for t to exit, free it, return its exit code. */

@@ -48,6 +48,7 @@ static const struct ktest ktests[] = {
 	{"bench-pmm-scale", "page allocations per second, one CPU vs all", ktest_bench_pmm_scale, 0},
 	{"timer", "the tick, TSC and HPET agree", ktest_timer, KTEST_SHELL},
 	{"int3", "int3 reports and continues", ktest_int3, KTEST_SHELL},
+	{"user", "run a user program as init; it must exit 0", ktest_user, 0},
 	{"fault-de", "divide error report", ktest_fault_de, 0},
 	{"fault-ud", "invalid opcode report", ktest_fault_ud, 0},
 	{"fault-gp", "general protection (non-canonical address) report", ktest_fault_gp, 0},

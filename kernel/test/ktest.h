@@ -39,6 +39,7 @@ bool ktest_screen(void);
 bool ktest_bench(void);
 bool ktest_timer(void);
 bool ktest_int3(void);
+bool ktest_user(void);
 bool ktest_fault_de(void);
 bool ktest_fault_ud(void);
 bool ktest_fault_gp(void);

@@ -4,7 +4,10 @@
   kernel-no-simd:     no SSE/AVX register appears in the kernel's code (the
                       kernel does not save those registers on interrupts, so
                       -mgeneral-regs-only must really hold, including in
-                      assembly files);
+                      assembly files); the one exception is arch/x86_64/fpu.c,
+                      whose fpu_* functions save, restore and reset user
+                      programs' registers (fxsave64, fxrstor64, fninit) and
+                      compute nothing with them;
   kernel-no-red-zone: no access below %rsp (an interrupt would overwrite the
                       red zone: -mno-red-zone must really hold);
   kernel-layout:      exactly the PT_LOAD segments R+X, R, R+W and R (the
@@ -67,7 +70,9 @@ def no_simd(path):
         m = re.match(r"^[0-9a-f]+ <(.*)>:$", l)
         if m:
             function = m.group(1)
-        elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor)", l):
+        elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor|ninit)", l):
+            if function.startswith("fpu_") and re.search(r"\b(fxsave64|fxrstor64|fninit)\b", l):
+                continue  # the user state's save/restore (fpu.c)
             bad.append("%s: %s" % (function, l.strip()))
     if bad:
         fail("%d instructions use SSE/AVX/x87 state" % len(bad), bad)

@@ -52,3 +52,15 @@ void arch_thread_load(struct arch_thread *t)
 	load(this_cpu(), t);
 	cpu_irq_restore(f);
 }
+
+void arch_thread_set_fs(struct arch_thread *t, uint64_t base)
+{
+	t->fs_base = base;
+	cpu_wrmsr(MSR_FS_BASE, base);
+}
+
+void arch_thread_set_gs(struct arch_thread *t, uint64_t base)
+{
+	t->gs_base = base;
+	cpu_wrmsr(MSR_KERNEL_GS_BASE, base); /* the user's GS while we run (swapgs) */
+}

@@ -44,6 +44,10 @@ static inline void arch_thread_switch(struct cpu *c, struct arch_thread *prev,
 	if (__builtin_expect(prev->user | next->user, 0))
 		arch_thread_switch_user(c, prev, next);
 }
+/* The running thread's user FS / GS base (arch_prctl): recorded and
+ * loaded now. */
+void arch_thread_set_fs(struct arch_thread *t, uint64_t base);
+void arch_thread_set_gs(struct arch_thread *t, uint64_t base);
 /* Load t's page tables, bases and stack top on this CPU now (after a
  * change to the running thread's state: execve, arch_prctl). */
 void arch_thread_load(struct arch_thread *t);

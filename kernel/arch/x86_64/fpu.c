@@ -33,3 +33,6 @@ void fpu_state_init(struct fpu_state *s)
 	memcpy(&s->fxsave[FXSAVE_FCW], &fcw, sizeof(fcw));
 	memcpy(&s->fxsave[FXSAVE_MXCSR], &mxcsr, sizeof(mxcsr));
 }
+
+void fpu_save(struct fpu_state *s) { __asm__ volatile("fxsave64 %0" : "=m"(*s)); }
+void fpu_restore(const struct fpu_state *s) { __asm__ volatile("fxrstor64 %0" : : "m"(*s)); }

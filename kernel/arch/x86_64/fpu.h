@@ -25,5 +25,7 @@ void fpu_init_cpu(void);
  * exceptions masked, round to nearest), every register zero. */
 void fpu_state_init(struct fpu_state *s);
 
-static inline void fpu_save(struct fpu_state *s) { __asm__ volatile("fxsave64 %0" : "=m"(*s)); }
-static inline void fpu_restore(const struct fpu_state *s) { __asm__ volatile("fxrstor64 %0" : : "m"(*s)); }
+/* Out of line, so that these are the only kernel functions whose code
+ * touches the registers (build.kernel-no-simd allows fpu_* to). */
+void fpu_save(struct fpu_state *s);
+void fpu_restore(const struct fpu_state *s);

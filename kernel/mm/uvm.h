@@ -1,0 +1,42 @@
+/*
+ * User address spaces at the page-table level: a top-level table per
+ * process whose upper half is the kernel's (vmm_copy_kernel_half) and whose
+ * lower half maps that process's pages, 4 KiB each, always with PTE_USER.
+ * Mechanism only: which pages should exist is the process layer's decision
+ * (proc/vm.c), and so is the locking (the caller holds the address space's
+ * lock). Pages in the lower half belong to the address space: unmapping or
+ * destroying frees them to the page-frame allocator.
+ *
+ * TLB: unmap and protect flush the page on this CPU when the tables are the
+ * ones loaded here. A process's tables are loaded only on the CPU running
+ * its one thread (a kernel thread that follows it loads the kernel's, see
+ * arch/x86_64/context.c), so no other CPU can hold a stale entry.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Leaf permissions: VMM_WRITE and VMM_EXEC from vmm.h; readable always. */
+
+/* A new address space with nothing in its lower half: its top-level
+ * table's physical address, or 0 when out of memory. */
+uint64_t uvm_create(void);
+/* Free every page and table of the lower half, then the top level. The
+ * tables must not be loaded on any CPU. */
+void uvm_destroy(uint64_t pml4);
+/* Map the 4 KiB page at va (below USER_TOP) to pa. False if va is mapped
+ * already or a table could not be allocated. */
+bool uvm_map(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags);
+/* The page mapped at va and its permissions, or 0. */
+uint64_t uvm_lookup(uint64_t pml4, uint64_t va, unsigned *flags);
+/* Unmap and free every page in [start, end) (page-aligned); the number. */
+size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end);
+/* New permissions for every mapped page in [start, end). */
+void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags);
+/* Copy every page of src's lower half into new pages in dst (fork). False
+ * when out of memory (dst then holds part of the copy; destroy it). */
+bool uvm_copy(uint64_t dst, uint64_t src);
+/* Pages mapped in the lower half (for limits and /proc). */
+size_t uvm_count(uint64_t pml4);

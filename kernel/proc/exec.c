@@ -1,0 +1,231 @@
+/*
+ * execve's loader (see exec.h). Everything is built in a new address space
+ * first; the process keeps its old one until the new one is complete, so a
+ * failure (a bad file, no memory) returns an error to a program that is
+ * still intact.
+ */
+#include "proc/exec.h"
+
+#include "arch/x86_64/context.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/syscall.h"
+#include "core/kprintf.h"
+#include "core/random.h"
+#include "lib/elf64.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "proc/proc.h"
+#include "proc/vm.h"
+
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_PLATFORM 15
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_HWCAP2 26
+#define AT_EXECFN 31
+#define NAUXV 19 /* pairs written below, AT_NULL included */
+
+static int (*file_reader)(const char *path, void **data, size_t *size);
+
+void exec_set_file_reader(int (*fn)(const char *, void **, size_t *)) { file_reader = fn; }
+
+int exec_read_file(const char *path, void **data, size_t *size)
+{
+	return file_reader ? file_reader(path, data, size) : -ENOENT;
+}
+
+static unsigned seg_prot(uint32_t flags)
+{
+	return ((flags & ELF64_PF_R) ? VM_READ : 0) | ((flags & ELF64_PF_W) ? VM_WRITE : 0) |
+	       ((flags & ELF64_PF_X) ? VM_EXEC : 0);
+}
+
+/* Areas for the segments, their bytes copied in. Two segments may share a
+ * page (the end of one, the start of the next): that page gets both
+ * segments' permissions, in an area of its own. */
+static int load_segments(struct vm *vm, const struct elf64_image *img, const uint8_t *file,
+                         uint64_t bias)
+{
+	uint64_t covered = 0; /* end of the pages mapped so far */
+	unsigned prev_prot = 0;
+	for (unsigned i = 0; i < img->nloads; i++) {
+		const struct elf64_load *l = &img->loads[i];
+		uint64_t start = vm_page_down(l->vaddr + bias), end = vm_page_up(l->vaddr + bias + l->memsz);
+		unsigned prot = seg_prot(l->flags);
+		uint64_t at;
+		int r;
+		if (start < covered) { /* the first page is the previous segment's last */
+			if ((r = vm_protect(vm, start, 4096, prev_prot | prot)))
+				return r;
+			start += 4096;
+		}
+		if (start < end && (r = vm_map(vm, start, end - start, prot, VMA_PROGRAM, true, &at)))
+			return r;
+		if (l->filesz && (r = vm_write(vm, l->vaddr + bias, file + l->offset, l->filesz)))
+			return r;
+		covered = end;
+		prev_prot = prot;
+	}
+	return 0;
+}
+
+static size_t count(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Lay out the initial stack (exec.h) in a kernel buffer, then copy it to
+ * the top of the new stack. *sp gets the entry RSP. */
+static int build_stack(struct vm *vm, const struct exec_args *a, const char *path,
+                       const struct elf64_image *img, uint64_t bias, uint64_t *sp)
+{
+	size_t argc = count(a->argv), envc = count(a->envp);
+	size_t strings = 16 + sizeof("x86_64") + strlen(path) + 1;
+	for (size_t i = 0; i < argc; i++)
+		strings += strlen(a->argv[i]) + 1;
+	for (size_t i = 0; i < envc; i++)
+		strings += strlen(a->envp[i]) + 1;
+	size_t words = 1 + argc + 1 + envc + 1 + 2 * NAUXV;
+	if (strings + words * 8 > EXEC_ARGS_MAX)
+		return -E2BIG;
+	/* strings at the top, then padding so that argc lands 16-aligned */
+	uint64_t str_base = USER_STACK_TOP - strings;
+	uint64_t bottom = (str_base - words * 8) & ~15ull;
+	size_t total = USER_STACK_TOP - bottom;
+	uint8_t *buf = kcalloc(1, total);
+	if (!buf)
+		return -ENOMEM;
+	uint64_t *w = (uint64_t *)buf;
+	char *s = (char *)buf + (str_base - bottom);
+	uint64_t at = str_base;
+#define PUT_STR(str)                                    \
+	({                                                  \
+		size_t n_ = strlen(str) + 1;                    \
+		memcpy(s, (str), n_);                           \
+		s += n_;                                        \
+		at += n_;                                       \
+		at - n_;                                        \
+	})
+	uint64_t random_at = at;
+	random_bytes(s, 16);
+	s += 16;
+	at += 16;
+	uint64_t platform_at = PUT_STR("x86_64");
+	uint64_t execfn_at = PUT_STR(path);
+	*w++ = argc;
+	for (size_t i = 0; i < argc; i++)
+		*w++ = PUT_STR(a->argv[i]);
+	*w++ = 0;
+	for (size_t i = 0; i < envc; i++)
+		*w++ = PUT_STR(a->envp[i]);
+	*w++ = 0;
+#undef PUT_STR
+	uint32_t ca, cb, cc, cd;
+	cpu_cpuid(1, 0, &ca, &cb, &cc, &cd);
+	const uint64_t aux[NAUXV][2] = {
+		{AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0},
+		{AT_PHENT, ELF64_PHENT},
+		{AT_PHNUM, img->phnum},
+		{AT_PAGESZ, 4096},
+		{AT_BASE, 0},
+		{AT_FLAGS, 0},
+		{AT_ENTRY, img->entry + bias},
+		{AT_UID, 0},
+		{AT_EUID, 0},
+		{AT_GID, 0},
+		{AT_EGID, 0},
+		{AT_SECURE, 0},
+		{AT_PLATFORM, platform_at},
+		{AT_HWCAP, cd},
+		{AT_HWCAP2, 0},
+		{AT_CLKTCK, 100},
+		{AT_RANDOM, random_at},
+		{AT_EXECFN, execfn_at},
+		{AT_NULL, 0},
+	};
+	memcpy(w, aux, sizeof(aux));
+	int r = vm_write(vm, bottom, buf, total);
+	kfree(buf);
+	*sp = bottom;
+	return r;
+}
+
+static const char *basename(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			b = p + 1;
+	return b;
+}
+
+int exec_image(struct proc *p, const void *image, size_t size, const char *path,
+               const struct exec_args *args, struct trap_frame *tf)
+{
+	struct elf64_image img;
+	uint64_t limit = USER_STACK_TOP - USER_STACK_MAX - USER_STACK_GAP;
+	const char *why = elf64_parse(image, size, USER_MIN_ADDR, limit, EXEC_DYN_BASE, &img);
+	if (!why && img.has_interp)
+		why = "dynamically linked (needs an interpreter, which this kernel does not run)";
+	if (why) {
+		kprintf("exec: %s: %s\n", path, why);
+		return -ENOEXEC;
+	}
+	uint64_t bias = img.type == ELF64_ET_DYN ? EXEC_DYN_BASE : 0;
+	struct vm *vm = vm_create(PROC_MEM_LIMIT_PAGES);
+	if (!vm)
+		return -ENOMEM;
+	uint64_t sp, at;
+	int r = load_segments(vm, &img, image, bias);
+	if (!r)
+		r = vm_map(vm, USER_STACK_TOP - USER_STACK_MAX, USER_STACK_MAX,
+		           VM_READ | VM_WRITE | (img.exec_stack ? VM_EXEC : 0), VMA_STACK, true, &at);
+	if (!r)
+		r = build_stack(vm, args, path, &img, bias, &sp);
+	if (r) {
+		vm_destroy(vm);
+		return r;
+	}
+	vm->brk_base = vm->brk = img.hi + bias;
+
+	/* The point of no return: the new program replaces the old. */
+	struct thread *t = p->thread;
+	struct fpu_state *fpu = t->arch.fpu;
+	if (!fpu && !(fpu = kmalloc(sizeof(*fpu)))) {
+		vm_destroy(vm);
+		return -ENOMEM;
+	}
+	fpu_state_init(fpu);
+	struct vm *old = p->vm;
+	p->vm = vm;
+	uint64_t f = cpu_irq_save();
+	t->arch.fpu = fpu;
+	t->arch.cr3 = vm->pml4;
+	t->arch.fs_base = 0;
+	t->arch.gs_base = 0;
+	t->arch.user = true;
+	arch_thread_load(&t->arch);
+	cpu_irq_restore(f);
+	vm_destroy(old);
+	strncpy_safe(p->comm, basename(path), PROC_COMM_MAX);
+	user_frame_init(tf, img.entry + bias, sp);
+	return 0;
+}

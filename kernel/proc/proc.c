@@ -1,0 +1,496 @@
+/*
+ * The process tree: creation of init, fork, exit, wait4, and what happens
+ * when a program faults (see proc.h).
+ *
+ * A process's thread always has its user-mode trap frame at the top of its
+ * kernel stack (THREAD_TOP_RESERVE): the SYSCALL entry and every interrupt
+ * from ring 3 put it there, so fork copies it from there and a new thread
+ * starts by filling its own and "returning" to user mode through it.
+ *
+ * Wait status words are Linux's: (code & 0xff) << 8 for an exit, the
+ * signal number for a death by signal (WIFSIGNALED).
+ */
+#include "proc/proc.h"
+
+#include "arch/x86_64/context.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/uaccess.h"
+#include "core/kprintf.h"
+#include "core/panic.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "proc/exec.h"
+#include "proc/signal.h"
+#include "proc/syscall.h"
+#include "sync/spinlock.h"
+#include "time/clock.h"
+
+_Static_assert(THREAD_TOP_RESERVE == sizeof(struct trap_frame),
+               "a user thread's trap frame fills the reserve at its stack top");
+
+/* Guards the tree: parent/children/sibling links, state, wait_status,
+ * all_procs, nprocs, next_pid. */
+static struct spinlock tree_lock = SPINLOCK_INIT("process tree");
+static struct proc *all_procs;
+static uint32_t nprocs;
+static int next_pid = 1;
+static struct proc *init_proc;
+static struct wait_queue init_wait = WAIT_QUEUE_INIT("init ended");
+static bool init_ended;
+static int init_status;
+
+static struct trap_frame *user_frame(struct thread *t)
+{
+	return (struct trap_frame *)(t->arch.kstack_top - sizeof(struct trap_frame));
+}
+
+struct trap_frame *proc_frame(void) { return user_frame(thread_current()); }
+
+/* A new struct with a pid, in the tree under parent; NULL at the limit. */
+static struct proc *proc_new(struct proc *parent)
+{
+	struct proc *p = kcalloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	wait_queue_init(&p->child_wait, "child wait");
+	p->start_ns = clock_ns();
+	spin_lock(&tree_lock);
+	if (nprocs >= PROC_MAX) {
+		spin_unlock(&tree_lock);
+		kfree(p);
+		return NULL;
+	}
+	/* Pids count up and wrap below PROC_PID_MAX, skipping ones in use. */
+	for (;;) {
+		int pid = next_pid;
+		next_pid = next_pid >= PROC_PID_MAX ? 2 : next_pid + 1;
+		bool used = false;
+		for (struct proc *q = all_procs; q && !used; q = q->all_next)
+			used = q->pid == pid;
+		if (!used) {
+			p->pid = pid;
+			break;
+		}
+	}
+	p->all_next = all_procs;
+	all_procs = p;
+	nprocs++;
+	p->parent = parent;
+	if (parent) {
+		p->sibling = parent->children;
+		__atomic_store_n(&parent->children, p, __ATOMIC_RELEASE);
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+	} else {
+		p->pgid = p->sid = p->pid;
+	}
+	spin_unlock(&tree_lock);
+	return p;
+}
+
+/* Remove a reaped (or never started) process from the pid list; the tree
+ * lock is held and p is off its parent's child list. */
+static void unlist(struct proc *p)
+{
+	for (struct proc **q = &all_procs; *q; q = &(*q)->all_next)
+		if (*q == p) {
+			*q = p->all_next;
+			nprocs--;
+			return;
+		}
+}
+
+static void unlink_child(struct proc *p)
+{
+	if (!p->parent)
+		return;
+	for (struct proc **q = &p->parent->children; *q; q = &(*q)->sibling)
+		if (*q == p) {
+			*q = p->sibling;
+			return;
+		}
+}
+
+/* Drop a process that never ran (a failed fork or start). */
+static void proc_discard(struct proc *p)
+{
+	spin_lock(&tree_lock);
+	unlink_child(p);
+	unlist(p);
+	spin_unlock(&tree_lock);
+	vm_destroy(p->vm);
+	kfree(p);
+}
+
+/* ---- init ---- */
+
+struct init_start {
+	struct proc *p;
+	const void *image;
+	size_t size;
+	const char *path;
+	const char *const *argv, *const *envp;
+	struct semaphore done;
+	int result;
+};
+
+static void init_thread(void *arg)
+{
+	struct init_start *s = arg;
+	struct thread *t = thread_current();
+	struct trap_frame *tf = user_frame(t);
+	struct exec_args a = {.argv = s->argv, .envp = s->envp};
+	s->result = exec_image(s->p, s->image, s->size, s->path, &a, tf);
+	int ok = s->result == 0;
+	sem_up(&s->done); /* s is gone after this */
+	if (!ok)
+		thread_exit(0);
+	user_enter(tf);
+}
+
+bool proc_start_init(const char *path, const char *const argv[], const char *const envp[])
+{
+	void *image;
+	size_t size;
+	int r = exec_read_file(path, &image, &size);
+	if (r) {
+		kprintf("init: cannot read %s (error %d)\n", path, -r);
+		return false;
+	}
+	struct proc *p = proc_new(NULL);
+	if (!p) {
+		kfree(image);
+		return false;
+	}
+	for (int fd = 0; fd < 3; fd++) /* stdin, stdout, stderr: the console */
+		p->fds[fd].kind = FD_CONSOLE;
+	struct init_start s = {.p = p, .image = image, .size = size, .path = path, .argv = argv,
+	                       .envp = envp};
+	sem_init(&s.done, 0);
+	struct thread *t = thread_prepare("init", init_thread, &s);
+	if (!t) {
+		proc_discard(p);
+		kfree(image);
+		return false;
+	}
+	p->thread = t;
+	t->proc = p;
+	init_proc = p;
+	init_ended = false;
+	thread_start(t);
+	sem_down(&s.done);
+	kfree(image);
+	if (s.result) {
+		kprintf("init: cannot start %s (error %d)\n", path, -s.result);
+		init_proc = NULL;
+		proc_discard(p);
+		return false;
+	}
+	return true;
+}
+
+/* ---- exit and wait ---- */
+
+static bool init_has_ended(void *arg)
+{
+	(void)arg;
+	return init_ended;
+}
+
+int proc_wait_init(void)
+{
+	wait_event(&init_wait, init_has_ended, NULL);
+	return init_status;
+}
+
+static bool zombie_child(void *arg);
+
+void proc_exit(int wait_status)
+{
+	struct proc *p = proc_current();
+	struct thread *t = thread_current();
+	if (p->clear_child_tid) { /* for a joining thread (set_tid_address) */
+		int32_t zero = 0;
+		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
+	}
+	/* Off the process's page tables before they go. */
+	uint64_t f = cpu_irq_save();
+	t->arch.user = false;
+	t->arch.cr3 = 0;
+	arch_thread_load(&t->arch);
+	cpu_irq_restore(f);
+	vm_destroy(p->vm);
+	p->vm = NULL;
+	proc_files_close(p);
+
+	spin_lock(&tree_lock);
+	bool is_init = p == init_proc;
+	struct proc *reaper = is_init ? NULL : init_proc;
+	if (is_init)
+		init_proc = NULL; /* no more adoptions */
+	/* Children go to init; with init itself gone, they have no parent and
+	 * free themselves when they end (a zombie among them now). */
+	struct proc *dead = NULL;
+	bool gave = false;
+	while (p->children) {
+		struct proc *c = p->children;
+		p->children = c->sibling;
+		c->parent = reaper;
+		if (reaper) {
+			c->sibling = reaper->children;
+			__atomic_store_n(&reaper->children, c, __ATOMIC_RELEASE);
+			gave |= c->state == PROC_ZOMBIE;
+		} else if (c->state == PROC_ZOMBIE) {
+			unlist(c);
+			c->sibling = dead;
+			dead = c;
+		}
+	}
+	p->wait_status = wait_status;
+	p->thread = NULL;
+	__atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
+	struct proc *parent = p->parent;
+	bool orphan = !parent;
+	if (orphan)
+		unlist(p);
+	/* Wake under the tree lock: the parent cannot be reaped and freed
+	 * meanwhile, nor can init's children change. */
+	if (parent)
+		wake_all(&parent->child_wait);
+	if (gave)
+		wake_all(&reaper->child_wait);
+	spin_unlock(&tree_lock);
+	while (dead) {
+		struct proc *n = dead->sibling;
+		kfree(dead);
+		dead = n;
+	}
+	if (is_init) {
+		kprintf("init: process %d (%s) ended: %s %d\n", p->pid, p->comm,
+		        (wait_status & 0x7f) ? "killed by signal" : "exit status",
+		        (wait_status & 0x7f) ? wait_status & 0x7f : (wait_status >> 8) & 0xff);
+		spin_lock(&init_wait.lock);
+		init_ended = true;
+		init_status = wait_status;
+		spin_unlock(&init_wait.lock);
+		wake_all(&init_wait);
+	} else if (orphan) {
+		kfree(p);
+	}
+	thread_exit(0);
+}
+
+struct wait_match {
+	struct proc *me;
+	int pid;
+};
+
+/* A child that matches pid (the tree lock held). */
+static bool matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
+
+/* The wait4 sleep condition. It runs under the wait queue's lock, so it
+ * must not take the tree lock (proc_exit wakes the queue while holding
+ * the tree lock: tree, then queue). It reads the child list without it,
+ * which is safe: only the parent itself removes children, and the others
+ * only push at the head (after setting the new node's sibling), so a
+ * reader sees either list, both well formed. */
+static bool zombie_child(void *arg)
+{
+	struct wait_match *w = arg;
+	for (struct proc *c = __atomic_load_n(&w->me->children, __ATOMIC_ACQUIRE); c;
+	     c = __atomic_load_n(&c->sibling, __ATOMIC_ACQUIRE))
+		if (matches(c, w->pid) && __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == PROC_ZOMBIE)
+			return true;
+	return w->me->kill_signal != 0;
+}
+
+int64_t proc_wait(int pid, int *status, bool nohang)
+{
+	struct proc *me = proc_current();
+	if (pid < -1 || pid == 0)
+		pid = -1; /* process groups: any child, for now */
+	for (;;) {
+		spin_lock(&tree_lock);
+		bool any = false;
+		for (struct proc **q = &me->children; *q; q = &(*q)->sibling) {
+			struct proc *c = *q;
+			if (!matches(c, pid))
+				continue;
+			any = true;
+			if (c->state != PROC_ZOMBIE)
+				continue;
+			*q = c->sibling;
+			unlist(c);
+			spin_unlock(&tree_lock);
+			int got = c->pid;
+			*status = c->wait_status;
+			kfree(c);
+			return got;
+		}
+		spin_unlock(&tree_lock);
+		if (!any)
+			return -ECHILD;
+		if (nohang)
+			return 0;
+		if (me->kill_signal)
+			return -EINTR;
+		struct wait_match w = {.me = me, .pid = pid};
+		wait_event(&me->child_wait, zombie_child, &w);
+	}
+}
+
+/* ---- fork ---- */
+
+static void fork_child(void *arg)
+{
+	(void)arg;
+	struct trap_frame *tf = user_frame(thread_current());
+	tf->rax = 0; /* the child's fork() returns 0 */
+	user_enter(tf);
+}
+
+int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
+{
+	struct proc *me = proc_current();
+	struct proc *c = proc_new(me);
+	if (!c)
+		return -EAGAIN;
+	c->vm = vm_fork(me->vm);
+	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
+	struct thread *t = c->vm && fpu ? thread_prepare(me->comm, fork_child, NULL) : NULL;
+	if (!t || proc_files_fork(c, me)) {
+		if (t)
+			thread_discard(t);
+		kfree(fpu);
+		proc_discard(c);
+		return -ENOMEM;
+	}
+	memcpy(c->comm, me->comm, sizeof(c->comm));
+	struct trap_frame *ctf = user_frame(t);
+	*ctf = *tf;
+	if (o->newsp)
+		ctf->rsp = o->newsp;
+	struct thread *self = thread_current();
+	fpu_save(fpu); /* this thread's live registers, as the child's */
+	t->arch = (struct arch_thread){.user = true, .kstack_top = t->arch.kstack_top,
+	                               .cr3 = c->vm->pml4,
+	                               .fs_base = o->set_tls ? o->tls : self->arch.fs_base,
+	                               .gs_base = self->arch.gs_base, .fpu = fpu};
+	c->clear_child_tid = o->child_cleartid;
+	if (o->child_settid) {
+		int32_t v = c->pid;
+		vm_write(c->vm, o->child_settid, &v, sizeof(v)); /* a bad address is ignored, as in Linux */
+	}
+	t->proc = c;
+	c->thread = t;
+	int pid = c->pid;
+	thread_start(t);
+	return pid;
+}
+
+/* ---- faults and kills ---- */
+
+void proc_kill(struct proc *p, int sig)
+{
+	if (!p->kill_signal)
+		p->kill_signal = sig;
+}
+
+static const char *fault_kind(uint64_t err)
+{
+	if (err & 16)
+		return "execute";
+	return err & 2 ? "write" : "read";
+}
+
+static void user_exception(struct trap_frame *tf)
+{
+	uint64_t addr = tf->vector == 14 ? cpu_read_cr2() : 0; /* before anything can fault */
+	struct proc *p = proc_current();
+	if (!p)
+		panic("proc: a ring-3 exception on kernel thread %s", thread_current()->name);
+	if (tf->rflags & RFLAGS_IF)
+		cpu_sti();
+	if (tf->vector == 14 && vm_fault(p->vm, addr, tf->error_code))
+		return;
+	int sig = signal_for_exception((unsigned)tf->vector);
+	if (tf->vector == 14)
+		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", p->pid, p->comm,
+		        signal_name(sig), (tf->error_code & 1) ? "protection fault" : "page fault",
+		        (unsigned long long)addr, fault_kind(tf->error_code), (unsigned long long)tf->rip);
+	else
+		kprintf("pid %d (%s): %s: exception %llu, rip 0x%llx\n", p->pid, p->comm,
+		        signal_name(sig), (unsigned long long)tf->vector, (unsigned long long)tf->rip);
+	proc_exit(sig);
+}
+
+static void user_return(struct trap_frame *tf)
+{
+	(void)tf;
+	struct proc *p = proc_current();
+	if (p && p->kill_signal)
+		proc_exit(p->kill_signal);
+}
+
+static bool resolve(uint64_t addr, uint64_t err)
+{
+	struct proc *p = proc_current();
+	return p && p->vm && vm_fault(p->vm, addr, err);
+}
+
+void proc_init(void)
+{
+	trap_set_user_exception(user_exception);
+	syscall_set_user_return(user_return);
+	uaccess_set_fault_handler(resolve);
+	syscall_set_handler(syscall_handle);
+}
+
+/* ---- queries ---- */
+
+bool proc_exists(int pid)
+{
+	bool found = false;
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q && !found; q = q->all_next)
+		found = q->pid == pid && q->state == PROC_ALIVE;
+	spin_unlock(&tree_lock);
+	return found;
+}
+
+int proc_kill_pid(int pid, int sig)
+{
+	int r = -ESRCH;
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		if (q->pid == pid && q->state == PROC_ALIVE) {
+			if (sig)
+				proc_kill(q, sig);
+			r = 0;
+			break;
+		}
+	spin_unlock(&tree_lock);
+	return r;
+}
+
+int proc_parent_pid(const struct proc *p)
+{
+	spin_lock(&tree_lock);
+	int pid = p->parent ? p->parent->pid : 0;
+	spin_unlock(&tree_lock);
+	return pid;
+}
+
+void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
+{
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		fn(q, ctx);
+	spin_unlock(&tree_lock);
+}
+
+uint32_t proc_count(void) { return nprocs; }

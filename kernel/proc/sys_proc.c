@@ -1,0 +1,402 @@
+/*
+ * Process system calls: identity, fork/clone/execve/exit/wait4, kill,
+ * signals' bookkeeping, limits, and the thread-setup calls glibc makes
+ * before main (arch_prctl, set_tid_address, set_robust_list).
+ */
+#include "arch/x86_64/context.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/uaccess.h"
+#include "core/kprintf.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "proc/exec.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "proc/sys.h"
+
+#define WNOHANG 1
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+#define CSIGNAL 0xff
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SIG_IGN 1
+
+#define RLIM_INFINITY (~0ull)
+#define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIMIT_NLIMITS 16
+
+SYSCALL(getpid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return proc_current()->pid; }
+/* One thread per process: its id is the process's. */
+SYSCALL(gettid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return proc_current()->pid; }
+SYSCALL(getppid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return proc_parent_pid(proc_current());
+}
+/* Everyone is root: there are no users yet. */
+SYSCALL(getuid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return 0; }
+SYSCALL(geteuid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return 0; }
+SYSCALL(getgid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return 0; }
+SYSCALL(getegid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return 0; }
+
+SYSCALL(getpgrp) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return proc_current()->pgid; }
+
+SYSCALL(getpgid) /* (pid_t pid) */
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	if (a0 == 0 || (int)a0 == p->pid)
+		return p->pgid;
+	return proc_exists((int)a0) ? -EPERM : -ESRCH; /* others' groups: with job control */
+}
+
+SYSCALL(getsid)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	if (a0 == 0 || (int)a0 == p->pid)
+		return p->sid;
+	return proc_exists((int)a0) ? -EPERM : -ESRCH;
+}
+
+SYSCALL(setpgid) /* (pid_t pid, pid_t pgid): this process only, for now */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	if ((int64_t)(int)a1 < 0)
+		return -EINVAL;
+	if (a0 != 0 && (int)a0 != p->pid)
+		return proc_exists((int)a0) ? -EPERM : -ESRCH;
+	p->pgid = a1 ? (int)a1 : p->pid;
+	return 0;
+}
+
+SYSCALL(setsid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	if (p->pgid == p->pid)
+		return -EPERM; /* a group leader cannot start a session */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+SYSCALL(exit)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	proc_exit(((int)a0 & 0xff) << 8);
+}
+
+SYSCALL(exit_group)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	proc_exit(((int)a0 & 0xff) << 8);
+}
+
+static int64_t do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+		kprintf("clone: threads (CLONE_VM without CLONE_VFORK, flags 0x%llx) are not "
+		        "supported yet: ENOSYS\n", (unsigned long long)flags);
+		return -ENOSYS;
+	}
+	if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS))
+		return -EINVAL; /* sharing these needs threads */
+	struct fork_opts o = {.newsp = newsp, .tls = tls, .set_tls = (flags & CLONE_SETTLS) != 0,
+	                      .child_settid = (flags & CLONE_CHILD_SETTID) ? ctid : 0,
+	                      .child_cleartid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0};
+	int64_t pid = proc_fork(proc_frame(), &o);
+	if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
+		int32_t v = (int32_t)pid;
+		copy_to_user(ptid, &v, sizeof(v));
+	}
+	return pid;
+}
+
+SYSCALL(fork) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return do_fork(0, 0, 0, 0, 0); }
+/* vfork as fork: the parent does not wait for the child's execve, which
+ * programs written for vfork do not notice. */
+SYSCALL(vfork) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return do_fork(0, 0, 0, 0, 0); }
+
+SYSCALL(clone) /* (flags, newsp, parent_tid, child_tid, tls): x86-64 order */
+{
+	(void)a5;
+	return do_fork(a0 & ~(uint64_t)CSIGNAL, a1, a2, a3, a4);
+}
+
+SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
+{
+	(void)a4, (void)a5;
+	if (a2 & ~(uint64_t)(WNOHANG | 2 /* WUNTRACED */ | 8 /* WCONTINUED */ | 0x40000000 /* __WALL */))
+		return -EINVAL;
+	int status = 0;
+	int64_t pid = proc_wait((int)a0, &status, a2 & WNOHANG);
+	if (pid > 0 && a1 && copy_to_user(a1, &status, sizeof(status)))
+		return -EFAULT;
+	if (pid > 0 && a3 && clear_user(a3, 144 /* struct rusage */))
+		return -EFAULT;
+	return pid;
+}
+
+static bool ignored_by_default(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
+}
+
+/* Deliver sig to pid. Without signal frames yet, a signal the target has
+ * not ignored has its default action: termination for the fatal ones. */
+static int64_t send(int pid, int sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (pid <= 0) /* process groups and "everyone" come with job control */
+		return pid == 0 || pid == -1 ? send(proc_current()->pid, sig) : -ESRCH;
+	if (sig == 0 || ignored_by_default(sig) || sig == SIGSTOP || sig == SIGTSTP ||
+	    sig == SIGTTIN || sig == SIGTTOU)
+		return proc_kill_pid(pid, 0);
+	return proc_kill_pid(pid, sig);
+}
+
+SYSCALL(kill) { (void)a2, (void)a3, (void)a4, (void)a5; return send((int)a0, (int)a1); }
+SYSCALL(tgkill) { (void)a3, (void)a4, (void)a5; return (int)a0 != (int)a1 ? -ESRCH : send((int)a1, (int)a2); }
+
+SYSCALL(rt_sigaction) /* (int sig, const struct sigaction *act, struct sigaction *old, size_t setsize) */
+{
+	(void)a4, (void)a5;
+	int sig = (int)a0;
+	if (sig < 1 || sig > NSIG || a3 != 8)
+		return -EINVAL;
+	struct proc *p = proc_current();
+	if (a1 && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a2 && copy_to_user(a2, &p->sigactions[sig - 1], sizeof(p->sigactions[0])))
+		return -EFAULT;
+	if (a1 && copy_from_user(&p->sigactions[sig - 1], a1, sizeof(p->sigactions[0])))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL(rt_sigprocmask) /* (int how, const sigset_t *set, sigset_t *old, size_t setsize) */
+{
+	(void)a4, (void)a5;
+	if (a3 != 8)
+		return -EINVAL;
+	struct proc *p = proc_current();
+	uint64_t set = 0, old = p->sigmask;
+	if (a1 && copy_from_user(&set, a1, sizeof(set)))
+		return -EFAULT;
+	if (a1) {
+		uint64_t unblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+		switch ((int)a0) {
+		case SIG_BLOCK: p->sigmask |= set; break;
+		case SIG_UNBLOCK: p->sigmask &= ~set; break;
+		case SIG_SETMASK: p->sigmask = set; break;
+		default: return -EINVAL;
+		}
+		p->sigmask &= ~unblockable;
+	}
+	if (a2 && copy_to_user(a2, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL(arch_prctl) /* (int code, unsigned long addr) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	struct arch_thread *t = &thread_current()->arch;
+	switch ((int)a0) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (a1 >= USER_TOP)
+			return -EPERM;
+		if ((int)a0 == ARCH_SET_FS)
+			arch_thread_set_fs(t, a1);
+		else
+			arch_thread_set_gs(t, a1);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(a1, &t->fs_base, sizeof(t->fs_base));
+	case ARCH_GET_GS:
+		return copy_to_user(a1, &t->gs_base, sizeof(t->gs_base));
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL(set_tid_address) /* (int *tidptr) */
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	p->clear_child_tid = a0;
+	return p->pid;
+}
+
+/* The robust-futex list matters when a thread dies holding a lock that
+ * other threads wait on; with one thread per process nobody can wait. The
+ * size check is Linux's. */
+SYSCALL(set_robust_list)
+{
+	(void)a0, (void)a2, (void)a3, (void)a4, (void)a5;
+	return a1 == 24 ? 0 : -EINVAL;
+}
+
+SYSCALL(prctl)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	char name[PROC_COMM_MAX];
+	switch ((int)a0) {
+	case PR_SET_NAME: {
+		int64_t r = strncpy_from_user(name, a1, sizeof(name));
+		if (r == -EFAULT)
+			return r;
+		name[PROC_COMM_MAX - 1] = 0; /* longer names are cut, as Linux does */
+		memcpy(p->comm, name, sizeof(name));
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_user(a1, p->comm, sizeof(p->comm));
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL(sched_yield)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	thread_yield();
+	return 0;
+}
+
+static void limit(int res, uint64_t v[2])
+{
+	v[0] = v[1] = RLIM_INFINITY;
+	if (res == RLIMIT_STACK)
+		v[0] = USER_STACK_MAX;
+	else if (res == RLIMIT_NOFILE)
+		v[0] = v[1] = PROC_FD_MAX;
+	else if (res == RLIMIT_NPROC)
+		v[0] = v[1] = PROC_MAX;
+}
+
+SYSCALL(prlimit64) /* (pid_t pid, int resource, const struct rlimit *new, struct rlimit *old) */
+{
+	(void)a4, (void)a5;
+	if (a0 && (int)a0 != proc_current()->pid)
+		return proc_exists((int)a0) ? -EPERM : -ESRCH;
+	if (a1 >= RLIMIT_NLIMITS)
+		return -EINVAL;
+	if (a2)
+		return -EPERM; /* the limits are fixed for now */
+	uint64_t v[2];
+	limit((int)a1, v);
+	return a3 ? copy_to_user(a3, v, sizeof(v)) : 0;
+}
+
+SYSCALL(getrlimit)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return sys_prlimit64(0, a0, 0, a1, 0, 0);
+}
+
+/* ---- execve ---- */
+
+#define EXEC_PATH_MAX 4096
+#define EXEC_MAX_STRINGS 4096
+
+/* Copy a NULL-terminated user array of strings into one kernel block:
+ * pointers first, then the strings. *used counts bytes against the limit. */
+static int64_t copy_strings(uint64_t uarr, const char ***out, size_t *used)
+{
+	size_t n = 0;
+	uint64_t ptr;
+	if (uarr) {
+		for (;; n++) {
+			if (n == EXEC_MAX_STRINGS)
+				return -E2BIG;
+			if (copy_from_user(&ptr, uarr + n * 8, 8))
+				return -EFAULT;
+			if (!ptr)
+				break;
+		}
+	}
+	size_t cap = EXEC_ARGS_MAX;
+	char **v = kmalloc((n + 1) * sizeof(char *) + cap);
+	if (!v)
+		return -ENOMEM;
+	char *s = (char *)(v + n + 1);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (copy_from_user(&ptr, uarr + i * 8, 8)) {
+			kfree(v);
+			return -EFAULT;
+		}
+		int64_t len = strncpy_from_user(s + off, ptr, cap - off);
+		if (len < 0) {
+			kfree(v);
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		}
+		v[i] = s + off;
+		off += (size_t)len + 1;
+		*used += (size_t)len + 1 + 8;
+		if (*used > EXEC_ARGS_MAX) {
+			kfree(v);
+			return -E2BIG;
+		}
+	}
+	v[n] = NULL;
+	*out = (const char **)v;
+	return 0;
+}
+
+SYSCALL(execve) /* (const char *path, char *const argv[], char *const envp[]) */
+{
+	(void)a3, (void)a4, (void)a5;
+	char *path = kmalloc(EXEC_PATH_MAX);
+	if (!path)
+		return -ENOMEM;
+	int64_t r = strncpy_from_user(path, a0, EXEC_PATH_MAX);
+	const char **argv = NULL, **envp = NULL;
+	size_t used = 0;
+	if (r >= 0)
+		r = copy_strings(a1, &argv, &used);
+	if (r >= 0)
+		r = copy_strings(a2, &envp, &used);
+	void *image = NULL;
+	size_t size = 0;
+	if (r >= 0)
+		r = exec_read_file(path, &image, &size);
+	if (r >= 0) {
+		struct exec_args args = {.argv = argv, .envp = envp};
+		r = exec_image(proc_current(), image, size, path, &args, proc_frame());
+	}
+	if (r >= 0)
+		proc_exec_done(proc_current());
+	kfree(image);
+	kfree(argv);
+	kfree(envp);
+	kfree(path);
+	return r;
+}

@@ -1,0 +1,273 @@
+/*
+ * Time, sleeping, and the system-information calls: clock_gettime and
+ * friends, nanosleep, uname, sysinfo, times, getrandom.
+ *
+ * CLOCK_MONOTONIC is the kernel's clock (time/clock.c, nanoseconds since
+ * boot). CLOCK_REALTIME is that plus the wall-clock time the RTC showed at
+ * the first request (the RTC counts whole seconds in local time as the
+ * firmware keeps it; on a PC that is usually UTC, and QEMU's is UTC).
+ */
+#include <stdatomic.h>
+
+#include "arch/x86_64/uaccess.h"
+#include "core/random.h"
+#include "dev/rtc.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/mm.h"
+#include "mm/pmm.h"
+#include "proc/proc.h"
+#include "proc/sys.h"
+#include "time/clock.h"
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+#define NS 1000000000ull
+#define USER_HZ 100 /* clock ticks of times(2) and AT_CLKTCK */
+
+struct timespec_user {
+	int64_t sec, nsec;
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (the usual
+ * shift-March-first formula). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static _Atomic int64_t wall_offset_ns; /* realtime - monotonic; 0: not read yet */
+
+static uint64_t realtime_ns(void)
+{
+	int64_t off = atomic_load(&wall_offset_ns);
+	if (!off) {
+		struct rtc_time t;
+		int64_t secs = 0;
+		if (rtc_read(&t))
+			secs = days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 +
+			       t.minute * 60 + t.second;
+		off = secs * (int64_t)NS - (int64_t)clock_ns();
+		if (!off)
+			off = 1;
+		atomic_store(&wall_offset_ns, off);
+	}
+	return (uint64_t)((int64_t)clock_ns() + off);
+}
+
+static int clock_read(int clk, uint64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		*ns = realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = clock_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = clock_tsc_to_ns(thread_current()->run_tsc);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int put_ts(uint64_t uts, uint64_t ns)
+{
+	struct timespec_user ts = {.sec = (int64_t)(ns / NS), .nsec = (int64_t)(ns % NS)};
+	return copy_to_user(uts, &ts, sizeof(ts));
+}
+
+SYSCALL(clock_gettime)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	uint64_t ns;
+	int r = clock_read((int)a0, &ns);
+	return r ? r : put_ts(a1, ns);
+}
+
+SYSCALL(clock_getres)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	uint64_t ns;
+	int r = clock_read((int)a0, &ns);
+	return r ? r : a1 ? put_ts(a1, 1) : 0;
+}
+
+SYSCALL(gettimeofday) /* (struct timeval *tv, struct timezone *tz) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	uint64_t ns = realtime_ns();
+	int64_t tv[2] = {(int64_t)(ns / NS), (int64_t)(ns % NS / 1000)};
+	if (a0 && copy_to_user(a0, tv, sizeof(tv)))
+		return -EFAULT;
+	if (a1 && clear_user(a1, 8))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL(time)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	int64_t t = (int64_t)(realtime_ns() / NS);
+	if (a0 && copy_to_user(a0, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+static int64_t sleep_until(uint64_t deadline)
+{
+	/* A pending kill ends the sleep early, within a tick: the sleep is
+	 * cut into slices so that it is noticed. */
+	while (clock_ns() < deadline) {
+		if (proc_current()->kill_signal)
+			return -EINTR;
+		uint64_t now = clock_ns(), step = 50 * 1000 * 1000;
+		thread_sleep_until(deadline - now > step ? now + step : deadline);
+	}
+	return 0;
+}
+
+static int get_ts(uint64_t uts, uint64_t *ns)
+{
+	struct timespec_user ts;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= (int64_t)NS)
+		return -EINVAL;
+	*ns = (uint64_t)ts.sec > UINT64_MAX / NS - 1 ? UINT64_MAX / 2 : (uint64_t)ts.sec * NS + (uint64_t)ts.nsec;
+	return 0;
+}
+
+SYSCALL(nanosleep) /* (const struct timespec *req, struct timespec *rem) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	uint64_t ns;
+	int r = get_ts(a0, &ns);
+	if (r)
+		return r;
+	uint64_t deadline = clock_ns() + ns;
+	int64_t s = sleep_until(deadline);
+	if (s && a1) {
+		uint64_t now = clock_ns();
+		put_ts(a1, deadline > now ? deadline - now : 0);
+	}
+	return s;
+}
+
+SYSCALL(clock_nanosleep) /* (clockid_t clk, int flags, const struct timespec *req, struct timespec *rem) */
+{
+	(void)a4, (void)a5;
+	uint64_t ns, now;
+	int r = clock_read((int)a0, &now);
+	if (!r && ((int)a0 == CLOCK_PROCESS_CPUTIME_ID || (int)a0 == CLOCK_THREAD_CPUTIME_ID))
+		r = -ENOTSUP;
+	if (!r)
+		r = get_ts(a2, &ns);
+	if (r)
+		return r;
+	/* Convert to the monotonic clock that sleeping uses. */
+	uint64_t mono = clock_ns();
+	uint64_t deadline = (a1 & TIMER_ABSTIME) ? (ns > now ? mono + (ns - now) : mono) : mono + ns;
+	int64_t s = sleep_until(deadline);
+	if (s && a3 && !(a1 & TIMER_ABSTIME)) {
+		uint64_t t = clock_ns();
+		put_ts(a3, deadline > t ? deadline - t : 0);
+	}
+	return s;
+}
+
+SYSCALL(times) /* (struct tms *buf) */
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	uint64_t ticks = clock_ns() / (NS / USER_HZ);
+	if (a0) {
+		int64_t tms[4] = {(int64_t)(clock_tsc_to_ns(thread_current()->run_tsc) / (NS / USER_HZ)), 0,
+		                  0, 0};
+		if (copy_to_user(a0, tms, sizeof(tms)))
+			return -EFAULT;
+	}
+	return (int64_t)ticks;
+}
+
+/* struct sysinfo (x86-64): 112 bytes. */
+struct sysinfo_user {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+_Static_assert(sizeof(struct sysinfo_user) == 112, "Linux x86-64 struct sysinfo");
+
+SYSCALL(sysinfo)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct pmm_stats st;
+	pmm_stats(mm_pmm(), &st);
+	struct sysinfo_user si = {
+		.uptime = (int64_t)(clock_ns() / NS),
+		.totalram = st.total_pages * 4096,
+		.freeram = st.free_pages * 4096,
+		.procs = (uint16_t)proc_count(),
+		.mem_unit = 1,
+	};
+	return copy_to_user(a0, &si, sizeof(si));
+}
+
+SYSCALL(getrandom) /* (void *buf, size_t len, unsigned flags) */
+{
+	(void)a3, (void)a4, (void)a5;
+	if (a2 & ~7ull) /* GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE */
+		return -EINVAL;
+	size_t n = a1 > (32u << 20) ? (32u << 20) : a1;
+	uint8_t tmp[256];
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < sizeof(tmp) ? n - done : sizeof(tmp);
+		random_bytes(tmp, k);
+		if (copy_to_user(a0 + done, tmp, k))
+			return done ? (int64_t)done : -EFAULT;
+		done += k;
+	}
+	return (int64_t)n;
+}
+
+/* struct utsname: six fields of 65 bytes. The release is a Linux version
+ * number, because C libraries refuse to run on a "kernel too old". */
+struct utsname_user {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+SYSCALL(uname)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct utsname_user u;
+	memset(&u, 0, sizeof(u));
+	strncpy_safe(u.sysname, "Linux", sizeof(u.sysname));
+	strncpy_safe(u.nodename, "kestrel", sizeof(u.nodename));
+	strncpy_safe(u.release, "6.1.0-kestrel", sizeof(u.release));
+	strncpy_safe(u.version, "#1 SMP Kestrel", sizeof(u.version));
+	strncpy_safe(u.machine, "x86_64", sizeof(u.machine));
+	strncpy_safe(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(a0, &u, sizeof(u));
+}

@@ -1,0 +1,115 @@
+/*
+ * System-call dispatch (see syscall.h): one table indexed by number. A
+ * number with no entry returns -ENOSYS and is logged once, by number and
+ * Linux name, so that running a new program shows at once which calls it
+ * needs.
+ */
+#include "proc/syscall.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "core/kprintf.h"
+#include "lib/errno.h"
+#include "proc/proc.h"
+#include "proc/sys.h"
+#include "proc/syscall_names.h"
+
+#define ENTRY(nr, name) [nr] = sys_##name
+
+static const syscall_fn table[SYSCALL_NAMES] = {
+	ENTRY(0, read),
+	ENTRY(1, write),
+	ENTRY(2, open),
+	ENTRY(3, close),
+	ENTRY(5, fstat),
+	ENTRY(8, lseek),
+	ENTRY(9, mmap),
+	ENTRY(10, mprotect),
+	ENTRY(11, munmap),
+	ENTRY(12, brk),
+	ENTRY(13, rt_sigaction),
+	ENTRY(14, rt_sigprocmask),
+	ENTRY(16, ioctl),
+	ENTRY(19, readv),
+	ENTRY(20, writev),
+	ENTRY(21, access),
+	ENTRY(24, sched_yield),
+	ENTRY(28, madvise),
+	ENTRY(32, dup),
+	ENTRY(33, dup2),
+	ENTRY(35, nanosleep),
+	ENTRY(39, getpid),
+	ENTRY(56, clone),
+	ENTRY(57, fork),
+	ENTRY(58, vfork),
+	ENTRY(59, execve),
+	ENTRY(60, exit),
+	ENTRY(61, wait4),
+	ENTRY(62, kill),
+	ENTRY(63, uname),
+	ENTRY(72, fcntl),
+	ENTRY(79, getcwd),
+	ENTRY(96, gettimeofday),
+	ENTRY(97, getrlimit),
+	ENTRY(99, sysinfo),
+	ENTRY(100, times),
+	ENTRY(102, getuid),
+	ENTRY(104, getgid),
+	ENTRY(107, geteuid),
+	ENTRY(108, getegid),
+	ENTRY(109, setpgid),
+	ENTRY(110, getppid),
+	ENTRY(111, getpgrp),
+	ENTRY(112, setsid),
+	ENTRY(121, getpgid),
+	ENTRY(124, getsid),
+	ENTRY(157, prctl),
+	ENTRY(158, arch_prctl),
+	ENTRY(186, gettid),
+	ENTRY(201, time),
+	ENTRY(218, set_tid_address),
+	ENTRY(228, clock_gettime),
+	ENTRY(229, clock_getres),
+	ENTRY(230, clock_nanosleep),
+	ENTRY(231, exit_group),
+	ENTRY(234, tgkill),
+	ENTRY(257, openat),
+	ENTRY(262, newfstatat),
+	ENTRY(273, set_robust_list),
+	ENTRY(292, dup3),
+	ENTRY(302, prlimit64),
+	ENTRY(318, getrandom),
+};
+
+/* One bit per number; the last one stands for every number past the table. */
+static _Atomic uint64_t logged[(SYSCALL_NAMES + 1 + 63) / 64];
+static _Atomic uint32_t unknown;
+
+uint32_t syscall_unknown_count(void) { return atomic_load(&unknown); }
+
+static int64_t not_implemented(uint64_t nr)
+{
+	uint64_t slot = nr < SYSCALL_NAMES ? nr : SYSCALL_NAMES;
+	uint64_t bit = 1ull << (slot % 64);
+	bool first = !(atomic_fetch_or(&logged[slot / 64], bit) & bit);
+	if (first) {
+		atomic_fetch_add(&unknown, 1);
+		struct proc *p = proc_current();
+		const char *name = nr < SYSCALL_NAMES ? syscall_names[nr] : NULL;
+		kprintf("syscall: %llu (%s) is not implemented: ENOSYS (first called by pid %d, %s)%s\n",
+		        (unsigned long long)nr, name ? name : "no such system call", p ? p->pid : 0,
+		        p ? p->comm : "?", nr < SYSCALL_NAMES ? "" : "; numbers past the table are logged once in all");
+	}
+	return -ENOSYS;
+}
+
+void syscall_handle(struct trap_frame *tf)
+{
+	uint64_t nr = tf->rax;
+	syscall_fn fn = nr < SYSCALL_NAMES ? table[nr] : NULL;
+	if (__builtin_expect(fn != NULL, 1))
+		tf->rax = (uint64_t)fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	else
+		tf->rax = (uint64_t)not_implemented(nr);
+}

@@ -1,0 +1,79 @@
+/*
+ * A process's address space: its page tables (mm/uvm.c) and the list of
+ * areas that may hold pages (struct vma), as Linux's mm_struct and
+ * vm_area_struct. Pages come on first touch: an area starts empty, and a
+ * page fault inside it maps a zeroed page with the area's permissions
+ * (demand-zero); outside every area, or against the area's permissions,
+ * the fault is the program's error (SIGSEGV).
+ *
+ *   0x10000 ........... program segments (ELF), then the heap (brk)
+ *   ...
+ *   mmap_top and down . mmap areas, placed top-down below the stack gap
+ *   USER_STACK_TOP .... the stack: USER_STACK_MAX below it may be touched;
+ *                       a guard gap below that stays unmapped
+ *
+ * Locking: vm->lock (a mutex: faults may sleep) guards the list, the page
+ * tables and the counters. One thread per process for now, so no TLB
+ * shootdown between CPUs is needed (uvm.h).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sched/wait.h"
+
+#define VM_READ 1u
+#define VM_WRITE 2u
+#define VM_EXEC 4u
+
+#define USER_STACK_TOP 0x00007ffffffde000ull /* a few pages below USER_TOP */
+#define USER_STACK_MAX (8ull << 20)          /* as Linux's default RLIMIT_STACK */
+#define USER_STACK_GAP (1ull << 20)          /* unmapped below the stack */
+#define USER_MIN_ADDR 0x10000ull             /* nothing below (null pointers) */
+
+enum vma_kind { VMA_ANON, VMA_PROGRAM, VMA_HEAP, VMA_STACK };
+
+struct vma {
+	uint64_t start, end; /* page-aligned, end exclusive */
+	unsigned prot;       /* VM_* */
+	enum vma_kind kind;
+	struct vma *next;    /* sorted by start */
+};
+
+struct vm {
+	struct mutex lock;
+	uint64_t pml4;
+	struct vma *vmas;
+	uint64_t brk_base, brk; /* the heap area is [brk_base, page_up(brk)) */
+	size_t pages;           /* resident pages */
+	size_t limit_pages;     /* at most this many resident */
+};
+
+struct vm *vm_create(size_t limit_pages);
+void vm_destroy(struct vm *vm);
+/* A copy of src for fork: every area and every page (copied now). */
+struct vm *vm_fork(struct vm *src);
+
+/* Add an area of anonymous demand-zero memory. With fixed, exactly at addr
+ * (replacing what was there); otherwise at addr if free, else the highest
+ * free range below the stack gap. 0 and *out, or -ENOMEM/-EINVAL. */
+int vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_kind kind,
+           bool fixed, uint64_t *out);
+int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
+/* madvise(MADV_DONTNEED): drop the pages of [addr, addr + len); the areas
+ * stay, so the next touch gets zeroed pages again. */
+int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
+/* brk(2): move the end of the heap (0 asks). Returns the new (or old) end. */
+uint64_t vm_brk(struct vm *vm, uint64_t new_end);
+/* Resolve a page fault at addr (x86 #PF error code bits). False: the
+ * access is not allowed (SIGSEGV) or there is no memory. */
+bool vm_fault(struct vm *vm, uint64_t addr, uint64_t error_code);
+/* Copy n kernel bytes to va in vm, mapping pages as needed (execve
+ * filling segments and the stack before the program runs). */
+int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n);
+/* Page-aligned helpers. */
+static inline uint64_t vm_page_down(uint64_t a) { return a & ~4095ull; }
+static inline uint64_t vm_page_up(uint64_t a) { return (a + 4095) & ~4095ull; }
