@@ -4,7 +4,8 @@
  * (default /proc-check, the project's own check of the system calls,
  * tests/user/proc_check.c), read through the file system like any execve;
  * it prints what it checks, and its own verdict line is what the boot test
- * matches, besides this test's.
+ * matches, besides this test's. `user.args=a,b,c` gives its argv[1..]
+ * (commas separate; there is no quoting).
  */
 #include "boot/boot.h"
 #include "core/kprintf.h"
@@ -27,7 +28,29 @@ bool ktest_user(void)
 	}
 	memcpy(path, p, len);
 	path[len] = 0;
-	const char *const argv[] = {path, NULL};
+	extern void tmp_reader_init(void); tmp_reader_init();
+	/* argv: the path, then user.args split at commas, into one buffer. */
+	static char args[256];
+	const char *argv[16] = {path};
+	unsigned argc = 1;
+	const char *a = boot_cmdline_get("user.args", &len);
+	if (a) {
+		if (len >= sizeof(args)) {
+			kprintf("test user: user.args is too long\n");
+			return false;
+		}
+		memcpy(args, a, len);
+		args[len] = 0;
+		for (char *s = args; argc < 15;) {
+			argv[argc++] = s;
+			char *comma = strchr(s, ',');
+			if (!comma)
+				break;
+			*comma = 0;
+			s = comma + 1;
+		}
+	}
+	argv[argc] = NULL;
 	const char *const envp[] = {"HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", NULL};
 	if (!proc_start_init(path, argv, envp))
 		return false;
