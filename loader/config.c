@@ -71,18 +71,36 @@ static int copy_value(char *dst, size_t cap, const char *v, size_t len)
 	return 0;
 }
 
+/* An absolute path of printable ASCII into dst, '/' turned into '\'; -1
+ * (dst unchanged) for anything else. */
+static int copy_path(char *dst, const char *v, size_t len)
+{
+	if (len == 0 || (v[0] != '\\' && v[0] != '/') || copy_value(dst, CFG_PATH_MAX, v, len) != 0)
+		return -1;
+	for (char *p = dst; *p; p++)
+		if (*p == '/')
+			*p = '\\';
+	return 0;
+}
+
 static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen, const char *v,
                 size_t vlen)
 {
 	if (key_is(k, klen, "kernel")) {
-		if (vlen == 0 || (v[0] != '\\' && v[0] != '/') ||
-		    copy_value(c->kernel, CFG_PATH_MAX, v, vlen) != 0) {
+		if (copy_path(c->kernel, v, vlen) != 0) {
 			warn(c, line, "kernel: needs an absolute path of printable ASCII; line ignored");
 			return;
 		}
-		for (char *p = c->kernel; *p; p++)
-			if (*p == '/')
-				*p = '\\';
+	} else if (key_is(k, klen, "initrd")) {
+		/* An empty value means: boot without an initramfs. */
+		if (vlen != 0 && copy_path(c->initrd, v, vlen) != 0) {
+			warn(c, line, "initrd: needs an absolute path of printable ASCII, or "
+			              "nothing; line ignored");
+			return;
+		}
+		if (vlen == 0)
+			c->initrd[0] = 0;
+		c->has_initrd = 1;
 	} else if (key_is(k, klen, "cmdline")) {
 		if (copy_value(c->cmdline, CFG_CMDLINE_MAX, v, vlen) != 0) {
 			warn(c, line, "cmdline: too long or not printable ASCII; line ignored");
@@ -108,13 +126,16 @@ static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen,
 		}
 		c->timeout_s = (uint32_t)t;
 	} else {
-		warn(c, line, "unknown key (known: kernel, cmdline, resolution, timeout); ignored");
+		warn(c, line, "unknown key (known: kernel, initrd, cmdline, resolution, timeout); "
+		              "ignored");
 	}
 }
 
 void cfg_parse(struct ldr_config *c, const char *text, size_t len)
 {
 	c->kernel[0] = 0;
+	c->initrd[0] = 0;
+	c->has_initrd = 0;
 	c->cmdline[0] = 0;
 	c->has_cmdline = 0;
 	c->width = c->height = 0;

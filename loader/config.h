@@ -1,8 +1,9 @@
 /*
  * The loader's optional configuration file, \EFI\BOOT\KESTREL.CFG: one
  * "key = value" per line, '#' starts a comment, blank lines are ignored.
- * Keys: kernel (path on the boot volume), cmdline (kernel command line),
- * resolution (WIDTHxHEIGHT), timeout (seconds to show an error, 0-600).
+ * Keys: kernel (path on the boot volume), initrd (path of the initramfs, or
+ * empty for none), cmdline (kernel command line), resolution (WIDTHxHEIGHT),
+ * timeout (seconds to show an error, 0-600).
  * Unknown keys and bad values produce a warning naming the line, and the line
  * is ignored (the default, or an earlier line's value, stays). Pure C (no UEFI), so the host tests run the same parser.
  */
@@ -18,6 +19,8 @@
 
 struct ldr_config {
 	char kernel[CFG_PATH_MAX]; /* "" = the default \EFI\BOOT\KERNEL.ELF */
+	char initrd[CFG_PATH_MAX]; /* with has_initrd: the path, or "" for no initrd */
+	int has_initrd;            /* 0 = the default \EFI\BOOT\INITRD */
 	char cmdline[CFG_CMDLINE_MAX];
 	int has_cmdline;
 	uint32_t width, height;    /* 0 = choose automatically */

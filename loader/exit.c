@@ -74,7 +74,7 @@ EFI_STATUS ldr_own_pages_in_use(UINT64 *pages_out)
 		return st;
 	for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
 		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((UINT8 *)buf + off);
-		if (d->Type >= BOOTINFO_MEM_KERNEL && d->Type <= BOOTINFO_MEM_STACK)
+		if (d->Type >= BOOTINFO_MEM_KERNEL && d->Type <= BOOTINFO_MEM_INITRD)
 			pages += d->NumberOfPages;
 	}
 	gBS->FreePool(buf);

@@ -16,6 +16,7 @@
 
 /* Paths on the loader's own volume (docs/boot.md). */
 #define LDR_KERNEL_PATH L"\\EFI\\BOOT\\KERNEL.ELF"
+#define LDR_INITRD_PATH L"\\EFI\\BOOT\\INITRD"
 #define LDR_CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
 #define LDR_CONFIG_PATH L"\\EFI\\BOOT\\KESTREL.CFG"
 #define LDR_BOOTLOG_PATH L"\\EFI\\BOOT\\BOOTLOG.TXT"
@@ -71,6 +72,10 @@ void ldr_bootlog_free(void); /* after the last write; later lines are dropped */
 /* file.c: read a whole file from the volume this loader was loaded from. */
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
 EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, UINTN *size);
+/* The same into fresh pages of a BOOTINFO_MEM_* type (the rest of the last
+ * page zeroed); an empty file gives *phys = 0 and *size = 0, no pages. */
+EFI_STATUS ldr_read_file_pages(EFI_FILE_HANDLE root, const CHAR16 *path, UINT32 type,
+                               EFI_PHYSICAL_ADDRESS *phys, UINTN *size);
 
 /* kernel.c: validate the ELF and copy its segments into fresh pages. */
 struct ldr_kernel {
@@ -79,6 +84,16 @@ struct ldr_kernel {
 	UINT64 phys_size;
 };
 EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path);
+
+/* initrd.c: the optional initramfs (docs/initramfs.md), read whole into
+ * pages of type BOOTINFO_MEM_INITRD (ldr_verify_initrd then checks it under
+ * Secure Boot). path NULL: none configured. Missing or empty is not an
+ * error: phys and size 0, and the loader says so. */
+struct ldr_initrd {
+	EFI_PHYSICAL_ADDRESS phys;
+	UINTN size;
+};
+EFI_STATUS ldr_load_initrd(EFI_FILE_HANDLE root, const CHAR16 *path, struct ldr_initrd *out);
 
 /* gop.c: describe the framebuffer (format BOOTINFO_FB_NONE without GOP). */
 /* want_width/height: a configured resolution, 0 for automatic.
@@ -95,10 +110,12 @@ void ldr_report_cpu(void);
 void ldr_report_memory(void);
 void ldr_report_acpi(UINT64 rsdp_phys);
 
-/* verify.c: Secure Boot state, and the kernel's SHA-256 against the digest
- * built into the loader (checked only when enforce is set). */
+/* verify.c: Secure Boot state, and the SHA-256 of the kernel and of the
+ * initrd against the digests built into the loader (checked only when
+ * enforce is set). */
 int ldr_secure_boot_state(void);
 EFI_STATUS ldr_verify_kernel(const void *file, UINTN size, const CHAR16 *path, int enforce);
+EFI_STATUS ldr_verify_initrd(const void *file, UINTN size, const CHAR16 *path, int enforce);
 
 /* acpi.c: the RSDP from the configuration table, or 0. */
 UINT64 ldr_find_rsdp(void);

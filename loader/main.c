@@ -50,8 +50,8 @@ static EFI_FILE_HANDLE boot_volume; /* where the boot log goes, once open */
  */
 static struct {
 	void *kernel_file, *cmdline;
-	EFI_PHYSICAL_ADDRESS kernel, bootinfo, stack, tables;
-	UINTN kernel_pages, bootinfo_pages, table_pages;
+	EFI_PHYSICAL_ADDRESS kernel, bootinfo, stack, tables, initrd;
+	UINTN kernel_pages, bootinfo_pages, table_pages, initrd_pages;
 } owned;
 
 static void free_pages(EFI_PHYSICAL_ADDRESS *base, UINTN pages)
@@ -74,6 +74,7 @@ static void release_all(void)
 	free_pages(&owned.bootinfo, owned.bootinfo_pages);
 	free_pages(&owned.stack, LDR_STACK_PAGES);
 	free_pages(&owned.tables, owned.table_pages);
+	free_pages(&owned.initrd, owned.initrd_pages);
 	UINT64 left;
 	EFI_STATUS st = ldr_own_pages_in_use(&left);
 	if (EFI_ERROR(st))
@@ -299,6 +300,30 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	         kernel.phys_base);
 	report_kernel(&kernel);
 
+	/* The initramfs: KESTREL.CFG's path, none if it says "initrd =", or
+	 * the default. */
+	CHAR16 initrd_path[CFG_PATH_MAX];
+	const CHAR16 *initrd_want = initrd_path;
+	if (!config.has_initrd)
+		ldr_copy(initrd_path, LDR_INITRD_PATH, sizeof(LDR_INITRD_PATH));
+	else if (!config.initrd[0])
+		initrd_want = NULL;
+	else
+		for (unsigned i = 0; i < CFG_PATH_MAX; i++)
+			if ((initrd_path[i] = (CHAR16)config.initrd[i]) == 0)
+				break;
+	struct ldr_initrd initrd;
+	TIMED(reads, st = ldr_load_initrd(root, initrd_want, &initrd));
+	owned.initrd = initrd.phys;
+	owned.initrd_pages = LDR_PAGES(initrd.size);
+	if (EFI_ERROR(st))
+		return st;
+	if (initrd.size)
+		TIMED(hash, st = ldr_verify_initrd((const void *)(UINTN)initrd.phys, initrd.size,
+		                                   initrd_path, secure));
+	if (EFI_ERROR(st))
+		return st;
+
 	/* One allocation holds the boot info, the command line and the final
 	 * memory map, so the kernel has a single range to keep. */
 	TIMED(memmap, st = ldr_memory_map_size(&map_size, &desc_size, &max_addr));
@@ -331,6 +356,8 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	bi->kernel_phys_size = kernel.phys_size;
 	bi->kernel_virt_base = kernel.img.virt_base;
 	bi->kernel_virt_size = kernel.img.virt_end - kernel.img.virt_base;
+	bi->initrd_phys = initrd.phys;
+	bi->initrd_size = initrd.size;
 	timing.bootinfo += ldr_clock() - t_bi;
 
 	TIMED(gop, ldr_get_framebuffer(&bi->fb, config.width, config.height,
@@ -371,13 +398,20 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
-	 * allocation, so a test can check that a failed boot frees them all.
+	 * allocation, so a test can check that a failed boot frees them all;
+	 * hand over version 1 of the boot info.
 	 * (loader.test=fb-size-zero, above, is taken by ldr_get_framebuffer.)
 	 * The command line is not covered by the signature, so under Secure
 	 * Boot the hooks are ignored. */
 	if (!secure && has_word(cmdline, "loader.test=fault")) {
 		ldr_info(L"loader.test=fault: executing ud2 on purpose");
 		__builtin_trap();
+	}
+	/* Hand over the structure as a version-1 loader would have (224 bytes,
+	 * no initrd fields): the kernel must refuse it with a message. */
+	if (!secure && has_word(cmdline, "loader.test=bootinfo-v1")) {
+		bi->version = 1;
+		bi->size = __builtin_offsetof(struct bootinfo, initrd_phys);
 	}
 	if (!secure && has_word(cmdline, "loader.test=fail-late"))
 		return ldr_error(EFI_ABORTED, L"loader.test=fail-late: failing on purpose after "

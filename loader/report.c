@@ -107,6 +107,8 @@ static const CHAR16 *mem_type_name(UINT32 t)
 		return L"Kestrel page tables";
 	case BOOTINFO_MEM_STACK:
 		return L"Kestrel stack";
+	case BOOTINFO_MEM_INITRD:
+		return L"Kestrel initrd";
 	}
 	/* UEFI 2.10, 7.2: 0x70000000-0x7fffffff OEM, 0x80000000 and up OS loaders. */
 	if (t >= 0x80000000u)

@@ -52,6 +52,7 @@ ESP_BOOT_DIR = "::/EFI/BOOT"
 LOADER_PATH = ESP_BOOT_DIR + "/BOOTX64.EFI"
 CMDLINE_PATH = ESP_BOOT_DIR + "/CMDLINE.TXT"
 KERNEL_PATH = ESP_BOOT_DIR + "/KERNEL.ELF"
+INITRD_PATH = ESP_BOOT_DIR + "/INITRD"
 BOOTLOG_PATH = ESP_BOOT_DIR + "/BOOTLOG.TXT"
 
 
@@ -270,3 +271,20 @@ def read_file(image, path):
 def remove_kernel(image):
     """Delete KERNEL.ELF: the loader must say that it is missing."""
     _run_tool(["mdel", "-i", _esp(image), KERNEL_PATH])
+
+
+def replace_initrd(image, initrd):
+    """Store the file initrd as /EFI/BOOT/INITRD (a malformed archive, say)."""
+    if not os.path.isfile(initrd):
+        raise SetupError("initrd file %s does not exist (is it built?)" % initrd)
+    _run_tool(["mcopy", "-o", "-i", _esp(image), initrd, INITRD_PATH])
+
+
+def remove_initrd(image):
+    """Delete INITRD: the loader must boot without one, and say so."""
+    _run_tool(["mdel", "-i", _esp(image), INITRD_PATH])
+
+
+def make_directory(image, path):
+    """Create the directory path (mtools syntax, "::/EFI/...") on the ESP."""
+    _run_tool(["mmd", "-i", _esp(image), path])

@@ -20,7 +20,11 @@
 #include <stdint.h>
 
 #define BOOTINFO_MAGIC 0x4f464e49544f4f42ull /* "BOOTINFO" little-endian */
-#define BOOTINFO_VERSION 1
+/*
+ * Version 2 appended initrd_phys and initrd_size (docs/bootinfo.md).
+ * Version 1 ended at exit_attempts/reserved1, 224 bytes.
+ */
+#define BOOTINFO_VERSION 2
 
 /* Where the loader maps all of physical memory (the "higher-half direct map"). */
 #define BOOTINFO_DIRECT_MAP_OFFSET 0xffff800000000000ull
@@ -35,6 +39,7 @@
 #define BOOTINFO_MEM_BOOTINFO 0x80000002u    /* this structure, memory map, cmdline */
 #define BOOTINFO_MEM_PAGE_TABLES 0x80000003u /* the hand-off page tables */
 #define BOOTINFO_MEM_STACK 0x80000004u       /* the hand-off stack */
+#define BOOTINFO_MEM_INITRD 0x80000005u      /* the initramfs as read from the ESP */
 
 /* Framebuffer pixel formats (mirrors EFI_GRAPHICS_PIXEL_FORMAT, UEFI 2.10 12.9). */
 #define BOOTINFO_FB_NONE 0      /* no framebuffer: serial only */
@@ -131,9 +136,14 @@ struct bootinfo {
 	uint64_t tsc_before_jump;    /* the last instruction before the jump */
 	uint32_t exit_attempts;      /* ExitBootServices calls (>1: stale map key) */
 	uint32_t reserved1;
+
+	/* Version 2: the initramfs (a cpio archive, docs/initramfs.md) in pages
+	 * of type BOOTINFO_MEM_INITRD; both 0 when the loader found none. */
+	uint64_t initrd_phys;
+	uint64_t initrd_size; /* bytes */
 };
 
-_Static_assert(sizeof(struct bootinfo) == 224, "bootinfo layout");
+_Static_assert(sizeof(struct bootinfo) == 240, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, mmap_phys) == 16, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, fb) == 48, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, rsdp_phys) == 96, "bootinfo layout");
@@ -143,3 +153,5 @@ _Static_assert(__builtin_offsetof(struct bootinfo, cmdline_phys) == 152, "bootin
 _Static_assert(__builtin_offsetof(struct bootinfo, page_tables_phys) == 168, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, tsc_loader_entry) == 176, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, exit_attempts) == 216, "bootinfo layout");
+_Static_assert(__builtin_offsetof(struct bootinfo, initrd_phys) == 224, "bootinfo layout");
+_Static_assert(__builtin_offsetof(struct bootinfo, initrd_size) == 232, "bootinfo layout");

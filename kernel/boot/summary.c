@@ -66,6 +66,11 @@ void boot_summary(void)
 	        (unsigned long long)bi->kernel_phys_base, (unsigned long long)bi->kernel_virt_base,
 	        (unsigned long long)(bi->direct_map_size / GIB),
 	        (unsigned long long)bi->direct_map_offset);
+	if (bi->initrd_size)
+		kprintf("initrd: %llu KiB at 0x%llx\n", (unsigned long long)(bi->initrd_size / 1024),
+		        (unsigned long long)bi->initrd_phys);
+	else
+		kprintf("initrd: none\n");
 	kprintf("command line: \"%s\"\n", boot_cmdline());
 	boot_print_timing();
 }

@@ -35,7 +35,7 @@ void panic(const char *fmt, ...)
 	/* Take the console (whoever holds its lock), then stop the others. */
 	if (!console_emergency())
 		cpu_halt_forever(); /* another CPU is reporting its panic */
-	uint32_t others = percpu_online() - 1;
+	uint32_t online = percpu_online(), others = online ? online - 1 : 0;
 	uint32_t stopped = smp_stop_others();
 	if (panic_depth++ == 0) {
 		kprintf("\n\033[1;31mpanic:\033[0m ");

@@ -27,6 +27,7 @@ enum memmap_class memmap_classify(uint32_t type)
 	case BOOTINFO_MEM_BOOTINFO:
 	case BOOTINFO_MEM_PAGE_TABLES:
 	case BOOTINFO_MEM_STACK:
+	case BOOTINFO_MEM_INITRD:
 		return MEMMAP_KEEP_LOADER;
 	default:
 		/* Runtime services, ACPI NVS, MMIO, unusable, persistent,

@@ -29,7 +29,7 @@
 enum memmap_class {
 	MEMMAP_USABLE = 0,       /* conventional, boot services and loader code/data */
 	MEMMAP_ACPI_RECLAIM = 1, /* ACPI tables: usable once ACPI has been parsed */
-	MEMMAP_KEEP_LOADER = 2,  /* BOOTINFO_MEM_*: kernel, boot info, hand-off tables/stack */
+	MEMMAP_KEEP_LOADER = 2,  /* BOOTINFO_MEM_*: kernel, boot info, hand-off tables/stack, initrd */
 	MEMMAP_RESERVED = 3,     /* runtime services, NVS, MMIO, unusable, unknown ... */
 };
 #define MEMMAP_NCLASSES 4

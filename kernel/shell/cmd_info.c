@@ -43,7 +43,7 @@ int cmd_mmap(int argc, char **argv)
 int cmd_mem(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	uint64_t by_type[20] = {0}, other = 0, usable = 0;
+	uint64_t by_type[21] = {0}, other = 0, usable = 0;
 	size_t n = boot_mmap_count();
 
 	for (size_t i = 0; i < n; i++) {
@@ -51,7 +51,7 @@ int cmd_mem(int argc, char **argv)
 		uint64_t bytes = d->num_pages * 4096;
 		if (d->type < 16)
 			by_type[d->type] += bytes;
-		else if (d->type >= BOOTINFO_MEM_KERNEL && d->type <= BOOTINFO_MEM_STACK)
+		else if (d->type >= BOOTINFO_MEM_KERNEL && d->type <= BOOTINFO_MEM_INITRD)
 			by_type[16 + d->type - BOOTINFO_MEM_KERNEL] += bytes;
 		else
 			other += bytes;
@@ -60,7 +60,7 @@ int cmd_mem(int argc, char **argv)
 	}
 	kprintf("memory (from the boot memory map): %llu MiB usable RAM\n",
 	        (unsigned long long)(usable / MIB));
-	for (uint32_t t = 0; t < 20; t++) {
+	for (uint32_t t = 0; t < 21; t++) {
 		if (!by_type[t])
 			continue;
 		uint32_t type = t < 16 ? t : BOOTINFO_MEM_KERNEL + (t - 16);

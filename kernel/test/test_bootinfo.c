@@ -74,6 +74,13 @@ static void check_mmap(const struct bootinfo *bi)
 	      "memory map not in a 'boot info' map entry");
 	check(range_has_type(bi->page_tables_phys, PAGE, BOOTINFO_MEM_PAGE_TABLES),
 	      "PML4 not in a 'boot page tables' map entry");
+	check((bi->initrd_phys == 0) == (bi->initrd_size == 0), "initrd address and size disagree");
+	if (bi->initrd_size) {
+		check(bi->initrd_phys % PAGE == 0, "initrd not page aligned");
+		check(range_has_type(bi->initrd_phys, bi->initrd_size, BOOTINFO_MEM_INITRD),
+		      "initrd not in an 'initrd' map entry");
+		kprintf("bootinfo: initrd of %llu bytes\n", (unsigned long long)bi->initrd_size);
+	}
 	kprintf("bootinfo: %zu map entries, %llu MiB usable\n", n,
 	        (unsigned long long)(usable >> 20));
 	if (high_ram)

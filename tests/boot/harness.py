@@ -350,13 +350,22 @@ def _check_success(log, expects, rejects, screen_error, input_error, burst_sent,
     return Verdict("pass", how)
 
 
-def judge(verdict, expect_failure=None):
-    """Return (test_passed, headline) for a verdict and the --expect-failure kind."""
+def judge(verdict, expect_failure=None, log="", expects=()):
+    """Return (test_passed, headline) for a verdict and the --expect-failure kind.
+
+    With --expect-failure kernel-failure, the --expect patterns must match
+    too: they name the panic the test wants, so that another panic does not
+    pass (the other kinds never check them: a missing-output run is one where
+    they did not match)."""
     if expect_failure is None:
         if verdict.kind == "pass":
             return True, "PASS: " + verdict.reason
         return False, "FAIL: %s: %s" % (verdict.kind, verdict.reason)
     if verdict.kind == expect_failure:
+        why = check_output(log, expects, ()) if expect_failure == "kernel-failure" else None
+        if why is not None:
+            return False, ("FAIL: expected failure %s observed, but %s: %s"
+                           % (expect_failure, why, verdict.reason))
         return True, "PASS: expected failure %s observed: %s" % (expect_failure, verdict.reason)
     return False, ("FAIL: expected failure %s, but the run was classified %s: %s"
                    % (expect_failure, verdict.kind, verdict.reason))
@@ -892,6 +901,13 @@ def parse_args(argv):
                    help="store FILE as /EFI/BOOT/KERNEL.ELF in the image copy")
     p.add_argument("--no-kernel", action="store_true",
                    help="delete /EFI/BOOT/KERNEL.ELF from the image copy")
+    p.add_argument("--initrd", metavar="FILE",
+                   help="store FILE as /EFI/BOOT/INITRD in the image copy (a malformed one)")
+    p.add_argument("--no-initrd", action="store_true",
+                   help="delete /EFI/BOOT/INITRD from the image copy")
+    p.add_argument("--initrd-directory", action="store_true",
+                   help="replace /EFI/BOOT/INITRD with an empty directory of that name "
+                        "(a file the loader cannot read)")
     p.add_argument("--loader", metavar="FILE",
                    help="store FILE as /EFI/BOOT/BOOTX64.EFI in the image copy (a signed one)")
     p.add_argument("--secure-boot", action="store_true",
@@ -1018,6 +1034,8 @@ def parse_args(argv):
             p.error("--expect-file %s: %s" % (path, e))
     if args.kernel and args.no_kernel:
         p.error("--kernel and --no-kernel cannot be combined")
+    if sum(map(bool, (args.initrd, args.no_initrd, args.initrd_directory))) > 1:
+        p.error("--initrd, --no-initrd and --initrd-directory cannot be combined")
     if args.loader and args.no_loader:
         p.error("--loader and --no-loader cannot be combined")
     if args.bootlog and args.no_bootlog:
@@ -1279,6 +1297,12 @@ def main(argv=None):
             qemu_cmd.remove_kernel(disk)
         if args.loader is not None:
             qemu_cmd.replace_loader(disk, os.path.abspath(args.loader))
+        if args.initrd is not None:
+            qemu_cmd.replace_initrd(disk, os.path.abspath(args.initrd))
+        if args.no_initrd or args.initrd_directory:
+            qemu_cmd.remove_initrd(disk)
+        if args.initrd_directory:
+            qemu_cmd.make_directory(disk, qemu_cmd.INITRD_PATH)
     except qemu_cmd.SetupError as e:
         print("harness: setup failed:", e, file=sys.stderr)
         return 2
@@ -1372,7 +1396,7 @@ def main(argv=None):
                        run.shutdown_reason, args.expect_poweroff, args.expect_loader_error,
                        None if args.no_key else run.loader_wait)
     verdict = check_bootlog(verdict, disk, workdir, args.bootlog, args.no_bootlog)
-    passed, headline = judge(verdict, args.expect_failure)
+    passed, headline = judge(verdict, args.expect_failure, text, expects)
     if run.timed_out or run.stopped_for:
         status = "killed by the harness"
     elif run.status == 0:

@@ -431,6 +431,17 @@ class Judge(unittest.TestCase):
         self.assertFalse(harness.judge(harness.Verdict("bad-exit", ""), "timeout")[0])
         self.assertFalse(harness.judge(harness.Verdict("triple-fault", ""), "kernel-failure")[0])
 
+    def test_expected_panic_must_be_the_named_one(self):
+        v = harness.Verdict("kernel-failure", "r")
+        text = "boot info: version 1 size 224, this kernel needs version 2\npanic: x\n"
+        self.assertTrue(harness.judge(v, "kernel-failure", text, [r"^boot info: version 1"])[0])
+        ok, msg = harness.judge(v, "kernel-failure", text, [r"^mm: "])
+        self.assertFalse(ok)
+        self.assertIn("did not match", msg)
+        # Other kinds ignore the patterns: missing-output means they failed.
+        self.assertTrue(harness.judge(harness.Verdict("missing-output", ""), "missing-output",
+                                      text, [r"never printed"])[0])
+
 
 def ppm(width, height, pixels):
     return b"P6\n# made by a test\n%d %d\n255\n" % (width, height) + bytes(pixels)

@@ -30,9 +30,10 @@
                       IMAGE_DLLCHARACTERISTICS_NX_COMPAT set, and its sections
                       are page-aligned with none writable and executable
                       (scripts/pe_nxcompat.py --check);
-  loader-digest:      the SHA-256 of the KERNEL.ELF that goes on the ESP is
-                      in the loader that goes with it (a stale digest would
-                      make Secure Boot refuse our own kernel);
+  loader-digest:      the SHA-256 of the KERNEL.ELF and of the INITRD that go
+                      on the ESP are in the loader that goes with them (a
+                      stale digest would make Secure Boot refuse our own
+                      kernel or initramfs);
   loader-signatures:  the plain loader carries no signature, the snakeoil copy
                       verifies against the snakeoil certificate (sbverify), and
                       the ESP's loader against KESTREL_SB_CERT when one is set.
@@ -162,13 +163,14 @@ def loader_nx_compat(*paths):
         print(r.stdout.strip())
 
 
-def loader_digest(loader, kernel):
-    digest = hashlib.sha256(open(kernel, "rb").read()).digest()
-    count = open(loader, "rb").read().count(digest)
-    if count != 1:
-        fail("the SHA-256 of %s (%s) occurs %d times in %s, expected once"
-             % (kernel, digest.hex(), count, loader))
-    print("ok: %s carries the SHA-256 of %s (%s)" % (loader, kernel, digest.hex()))
+def loader_digest(loader, *files):
+    for path in files:
+        digest = hashlib.sha256(open(path, "rb").read()).digest()
+        count = open(loader, "rb").read().count(digest)
+        if count != 1:
+            fail("the SHA-256 of %s (%s) occurs %d times in %s, expected once"
+                 % (path, digest.hex(), count, loader))
+        print("ok: %s carries the SHA-256 of %s (%s)" % (loader, path, digest.hex()))
 
 
 def sbverify(cert, path):

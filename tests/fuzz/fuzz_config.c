@@ -6,7 +6,8 @@
  * NUL-terminated inside its array; at most CFG_MAX_WARNINGS warnings, each
  * "line N: ..." in printable ASCII; timeout_s in 0-600; width and height both
  * 0 (automatic) or both set; kernel "" (the default) or an absolute path of
- * printable ASCII with every '/' turned into '\'; has_cmdline 0 or 1, with
+ * printable ASCII with every '/' turned into '\', and initrd the same ("" is
+ * the default without has_initrd, none with it); has_cmdline 0 or 1, with
  * cmdline "" when it is 0; cmdline printable ASCII. Parsing is deterministic
  * (two parses into zeroed structs are memcmp-equal) and does not depend on
  * what the struct held before (the loader parses into a reused global).
@@ -32,7 +33,8 @@ static int printable(const char *s)
 static void check(const struct ldr_config *c)
 {
 	/* Terminated inside the array first: everything below relies on it. */
-	if (!memchr(c->kernel, 0, sizeof c->kernel) || !memchr(c->cmdline, 0, sizeof c->cmdline))
+	if (!memchr(c->kernel, 0, sizeof c->kernel) || !memchr(c->cmdline, 0, sizeof c->cmdline) ||
+	    !memchr(c->initrd, 0, sizeof c->initrd))
 		abort();
 	if (c->nwarnings > CFG_MAX_WARNINGS)
 		abort();
@@ -50,6 +52,10 @@ static void check(const struct ldr_config *c)
 	/* Only absolute paths are kept, and '/' is rewritten to '\'. */
 	if (c->kernel[0] && (c->kernel[0] != '\\' || strchr(c->kernel, '/') || !printable(c->kernel)))
 		abort();
+	if (c->initrd[0] && (c->initrd[0] != '\\' || strchr(c->initrd, '/') || !printable(c->initrd)))
+		abort();
+	if ((c->has_initrd != 0 && c->has_initrd != 1) || (!c->has_initrd && c->initrd[0]))
+		abort();
 	if (c->has_cmdline != 0 && c->has_cmdline != 1)
 		abort();
 	if (!c->has_cmdline && c->cmdline[0])
@@ -62,6 +68,7 @@ static void check(const struct ldr_config *c)
 static int same_settings(const struct ldr_config *a, const struct ldr_config *b)
 {
 	if (strcmp(a->kernel, b->kernel) || strcmp(a->cmdline, b->cmdline) ||
+	    strcmp(a->initrd, b->initrd) || a->has_initrd != b->has_initrd ||
 	    a->has_cmdline != b->has_cmdline || a->width != b->width || a->height != b->height ||
 	    a->timeout_s != b->timeout_s || a->nwarnings != b->nwarnings)
 		return 0;

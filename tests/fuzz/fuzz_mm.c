@@ -104,7 +104,8 @@ static const uint32_t types[] = {
         BOOTINFO_MEM_BOOTINFO,
         BOOTINFO_MEM_PAGE_TABLES,
         BOOTINFO_MEM_STACK,
-        0x80000005u,
+        BOOTINFO_MEM_INITRD,
+        0x80000006u,
         0x70000000u,
         99,
 };

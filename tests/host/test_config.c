@@ -22,6 +22,8 @@ static void test_defaults(void **state)
 	struct ldr_config c;
 	parse(&c, "");
 	assert_string_equal(c.kernel, "");
+	assert_string_equal(c.initrd, "");
+	assert_int_equal(c.has_initrd, 0);
 	assert_int_equal(c.has_cmdline, 0);
 	assert_int_equal(c.width, 0);
 	assert_int_equal(c.timeout_s, 10);
@@ -41,6 +43,30 @@ static void test_all_keys(void **state)
 	assert_int_equal(c.height, 800);
 	assert_int_equal(c.timeout_s, 3);
 	assert_int_equal(c.nwarnings, 0);
+}
+
+/* initrd: a path like kernel's, or an empty value for none; the last
+ * good line wins. */
+static void test_initrd(void **state)
+{
+	(void)state;
+	struct ldr_config c;
+	parse(&c, "initrd = /EFI/KESTREL/initrd.cpio\n");
+	assert_int_equal(c.has_initrd, 1);
+	assert_string_equal(c.initrd, "\\EFI\\KESTREL\\initrd.cpio");
+	assert_int_equal(c.nwarnings, 0);
+	parse(&c, "initrd = /EFI/X\ninitrd =\n");
+	assert_int_equal(c.has_initrd, 1);
+	assert_string_equal(c.initrd, "");
+	parse(&c, "initrd = /EFI/X\ninitrd = relative\n");
+	assert_int_equal(c.nwarnings, 1);
+	assert_string_equal(c.warnings[0],
+	                    "line 2: initrd: needs an absolute path of printable ASCII, or nothing; "
+	                    "line ignored");
+	assert_string_equal(c.initrd, "\\EFI\\X");
+	parse(&c, "colour = blue\n");
+	assert_string_equal(c.warnings[0], "line 1: unknown key (known: kernel, initrd, cmdline, "
+	                                   "resolution, timeout); ignored");
 }
 
 static void test_bad_values_warn_with_line(void **state)
@@ -125,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_initrd),
 		cmocka_unit_test(test_bad_values_warn_with_line),
 		cmocka_unit_test(test_long_values_never_overflow),
 		cmocka_unit_test(test_bad_line_keeps_earlier_value),

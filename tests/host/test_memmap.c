@@ -426,10 +426,10 @@ static void test_classify(void **state)
 		                                        : MEMMAP_RESERVED;
 		assert_int_equal(memmap_classify(t), want);
 	}
-	for (uint32_t t = BOOTINFO_MEM_KERNEL; t <= BOOTINFO_MEM_STACK; t++)
+	for (uint32_t t = BOOTINFO_MEM_KERNEL; t <= BOOTINFO_MEM_INITRD; t++)
 		assert_int_equal(memmap_classify(t), MEMMAP_KEEP_LOADER);
 	assert_int_equal(memmap_classify(0x80000000u), MEMMAP_RESERVED);
-	assert_int_equal(memmap_classify(0x80000005u), MEMMAP_RESERVED);
+	assert_int_equal(memmap_classify(0x80000006u), MEMMAP_RESERVED);
 	assert_int_equal(memmap_classify(0x70000000u), MEMMAP_RESERVED); /* OEM */
 	assert_int_equal(memmap_classify(UINT32_MAX), MEMMAP_RESERVED);
 	assert_string_equal(memmap_class_name(MEMMAP_RESERVED), "reserved");

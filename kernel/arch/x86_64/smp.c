@@ -66,9 +66,12 @@ uint32_t smp_stop_others(void)
 {
 	if (atomic_exchange_explicit(&stopping, true, memory_order_acq_rel))
 		return 0;
-	uint32_t others = percpu_online() - 1;
-	if (others == 0)
+	/* Before the CPU table is filled (a panic in boot_init) no CPU counts
+	 * as online, and the local APIC is not mapped yet: nobody to stop. */
+	uint32_t online = percpu_online();
+	if (online <= 1)
 		return 0;
+	uint32_t others = online - 1;
 	lapic_send_nmi_others();
 	/* Wait, boundedly, for them to say so: a report printed while another
 	 * CPU still writes to memory could describe a moving target. */
