@@ -398,6 +398,7 @@ void proc_kill(struct proc *p, int sig)
 {
 	if (!p->kill_signal)
 		p->kill_signal = sig;
+	wake_all(&p->child_wait); /* out of wait4; other sleeps look every few ms */
 }
 
 static const char *fault_kind(uint64_t err)

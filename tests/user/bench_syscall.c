@@ -1,0 +1,73 @@
+/*
+ * bench-syscall: system-call costs measured from user mode, printed for
+ * scripts/bench (which boots under QEMU -icount, where rdtsc counts guest
+ * instructions, so the figures are instruction counts and deterministic).
+ * The same program runs under Linux for scripts/compare-linux: it uses
+ * only the Linux system-call ABI.
+ *
+ *   getppid      the null system call: entry, dispatch, return
+ *   fork-exit    fork + the child's exit_group + the parent's wait4
+ *   exec-true    fork + execve of ARGV[1] (busybox's true) + wait4
+ *
+ * Each line: "bench-user: op=NAME count=N tsc=T" (T for all N together).
+ */
+#include "sys.h"
+
+static inline unsigned long rdtsc(void)
+{
+	unsigned lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((unsigned long)hi << 32) | lo;
+}
+
+static void report(const char *op, long count, unsigned long tsc)
+{
+	t_puts("bench-user: op=");
+	t_puts(op);
+	t_puts(" count=");
+	t_putnum(count);
+	t_puts(" tsc=");
+	t_putnum((long)tsc);
+	t_puts("\n");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	enum { NULLS = 20000, FORKS = 50, EXECS = 20 };
+	sys0(NR_getppid); /* first use out of the loop */
+	unsigned long t0 = rdtsc();
+	for (int i = 0; i < NULLS; i++)
+		sys0(NR_getppid);
+	report("getppid", NULLS, rdtsc() - t0);
+
+	int status;
+	t0 = rdtsc();
+	for (int i = 0; i < FORKS; i++) {
+		long pid = sys0(NR_fork);
+		if (pid == 0)
+			sys1(NR_exit_group, 0);
+		sys4(NR_wait4, pid, &status, 0, 0);
+	}
+	report("fork-exit-wait", FORKS, rdtsc() - t0);
+
+	if (argc > 1) {
+		t0 = rdtsc();
+		for (int i = 0; i < EXECS; i++) {
+			long pid = sys0(NR_fork);
+			if (pid == 0) {
+				char *volatile args[2];
+				args[0] = argv[1];
+				args[1] = 0;
+				sys3(NR_execve, argv[1], (char **)args, envp);
+				sys1(NR_exit_group, 127);
+			}
+			sys4(NR_wait4, pid, &status, 0, 0);
+			if (status != 0) {
+				t_puts("bench-syscall: the exec'd program failed\n");
+				return 1;
+			}
+		}
+		report("fork-exec-wait", EXECS, rdtsc() - t0);
+	}
+	return 0;
+}
