@@ -25,6 +25,7 @@
 #include "core/random.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
+#include "mm/pageref.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
 #include "proc/proc.h"
@@ -60,6 +61,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	mm_init();                             // memory map sanitized, page-frame allocator
 	vmm_init();                            // our page tables: W^X, NX, guards, WC framebuffer
 	heap_init_kernel();                    // kmalloc/kfree: slab caches and page runs
+	pageref_init(bi->direct_map_size);     // sharing counts for copy-on-write pages
 	syscall_init_cpu();                    // SYSCALL enters syscall_entry
 	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac
 	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC

@@ -15,12 +15,17 @@
 #include "arch/x86_64/syscall.h"
 #include "lib/string.h"
 #include "mm/mm.h"
+#include "mm/pageref.h"
 #include "mm/phys.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 
 #define LOWER_HALF_ENTRIES 256
 #define TABLE_BITS (PTE_PRESENT | PTE_WRITABLE | PTE_USER)
+/* Software bit (ignored by the CPU, SDM 4.5 table 4-19): the page is
+ * writable for its owner but shared after a fork, so the entry lacks
+ * PTE_WRITABLE until a write fault gives this space its own copy. */
+#define PTE_COW (1ull << 9)
 
 static uint64_t *table(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR_MASK); }
 
@@ -66,11 +71,18 @@ static uint64_t leaf_bits(unsigned flags)
 static unsigned leaf_flags(uint64_t e)
 {
 	unsigned f = 0;
-	if (e & PTE_WRITABLE)
+	if (e & (PTE_WRITABLE | PTE_COW))
 		f |= VMM_WRITE;
 	if (!(e & PTE_NX) || !vmm_nx_bit())
 		f |= VMM_EXEC;
 	return f | VMM_USER;
+}
+
+/* A page leaves this address space: free it unless another still maps it. */
+static void release(uint64_t pa)
+{
+	if (pageref_drop(pa))
+		pmm_free_page(mm_pmm(), pa);
 }
 
 static bool is_live(uint64_t pml4) { return (cpu_read_cr3() & PTE_ADDR_MASK) == pml4; }
@@ -93,7 +105,7 @@ static void free_level(uint64_t e, int level)
 		if (level > 1)
 			free_level(t[i], level - 1);
 		else
-			pmm_free_page(mm_pmm(), t[i] & PTE_ADDR_MASK);
+			release(t[i] & PTE_ADDR_MASK);
 	}
 	pmm_free_page(mm_pmm(), e & PTE_ADDR_MASK);
 }
@@ -170,7 +182,7 @@ static void unmap_one(uint64_t *e, uint64_t va, void *p)
 	*e = 0;
 	if (c->live)
 		cpu_invlpg(va);
-	pmm_free_page(mm_pmm(), pa);
+	release(pa);
 	c->n++;
 }
 
@@ -189,7 +201,10 @@ struct protect_ctx {
 static void protect_one(uint64_t *e, uint64_t va, void *p)
 {
 	struct protect_ctx *c = p;
-	*e = (*e & PTE_ADDR_MASK) | c->bits;
+	uint64_t bits = c->bits;
+	if ((bits & PTE_WRITABLE) && pageref_shared(*e & PTE_ADDR_MASK))
+		bits = (bits & ~PTE_WRITABLE) | PTE_COW; /* writable once it is this space's own */
+	*e = (*e & PTE_ADDR_MASK) | bits;
 	if (c->live)
 		cpu_invlpg(va);
 }
@@ -200,33 +215,63 @@ void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned fla
 	each_leaf(pml4, start, end, protect_one, &c);
 }
 
-struct copy_ctx {
+struct share_ctx {
 	uint64_t dst;
 	bool ok;
 };
 
-static void copy_one(uint64_t *e, uint64_t va, void *p)
+/* fork: map the page in dst too, both read-only; a writable page becomes
+ * copy-on-write in both. */
+static void share_one(uint64_t *e, uint64_t va, void *p)
 {
-	struct copy_ctx *c = p;
+	struct share_ctx *c = p;
 	if (!c->ok)
 		return;
-	uint64_t pa = pmm_alloc_page(mm_pmm());
-	if (!pa) {
+	uint64_t pa = *e & PTE_ADDR_MASK;
+	uint64_t *d = pte(c->dst, va, true);
+	if (!d || !pageref_share(pa)) {
 		c->ok = false;
 		return;
 	}
-	memcpy(phys_to_virt(pa), phys_to_virt(*e & PTE_ADDR_MASK), 4096);
-	if (!uvm_map(c->dst, va, pa, leaf_flags(*e))) {
-		pmm_free_page(mm_pmm(), pa);
-		c->ok = false;
-	}
+	if (*e & PTE_WRITABLE)
+		*e = (*e & ~PTE_WRITABLE) | PTE_COW;
+	*d = *e;
 }
 
-bool uvm_copy(uint64_t dst, uint64_t src)
+bool uvm_share(uint64_t dst, uint64_t src)
 {
-	struct copy_ctx c = {.dst = dst, .ok = true};
-	each_leaf(src, 0, USER_TOP, copy_one, &c);
+	struct share_ctx c = {.dst = dst, .ok = true};
+	each_leaf(src, 0, USER_TOP, share_one, &c);
+	/* src's entries lost their write bit: no CPU may keep the old ones
+	 * (only this one can have them, see uvm.h). */
+	if (is_live(src))
+		cpu_write_cr3(cpu_read_cr3());
 	return c.ok;
+}
+
+uint64_t uvm_unshare(uint64_t pml4, uint64_t va)
+{
+	uint64_t *e = pte(pml4, va, false);
+	if (!e || !(*e & PTE_PRESENT))
+		return 0;
+	uint64_t pa = *e & PTE_ADDR_MASK;
+	bool writable = (*e & (PTE_WRITABLE | PTE_COW)) != 0;
+	uint64_t keep = *e & ~(PTE_ADDR_MASK | PTE_COW | PTE_WRITABLE);
+	if (pageref_shared(pa)) {
+		uint64_t copy = pmm_alloc_page(mm_pmm());
+		if (!copy)
+			return 0;
+		memcpy(phys_to_virt(copy), phys_to_virt(pa), 4096);
+		*e = copy | keep | (writable ? PTE_WRITABLE : 0);
+		if (is_live(pml4))
+			cpu_invlpg(va);
+		release(pa); /* the other side may have let go meanwhile */
+		return copy;
+	}
+	*e = pa | keep | (writable ? PTE_WRITABLE : 0);
+	if (is_live(pml4))
+		cpu_invlpg(va);
+	return pa;
 }
 
 static void count_one(uint64_t *e, uint64_t va, void *p)

@@ -7,6 +7,9 @@
  * lock). Pages in the lower half belong to the address space: unmapping or
  * destroying frees them to the page-frame allocator.
  *
+ * Pages may be shared between address spaces after fork (copy-on-write):
+ * unmapping a shared page only drops this space's share.
+ *
  * TLB: unmap and protect flush the page on this CPU when the tables are the
  * ones loaded here. A process's tables are loaded only on the CPU running
  * its one thread (a kernel thread that follows it loads the kernel's, see
@@ -35,8 +38,14 @@ uint64_t uvm_lookup(uint64_t pml4, uint64_t va, unsigned *flags);
 size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end);
 /* New permissions for every mapped page in [start, end). */
 void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags);
-/* Copy every page of src's lower half into new pages in dst (fork). False
- * when out of memory (dst then holds part of the copy; destroy it). */
-bool uvm_copy(uint64_t dst, uint64_t src);
+/* fork: map every page of src's lower half in dst as well, read-only in
+ * both; writable pages become copy-on-write (mm/pageref.h counts the
+ * sharers). False when out of memory (dst then holds part; destroy it). */
+bool uvm_share(uint64_t dst, uint64_t src);
+/* Make the page at va this space's own (copying it if it is shared) and
+ * writable if its owner may write it (a copy-on-write fault, or the kernel
+ * about to write into it). Its physical address, or 0: not mapped, or no
+ * memory for the copy. */
+uint64_t uvm_unshare(uint64_t pml4, uint64_t va);
 /* Pages mapped in the lower half (for limits and /proc). */
 size_t uvm_count(uint64_t pml4);

@@ -304,11 +304,12 @@ bool vm_fault(struct vm *vm, uint64_t addr, uint64_t err)
 	          (!(err & PF_INSTR) || (a->prot & VM_EXEC)) && (a->prot & (VM_READ | VM_WRITE | VM_EXEC));
 	if (ok) {
 		uint64_t va = vm_page_down(addr);
-		/* Present already: another path mapped it since the fault (or
-		 * the access was refused by the page's own bits, which match
-		 * the area's: then it is not allowed). */
+		/* Present: a write to a page shared since fork (copy-on-write:
+		 * the area allows it, the entry did not), or a fault that
+		 * raced with another mapping it. */
 		if (uvm_lookup(vm->pml4, va, NULL))
-			ok = !(err & PF_PRESENT);
+			ok = (err & PF_PRESENT) && (err & PF_WRITE) ? uvm_unshare(vm->pml4, va) != 0
+			                                            : !(err & PF_PRESENT);
 		else
 			ok = add_page(vm, va, a->prot) != 0;
 	}
@@ -323,8 +324,16 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n)
 	while (n) {
 		uint64_t page = vm_page_down(va), off = va - page;
 		size_t chunk = 4096 - off < n ? 4096 - off : n;
-		uint64_t pa = uvm_lookup(vm->pml4, page, NULL);
-		if (!pa) {
+		/* The kernel writes through the direct map, past the entry's
+		 * permissions: a shared page must become this space's own. */
+		uint64_t pa;
+		if (uvm_lookup(vm->pml4, page, NULL)) {
+			pa = uvm_unshare(vm->pml4, page);
+			if (!pa) {
+				mutex_unlock(&vm->lock);
+				return -ENOMEM;
+			}
+		} else {
 			struct vma *a = find(vm, page);
 			pa = a ? add_page(vm, page, a->prot) : 0;
 			if (!pa) {
@@ -360,7 +369,7 @@ struct vm *vm_fork(struct vm *src)
 		*tail = n;
 		tail = &n->next;
 	}
-	ok = ok && uvm_copy(vm->pml4, src->pml4);
+	ok = ok && uvm_share(vm->pml4, src->pml4);
 	vm->brk_base = src->brk_base;
 	vm->brk = src->brk;
 	vm->pages = src->pages;

@@ -4,7 +4,9 @@
  * vm_area_struct. Pages come on first touch: an area starts empty, and a
  * page fault inside it maps a zeroed page with the area's permissions
  * (demand-zero); outside every area, or against the area's permissions,
- * the fault is the program's error (SIGSEGV).
+ * the fault is the program's error (SIGSEGV). After fork, parent and child
+ * share their pages read-only until one of them writes one
+ * (copy-on-write): that write faults and gets the writer its own copy.
  *
  *   0x10000 ........... program segments (ELF), then the heap (brk)
  *   ...
@@ -53,7 +55,8 @@ struct vm {
 
 struct vm *vm_create(size_t limit_pages);
 void vm_destroy(struct vm *vm);
-/* A copy of src for fork: every area and every page (copied now). */
+/* A copy of src for fork: every area, and every page shared copy-on-write
+ * (uvm_share): the first write on either side copies that one page. */
 struct vm *vm_fork(struct vm *src);
 
 /* Add an area of anonymous demand-zero memory. With fixed, exactly at addr

@@ -28,7 +28,6 @@ bool ktest_user(void)
 	}
 	memcpy(path, p, len);
 	path[len] = 0;
-	extern void tmp_reader_init(void); tmp_reader_init();
 	/* argv: the path, then user.args split at commas, into one buffer. */
 	static char args[256];
 	const char *argv[16] = {path};

@@ -166,6 +166,36 @@ static void check_memory(void)
 	sys4(NR_wait4, pid, &status, 0, 0);
 	CHECK(WIFEXITED_CODE(status) == 0, status);
 	CHECK(shared_looking == 5, shared_looking);
+
+	/* Copy-on-write both ways: after fork, the parent writes first and the
+	 * child must still see the old value; 4 MiB so that many pages are
+	 * shared and then copied. */
+	long big = 4l << 20;
+	long region = sys6(NR_mmap, 0, big, 3, 0x22, -1, 0);
+	for (long i = 0; i < big; i += 4096)
+		*(volatile long *)(region + i) = i;
+	pid = sys0(NR_fork);
+	if (pid == 0) {
+		for (int k = 0; k < 20; k++)
+			sys0(NR_sched_yield); /* let the parent write first */
+		int bad = 0;
+		for (long i = 0; i < big; i += 4096)
+			bad |= *(volatile long *)(region + i) != i;
+		for (long i = 0; i < big; i += 4096)
+			*(volatile long *)(region + i) = -i;
+		for (long i = 0; i < big; i += 4096)
+			bad |= *(volatile long *)(region + i) != -i;
+		sys1(NR_exit_group, bad);
+	}
+	for (long i = 0; i < big; i += 8192)
+		*(volatile long *)(region + i) = i + 1;
+	sys4(NR_wait4, pid, &status, 0, 0);
+	CHECK(WIFEXITED_CODE(status) == 0, status);
+	int bad = 0;
+	for (long i = 0; i < big; i += 4096)
+		bad |= *(volatile long *)(region + i) != ((i % 8192) ? i : i + 1);
+	CHECK(!bad, 0);
+	CHECK(sys2(NR_munmap, region, big) == 0, 0);
 }
 
 static void check_processes(void)
