@@ -305,7 +305,7 @@ static bool zombie_child(void *arg)
 	     c = __atomic_load_n(&c->sibling, __ATOMIC_ACQUIRE))
 		if (matches(c, w->pid) && __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == PROC_ZOMBIE)
 			return true;
-	return w->me->kill_signal != 0;
+	return false;
 }
 
 int64_t proc_wait(int pid, int *status, bool nohang)
@@ -339,7 +339,8 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 		if (me->kill_signal)
 			return -EINTR;
 		struct wait_match w = {.me = me, .pid = pid};
-		wait_event(&me->child_wait, zombie_child, &w);
+		if (!wait_event_interruptible(&me->child_wait, zombie_child, &w))
+			return -EINTR;
 	}
 }
 
@@ -398,7 +399,8 @@ void proc_kill(struct proc *p, int sig)
 {
 	if (!p->kill_signal)
 		p->kill_signal = sig;
-	wake_all(&p->child_wait); /* out of wait4; other sleeps look every few ms */
+	if (p->thread) /* out of any interruptible wait (wait4, pipes...) */
+		thread_interrupt(p->thread);
 }
 
 static const char *fault_kind(uint64_t err)

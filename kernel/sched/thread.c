@@ -73,6 +73,7 @@ static struct thread *new_struct(const char *name)
 	strncpy_safe(t->name, name, THREAD_NAME_MAX);
 	t->affinity = THREAD_ANY_CPU;
 	wait_queue_init(&t->joiners, "thread joiners");
+	spin_init(&t->wait_lock, "thread wait_on");
 	return t;
 }
 

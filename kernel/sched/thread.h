@@ -61,6 +61,9 @@ struct thread {
 	void (*fn)(void *);
 	void *arg;
 	struct wait_queue joiners;
+	_Atomic bool interrupted; /* thread_interrupt: leave interruptible waits */
+	struct spinlock wait_lock; /* guards waiting_on; taken before any wait queue's lock */
+	struct wait_queue *waiting_on; /* in wait_event_interruptible, else NULL */
 	struct arch_thread arch; /* user-mode state (context.h); zero for kernel threads */
 	void *proc;            /* the process it runs for (proc/), NULL for kernel threads */
 	char name[THREAD_NAME_MAX];
@@ -93,6 +96,15 @@ void thread_sleep_ns(uint64_t ns);
 void thread_sleep_until(uint64_t deadline_ns);
 /* Restrict the running thread to the CPUs in mask (it moves if needed). */
 bool thread_set_affinity(uint64_t mask);
+
+/* Ask t to give up what it waits for: its wait_event_interruptible (if
+ * any, now or later) returns false. For a process being killed. Sticky:
+ * the thread is expected to end. */
+void thread_interrupt(struct thread *t);
+static inline bool thread_interrupted(void)
+{
+	return atomic_load_explicit(&thread_current()->interrupted, memory_order_seq_cst);
+}
 
 const char *thread_state_name(uint32_t state);
 /* Call fn for every thread (the shell's `threads`), under the thread-list lock. */

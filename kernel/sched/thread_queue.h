@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sched/thread.h"
@@ -43,4 +44,15 @@ static inline void tq_unlink(struct thread_queue *q, struct thread *prev, struct
 	if (q->tail == t)
 		q->tail = prev;
 	t->next = NULL;
+}
+
+/* Unlink t wherever it is; false if it is not queued here. O(length). */
+static inline bool tq_remove(struct thread_queue *q, struct thread *t)
+{
+	for (struct thread *prev = NULL, *c = q->head; c; prev = c, c = c->next)
+		if (c == t) {
+			tq_unlink(q, prev, t);
+			return true;
+		}
+	return false;
 }

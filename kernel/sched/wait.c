@@ -52,6 +52,61 @@ void wait_event(struct wait_queue *wq, bool (*cond)(void *), void *arg)
 	}
 }
 
+/*
+ * The interruptible form. The thread records the queue it waits on in
+ * waiting_on (under its own wait_lock) for the whole wait, so that
+ * thread_interrupt can find it, take it off that queue and wake it; the
+ * queue cannot go away meanwhile, because the waiter is still inside this
+ * function, using it, until it clears waiting_on. Lock order: the thread's
+ * wait_lock, then the queue's lock.
+ */
+bool wait_event_interruptible(struct wait_queue *wq, bool (*cond)(void *), void *arg)
+{
+	spin_assert_may_sleep("wait_event_interruptible", (uintptr_t)__builtin_return_address(0));
+	struct thread *me = thread_current();
+	spin_lock(&me->wait_lock);
+	me->waiting_on = wq;
+	spin_unlock(&me->wait_lock);
+	bool ok;
+	for (;;) {
+		spin_lock(&wq->lock);
+		if (cond(arg)) {
+			ok = true;
+			break;
+		}
+		if (atomic_load_explicit(&me->interrupted, memory_order_acquire)) {
+			ok = false;
+			break;
+		}
+		prepare_to_block(wq);
+		spin_unlock(&wq->lock);
+		sched_block();
+	}
+	spin_unlock(&wq->lock);
+	spin_lock(&me->wait_lock);
+	me->waiting_on = NULL;
+	spin_unlock(&me->wait_lock);
+	return ok;
+}
+
+void thread_interrupt(struct thread *t)
+{
+	atomic_store_explicit(&t->interrupted, true, memory_order_release);
+	spin_lock(&t->wait_lock);
+	struct wait_queue *wq = t->waiting_on;
+	bool queued = false;
+	if (wq) {
+		/* The flag is set before this lock: a waiter that queues itself
+		 * after we look has checked the flag first, under the same lock. */
+		spin_lock(&wq->lock);
+		queued = tq_remove(&wq->q, t);
+		spin_unlock(&wq->lock);
+	}
+	spin_unlock(&t->wait_lock);
+	if (queued)
+		sched_wake(t);
+}
+
 void wake_one(struct wait_queue *wq)
 {
 	spin_lock(&wq->lock);

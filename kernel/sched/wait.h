@@ -38,6 +38,9 @@ void wait_queue_init(struct wait_queue *wq, const char *name);
 /* Block until cond(arg) is true; cond is evaluated under wq->lock. */
 void wait_event(struct wait_queue *wq, bool (*cond)(void *), void *arg);
 /* Wake one waiter / every waiter. They re-test their condition. */
+/* The same, but it also returns (false) when the thread is interrupted
+ * (thread_interrupt), at once if it is already; true once cond holds. */
+bool wait_event_interruptible(struct wait_queue *wq, bool (*cond)(void *), void *arg);
 void wake_one(struct wait_queue *wq);
 void wake_all(struct wait_queue *wq);
 
