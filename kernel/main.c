@@ -21,6 +21,8 @@
 #include "boot/summary.h"
 #include "console/console.h"
 #include "dev/isa.h"
+#include "fs/initramfs.h"
+#include "fs/platform.h"
 #include "core/kprintf.h"
 #include "core/random.h"
 #include "mm/heap.h"
@@ -79,6 +81,8 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	         boot_test_mode() ? boot_cmdline_uint("smp.test-silent", 0, MAX_CPUS - 1) : 0);
 	cpu_sti();                             // interrupts on
 	boot_ready();                          // "kernel ready"
+	fs_init_kernel();                      // the root file system: an empty ramfs
+	initramfs_init();                      // the loader's initramfs unpacked into it
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
 	shell_run();                           // the interactive shell, for good

@@ -10,7 +10,7 @@ The archive holds (docs/initramfs.md):
   - /bin/busybox, a statically linked busybox (Debian's busybox-static), and
     a symlink for each of its applets, from `busybox --list-full` run on the
     build machine, pointing back at it with a relative target
-    (bin/sh -> busybox, usr/bin/awk -> ../../bin/busybox);
+    (bin/sh -> busybox, usr/bin/awk -> ../../bin/busybox, linuxrc -> bin/busybox);
   - the skeleton tree (scripts/initramfs/: /init and the /etc files), each
     file 0755 if it is executable in the source tree and 0644 otherwise;
   - device-node placeholders: /dev/console (5, 1), /dev/null (1, 3),
@@ -171,8 +171,7 @@ def build(busybox=None, skeleton=None, files=()):
         for name in applets(busybox):
             if name == "bin/busybox":
                 continue
-            depth = name.count("/")
-            target = "../" * (depth - 1) + "bin/busybox" if depth > 1 else "busybox"
+            target = os.path.relpath("bin/busybox", os.path.dirname(name) or ".")
             add_parents(entries, name)
             entries[name] = Entry(stat.S_IFLNK | 0o777, target.encode())
     if skeleton:

@@ -79,6 +79,7 @@ static const struct ktest ktests[] = {
 	{"mutex-in-irq", "a mutex in an interrupt handler panics", ktest_mutex_in_irq, 0},
 	{"spin-unheld", "releasing a spinlock not held panics", ktest_spin_unheld, 0},
 	{"panic-other-cpu", "a panic on CPU 1 stops CPU 0, which holds the console lock", ktest_panic_other_cpu, 0},
+	{"vfs", "files, names, symlinks and memory of the file system, on every CPU", ktest_vfs, 0},
 	{"fail", "panic on purpose (harness self-check)", test_fail, 0},
 	{"triple-fault", "triple-fault on purpose (harness self-check)", test_triple_fault, 0},
 	{"hang", "hang on purpose (harness self-check)", test_hang, 0},

@@ -75,3 +75,4 @@ bool ktest_spin_unheld(void);
 bool ktest_panic_other_cpu(void);
 bool ktest_bench_smp(void);
 bool ktest_bench_pmm_scale(void);
+bool ktest_vfs(void);

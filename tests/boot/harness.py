@@ -875,6 +875,15 @@ class _StepOption(argparse.Action):
         recorded.append((self.option_strings[0], values))
 
 
+class InOrder(argparse.Action):
+    """Collect (option, value) pairs of several options in command-line order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest) or [])
+        items.append((option_string, values))
+        setattr(namespace, self.dest, items)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Boot Kestrel once in QEMU + OVMF and classify the result.",
@@ -940,11 +949,12 @@ def parse_args(argv):
     p.add_argument("--usb", action="store_true",
                    help="attach the disk as a USB stick behind an xHCI controller, with no "
                         "SATA or virtio disk")
-    p.add_argument("--expect", action="append", default=[], metavar="REGEX",
-                   help="must match the serial log; repeated: in this order")
-    p.add_argument("--expect-file", action="append", default=[], metavar="FILE",
-                   help="more --expect patterns, one per line of FILE (after the --expect "
-                        "options): for patterns made at build time")
+    p.add_argument("--expect", action=InOrder, dest="expect_items", default=[],
+                   metavar="REGEX", help="must match the serial log; repeated: in this order")
+    p.add_argument("--expect-file", action=InOrder, dest="expect_items", default=[],
+                   metavar="FILE",
+                   help="more --expect patterns, one per line of FILE, in its place among the "
+                        "--expect options: for patterns made at build time")
     p.add_argument("--reject", action="append", default=[], metavar="REGEX",
                    help="must not match anywhere in the serial log")
     p.add_argument("--memory", default="256M")
@@ -1005,6 +1015,16 @@ def parse_args(argv):
                    help="check the kernel's 'keyboard-burst: received R dropped D' and "
                         "'keyboard-burst: data ...' lines against the burst sent")
     args = p.parse_args(argv)
+    args.expect = []
+    for option, value in args.expect_items:
+        if option == "--expect":
+            args.expect.append(value)
+            continue
+        try:
+            with open(value) as f:
+                args.expect += [line.rstrip("\n") for line in f if line.strip()]
+        except OSError as e:
+            p.error("--expect-file %s: %s" % (value, e))
     for opt in ("expect", "reject"):
         for regex in getattr(args, opt):
             _check_regex(p, "--" + opt, regex)
@@ -1026,12 +1046,6 @@ def parse_args(argv):
         p.error("--screen-cursor needs --screen-matches-serial")
     if args.check_burst and kinds.count("burst") != 1:
         p.error("--check-burst needs exactly one --burst")
-    for path in args.expect_file:
-        try:
-            with open(path) as f:
-                args.expect += [line.rstrip("\n") for line in f if line.strip()]
-        except OSError as e:
-            p.error("--expect-file %s: %s" % (path, e))
     if args.kernel and args.no_kernel:
         p.error("--kernel and --no-kernel cannot be combined")
     if sum(map(bool, (args.initrd, args.no_initrd, args.initrd_directory))) > 1:

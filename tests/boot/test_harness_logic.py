@@ -431,6 +431,19 @@ class Judge(unittest.TestCase):
         self.assertFalse(harness.judge(harness.Verdict("bad-exit", ""), "timeout")[0])
         self.assertFalse(harness.judge(harness.Verdict("triple-fault", ""), "kernel-failure")[0])
 
+    def test_expect_and_expect_file_keep_their_order(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "x.expect")
+            with open(path, "w") as f:
+                f.write("^from the file 1$\n\n^from the file 2$\n")
+            args = harness.parse_args(["--image", "d.img", "--workdir", "w", "--expect", "^a$",
+                                       "--expect-file", path, "--expect", "^b$"])
+            self.assertEqual(args.expect, ["^a$", "^from the file 1$", "^from the file 2$",
+                                           "^b$"])
+            with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
+                harness.parse_args(["--image", "d.img", "--workdir", "w", "--expect-file",
+                                    os.path.join(tmp, "missing")])
+
     def test_expected_panic_must_be_the_named_one(self):
         v = harness.Verdict("kernel-failure", "r")
         text = "boot info: version 1 size 224, this kernel needs version 2\npanic: x\n"
