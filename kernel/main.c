@@ -20,11 +20,14 @@
 #include "boot/boot.h"
 #include "boot/summary.h"
 #include "console/console.h"
+#include "dev/console_dev.h"
 #include "dev/isa.h"
+#include "dev/memdev.h"
 #include "fs/initramfs.h"
 #include "fs/platform.h"
 #include "core/kprintf.h"
 #include "core/random.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/pageref.h"
@@ -39,6 +42,40 @@
 #include "time/timer.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
+
+/* Process 1: init=PATH, else /init from the initramfs. Returns when it
+ * cannot start or has ended, or at once with init=kshell, each time with
+ * a line saying why the kernel shell comes next. */
+static void run_init(void)
+{
+	static char path[128] = "/init";
+	size_t len;
+	const char *v = boot_cmdline_get("init", &len);
+	if (v && len == 6 && !memcmp(v, "kshell", 6)) {
+		kprintf("init=kshell: starting the kernel shell\n");
+		return;
+	}
+	if (v) {
+		if (len >= sizeof(path)) {
+			kprintf("init: the init= path is too long: starting the kernel shell\n");
+			return;
+		}
+		memcpy(path, v, len);
+		path[len] = 0;
+	}
+	if (!initramfs_loaded()) {
+		kprintf("init: no initramfs, so no %s: starting the kernel shell\n", path);
+		return;
+	}
+	const char *const argv[] = {path, NULL};
+	const char *const envp[] = {"HOME=/", "TERM=linux", "PATH=/sbin:/usr/sbin:/bin:/usr/bin", NULL};
+	if (!proc_start_init(path, argv, envp)) {
+		kprintf("init: starting the kernel shell instead\n");
+		return;
+	}
+	int st = proc_wait_init();
+	kprintf("init: %s ended (wait status 0x%x): starting the kernel shell\n", path, st);
+}
 
 /* Where each application processor goes once it is set up (smp.c). */
 static void ap_main(void)
@@ -83,7 +120,10 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_ready();                          // "kernel ready"
 	fs_init_kernel();                      // the root file system: an empty ramfs
 	initramfs_init();                      // the loader's initramfs unpacked into it
+	memdev_init();                         // /dev/null, zero, full, random, urandom
+	console_dev_init();                    // /dev/console and /dev/tty
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
-	shell_run();                           // the interactive shell, for good
+	run_init();                            // /init as process 1, as Linux does
+	shell_run();                           // the kernel shell: init=kshell, or init ended
 }

@@ -13,8 +13,8 @@ The archive holds (docs/initramfs.md):
     (bin/sh -> busybox, usr/bin/awk -> ../../bin/busybox, linuxrc -> bin/busybox);
   - the skeleton tree (scripts/initramfs/: /init and the /etc files), each
     file 0755 if it is executable in the source tree and 0644 otherwise;
-  - device-node placeholders: /dev/console (5, 1), /dev/null (1, 3),
-    /dev/tty (5, 0);
+  - device nodes: /dev/console (5, 1), /dev/tty (5, 0), /dev/null (1, 3),
+    /dev/zero (1, 5), /dev/full (1, 7), /dev/random (1, 8), /dev/urandom (1, 9);
   - every --file SRC=DEST (the CMake hook kestrel_initramfs_add), with any
     missing parent directories.
 
@@ -49,6 +49,10 @@ DEVICES = {  # path: (mode, major, minor), as Linux's default initramfs has /dev
     "dev/console": (0o600, 5, 1),
     "dev/null": (0o666, 1, 3),
     "dev/tty": (0o666, 5, 0),
+    "dev/zero": (0o666, 1, 5),
+    "dev/full": (0o666, 1, 7),
+    "dev/random": (0o666, 1, 8),
+    "dev/urandom": (0o666, 1, 9),
 }
 
 

@@ -132,6 +132,35 @@ int vfs_open(struct inode *dir, const char *path, int flags, uint32_t mode, stru
 	return 0;
 }
 
+int file_new_anon(const struct file_ops *ops, void *private, int flags, uint32_t type,
+                  struct file **out)
+{
+	struct file *f = kmalloc(sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	fs_lock();
+	/* A node with no name (nlink 0): fstat has something to describe, and
+	 * the last file_put frees it like any unlinked file. */
+	struct inode *n = ramfs_new_inode((type & S_IFMT) | 0600);
+	if (n) {
+		fs_iget(n);
+		open_files++;
+	}
+	fs_unlock();
+	if (!n) {
+		kfree(f);
+		return -ENOMEM;
+	}
+	atomic_init(&f->refs, 1);
+	f->flags = (uint32_t)flags;
+	f->pos = 0;
+	f->inode = n;
+	f->ops = ops;
+	f->private = private;
+	*out = f;
+	return 0;
+}
+
 struct file *file_get(struct file *f)
 {
 	/* Relaxed: the caller already holds a reference, so the file cannot
@@ -294,6 +323,34 @@ int vfs_fchmod(struct file *f, uint32_t mode)
 	fs_unlock();
 	return 0;
 }
+
+int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid)
+{
+	fs_lock();
+	struct inode *n = f->inode;
+	if (uid != UINT32_MAX)
+		n->uid = uid;
+	if (gid != UINT32_MAX)
+		n->gid = gid;
+	fs_now(&n->ctime);
+	fs_unlock();
+	return 0;
+}
+
+int vfs_futimes(struct file *f, const struct vfs_time *atime, const struct vfs_time *mtime)
+{
+	fs_lock();
+	struct inode *n = f->inode;
+	if (atime)
+		n->atime = *atime;
+	if (mtime)
+		n->mtime = *mtime;
+	fs_now(&n->ctime);
+	fs_unlock();
+	return 0;
+}
+
+void vfs_now(struct vfs_time *t) { fs_now(t); }
 
 int vfs_getdents(struct file *f, vfs_filldir_fn fill, void *ctx)
 {

@@ -137,3 +137,55 @@ int fs_lookup_node(struct inode *start, const char *path, unsigned flags, struct
 	*out = nd.node;
 	return 0;
 }
+
+/* getcwd(2): the path of directory dir, built from the end by walking up
+ * the ".." links and finding each directory's name in its parent. A
+ * directory that was removed has no path: -ENOENT, as Linux gives. */
+int64_t vfs_getcwd(struct inode *dir, char *buf, size_t size)
+{
+	fs_lock();
+	size_t at = size;
+	int64_t err = 0;
+	if (!S_ISDIR(dir->mode) || dir->nlink == 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (dir == fs_root) {
+		if (size < 2) {
+			err = -ERANGE;
+			goto out;
+		}
+		buf[0] = '/';
+		buf[1] = 0;
+		fs_unlock();
+		return 2;
+	}
+	if (size < 1) {
+		err = -ERANGE;
+		goto out;
+	}
+	buf[--at] = 0;
+	for (struct inode *n = dir; n != fs_root;) {
+		struct inode *parent = n->dir.parent;
+		struct ramfs_dirent *d = parent->dir.first;
+		while (d && d->node != n)
+			d = d->next;
+		if (!d) {
+			err = -ENOENT;
+			goto out;
+		}
+		if (at < (size_t)d->len + 1) {
+			err = -ERANGE;
+			goto out;
+		}
+		at -= d->len;
+		memcpy(buf + at, d->name, d->len);
+		buf[--at] = '/';
+		n = parent;
+	}
+	memmove(buf, buf + at, size - at);
+	err = (int64_t)(size - at);
+out:
+	fs_unlock();
+	return err;
+}

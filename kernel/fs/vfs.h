@@ -134,7 +134,17 @@ struct file_ops {
 	int64_t (*read)(struct file *f, void *buf, size_t n);
 	int64_t (*write)(struct file *f, const void *buf, size_t n);
 	void (*release)(struct file *f); /* optional: the last reference went */
+	/* optional: ioctl(2), arg as the program gave it (a user pointer for
+	 * most requests: the driver copies); -ENOTTY when absent */
+	int64_t (*ioctl)(struct file *f, unsigned long request, uint64_t arg);
+	/* optional: VFS_POLLIN / VFS_POLLOUT as they are now; absent means
+	 * always ready (regular files are) */
+	unsigned (*poll)(struct file *f);
 };
+
+#define VFS_POLLIN 0x1u  /* Linux's POLLIN */
+#define VFS_POLLOUT 0x4u /* POLLOUT */
+#define VFS_POLLHUP 0x10u
 
 struct file {
 	_Atomic uint32_t refs; /* file_get / file_put */
@@ -164,6 +174,10 @@ void vfs_inode_put(struct inode *node);
 /* Look a path up (following symlinks) and take a reference: chdir. */
 int vfs_lookup(struct inode *dir, const char *path, struct inode **out);
 
+/* getcwd(2): dir's absolute path into buf, NUL-terminated; its length with
+ * the NUL, -ERANGE if size is too small, -ENOENT for a removed directory. */
+int64_t vfs_getcwd(struct inode *dir, char *buf, size_t size);
+
 /* ---- Open files ---------------------------------------------------------- */
 
 /* open(): flags O_*; mode's permission bits for a file O_CREAT makes (the
@@ -171,6 +185,10 @@ int vfs_lookup(struct inode *dir, const char *path, struct inode **out);
  * device nodes with a registered driver (else -ENXIO; so are FIFOs and
  * sockets for now). */
 int vfs_open(struct inode *dir, const char *path, int flags, uint32_t mode, struct file **out);
+/* A file that is not in the tree (a pipe end): ops and private are its
+ * driver's, type its S_IF* type for fstat. */
+int file_new_anon(const struct file_ops *ops, void *private, int flags, uint32_t type,
+                  struct file **out);
 struct file *file_get(struct file *f);
 /* Drop a reference; the last one releases the driver, the node reference
  * and the struct. It takes the lock: never call it with a spinlock held. */
@@ -189,6 +207,11 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 int vfs_fstat(struct file *f, struct kstat *st);
 int vfs_ftruncate(struct file *f, int64_t length);
 int vfs_fchmod(struct file *f, uint32_t mode);
+/* fchown(2) ((uint32_t)-1 leaves one) and futimens(2) (NULL leaves one). */
+int vfs_fchown(struct file *f, uint32_t uid, uint32_t gid);
+int vfs_futimes(struct file *f, const struct vfs_time *atime, const struct vfs_time *mtime);
+/* The file system's clock: the wall-clock time now. */
+void vfs_now(struct vfs_time *t);
 
 /*
  * getdents: the directory's entries from the file's position on, "." and

@@ -14,6 +14,7 @@
 #include "core/random.h"
 #include "lib/elf64.h"
 #include "lib/errno.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "proc/proc.h"
@@ -39,15 +40,6 @@
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
 #define NAUXV 19 /* pairs written below, AT_NULL included */
-
-static int (*file_reader)(const char *path, void **data, size_t *size);
-
-void exec_set_file_reader(int (*fn)(const char *, void **, size_t *)) { file_reader = fn; }
-
-int exec_read_file(const char *path, void **data, size_t *size)
-{
-	return file_reader ? file_reader(path, data, size) : -ENOENT;
-}
 
 static unsigned seg_prot(uint32_t flags)
 {
@@ -228,4 +220,144 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	strncpy_safe(p->comm, basename(path), PROC_COMM_MAX);
 	user_frame_init(tf, img.entry + bias, sp);
 	return 0;
+}
+
+int exec_read_file(const char *path, void **data, size_t *size)
+{
+	struct proc *p = proc_current();
+	struct inode *dir = p && p->cwd ? p->cwd : vfs_root();
+	struct file *f;
+	int r = vfs_open(dir, path, O_RDONLY, 0, &f);
+	if (r)
+		return r;
+	struct kstat st;
+	vfs_fstat(f, &st);
+	/* Only regular files with an execute bit run (EACCES, as Linux). */
+	if (!S_ISREG(st.mode) || !(st.mode & 0111)) {
+		file_put(f);
+		return -EACCES;
+	}
+	if (st.size > EXEC_FILE_MAX) {
+		file_put(f);
+		return -EFBIG;
+	}
+	size_t n = (size_t)st.size;
+	uint8_t *buf = kmalloc(n ? n : 1);
+	if (!buf) {
+		file_put(f);
+		return -ENOMEM;
+	}
+	size_t done = 0;
+	while (done < n) {
+		int64_t got = vfs_pread(f, buf + done, n - done, (int64_t)done);
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+	file_put(f);
+	*data = buf;
+	*size = done; /* a file that shrank meanwhile: what is there */
+	return 0;
+}
+
+/* "#!interpreter [one argument]" on the first line: the interpreter runs
+ * with argv = interpreter, [argument,] path, argv[1...] (as Linux's
+ * binfmt_script; the rest of the line after the first space is one
+ * argument). Returns 1 and fills interp/arg when the image is a script. */
+static int script_line(const uint8_t *img, size_t size, char *interp, char *arg, size_t max)
+{
+	if (size < 2 || img[0] != '#' || img[1] != '!')
+		return 0;
+	size_t i = 2, end = 2;
+	while (end < size && end < max && img[end] != '\n')
+		end++;
+	if (end == max || (end == size && size >= max))
+		return -ENOEXEC; /* an interpreter line longer than we read */
+	while (i < end && (img[i] == ' ' || img[i] == '\t'))
+		i++;
+	size_t k = 0;
+	while (i < end && img[i] != ' ' && img[i] != '\t' && k < max - 1)
+		interp[k++] = (char)img[i++];
+	interp[k] = 0;
+	while (i < end && (img[i] == ' ' || img[i] == '\t'))
+		i++;
+	size_t j = 0;
+	while (i < end && j < max - 1)
+		arg[j++] = (char)img[i++];
+	while (j && (arg[j - 1] == ' ' || arg[j - 1] == '\t' || arg[j - 1] == '\r'))
+		j--;
+	arg[j] = 0;
+	return k ? 1 : -ENOEXEC;
+}
+
+int exec_path(struct proc *p, const char *path, const struct exec_args *args,
+              struct trap_frame *tf)
+{
+	/* made[d]: the argv (with its strings after it) built for script
+	 * level d; kept until the end, since each level's argv points into
+	 * the one before. */
+	const char **made[EXEC_SCRIPT_DEPTH + 1] = {0};
+	char *scratch = kmalloc(2 * EXEC_SCRIPT_LINE);
+	if (!scratch)
+		return -ENOMEM;
+	char *interp = scratch, *arg = scratch + EXEC_SCRIPT_LINE;
+	const char *file = path;
+	const char *const *argv = args->argv;
+	int r;
+	for (int depth = 0;; depth++) {
+		void *image;
+		size_t size;
+		r = exec_read_file(file, &image, &size);
+		if (r)
+			break;
+		int script = script_line(image, size, interp, arg, EXEC_SCRIPT_LINE);
+		if (script <= 0) {
+			if (script == 0) {
+				struct exec_args a = {.argv = argv, .envp = args->envp};
+				r = exec_image(p, image, size, file, &a, tf);
+			} else {
+				kprintf("exec: %s: the #! line is too long or names no interpreter\n", file);
+				r = script;
+			}
+			kfree(image);
+			break;
+		}
+		kfree(image);
+		if (depth == EXEC_SCRIPT_DEPTH) {
+			kprintf("exec: %s: more than %d nested #! interpreters\n", path, EXEC_SCRIPT_DEPTH);
+			r = -ELOOP;
+			break;
+		}
+		/* interp, [arg,] the script's path, the old argv[1...] */
+		size_t old = 0;
+		while (argv && argv[old])
+			old++;
+		size_t strings = strlen(interp) + 1 + strlen(arg) + 1 + strlen(file) + 1;
+		const char **v = kmalloc((old + 4) * sizeof(char *) + strings);
+		if (!v) {
+			r = -ENOMEM;
+			break;
+		}
+		char *at = (char *)(v + old + 4);
+		size_t n = 0;
+		const char *parts[3] = {interp, arg[0] ? arg : NULL, file};
+		for (int k = 0; k < 3; k++) {
+			if (!parts[k])
+				continue;
+			size_t len = strlen(parts[k]) + 1;
+			memcpy(at, parts[k], len);
+			v[n++] = at;
+			at += len;
+		}
+		for (size_t i = 1; i < old; i++)
+			v[n++] = argv[i];
+		v[n] = NULL;
+		made[depth] = v;
+		argv = v;
+		file = v[0]; /* the interpreter, next round */
+	}
+	for (int d = 0; d <= EXEC_SCRIPT_DEPTH; d++)
+		kfree(made[d]);
+	kfree(scratch);
+	return r;
 }

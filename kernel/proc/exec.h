@@ -34,11 +34,19 @@ struct exec_args {
 #define EXEC_ARGS_MAX (128u << 10) /* bytes of argv + envp strings and pointers: E2BIG past it */
 #define EXEC_DYN_BASE 0x555555554000ull /* where a static PIE is loaded */
 
-/* The whole file at path, in kernel memory the caller frees with kfree:
- * 0, or -ENOENT/-EACCES/-ENOMEM... from the file system (which registers
- * itself with exec_set_file_reader; without one, -ENOENT). */
+#define EXEC_FILE_MAX (64u << 20) /* larger programs: EFBIG */
+#define EXEC_SCRIPT_LINE 256      /* a "#!" line, as Linux's BINPRM_BUF_SIZE */
+#define EXEC_SCRIPT_DEPTH 4       /* scripts run by scripts... (ELOOP past it) */
+
+/* The whole file at path (relative to the current process's working
+ * directory), in kernel memory the caller frees with kfree: 0, or -ENOENT,
+ * -EACCES (not a regular file, no execute bit), -EFBIG, -ENOMEM. */
 int exec_read_file(const char *path, void **data, size_t *size);
-void exec_set_file_reader(int (*fn)(const char *path, void **data, size_t *size));
+
+/* execve's core: the program at path, or the interpreter its "#!" line
+ * names (argv then: interpreter, [its argument,] path, argv[1...]). */
+int exec_path(struct proc *p, const char *path, const struct exec_args *args,
+              struct trap_frame *tf);
 
 /* Replace p's program with the ELF image (the whole file, size bytes) and
  * point tf at its entry. On failure p is unchanged and the result is

@@ -123,6 +123,7 @@ static void proc_discard(struct proc *p)
 	unlist(p);
 	spin_unlock(&tree_lock);
 	vm_destroy(p->vm);
+	proc_files_close(p);
 	kfree(p);
 }
 
@@ -130,8 +131,6 @@ static void proc_discard(struct proc *p)
 
 struct init_start {
 	struct proc *p;
-	const void *image;
-	size_t size;
 	const char *path;
 	const char *const *argv, *const *envp;
 	struct semaphore done;
@@ -144,7 +143,7 @@ static void init_thread(void *arg)
 	struct thread *t = thread_current();
 	struct trap_frame *tf = user_frame(t);
 	struct exec_args a = {.argv = s->argv, .envp = s->envp};
-	s->result = exec_image(s->p, s->image, s->size, s->path, &a, tf);
+	s->result = exec_path(s->p, s->path, &a, tf);
 	int ok = s->result == 0;
 	sem_up(&s->done); /* s is gone after this */
 	if (!ok)
@@ -154,27 +153,15 @@ static void init_thread(void *arg)
 
 bool proc_start_init(const char *path, const char *const argv[], const char *const envp[])
 {
-	void *image;
-	size_t size;
-	int r = exec_read_file(path, &image, &size);
-	if (r) {
-		kprintf("init: cannot read %s (error %d)\n", path, -r);
-		return false;
-	}
 	struct proc *p = proc_new(NULL);
-	if (!p) {
-		kfree(image);
+	if (!p)
 		return false;
-	}
-	for (int fd = 0; fd < 3; fd++) /* stdin, stdout, stderr: the console */
-		p->fds[fd].kind = FD_CONSOLE;
-	struct init_start s = {.p = p, .image = image, .size = size, .path = path, .argv = argv,
-	                       .envp = envp};
+	proc_files_init(p);
+	struct init_start s = {.p = p, .path = path, .argv = argv, .envp = envp};
 	sem_init(&s.done, 0);
 	struct thread *t = thread_prepare("init", init_thread, &s);
 	if (!t) {
 		proc_discard(p);
-		kfree(image);
 		return false;
 	}
 	p->thread = t;
@@ -183,9 +170,9 @@ bool proc_start_init(const char *path, const char *const argv[], const char *con
 	init_ended = false;
 	thread_start(t);
 	sem_down(&s.done);
-	kfree(image);
 	if (s.result) {
-		kprintf("init: cannot start %s (error %d)\n", path, -s.result);
+		kprintf("init: cannot start %s: %s (%s)\n", path, errno_text(s.result),
+		        errno_name(s.result));
 		init_proc = NULL;
 		proc_discard(p);
 		return false;

@@ -29,11 +29,13 @@ enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
 #define PROC_FD_MAX 64
 
-/* A descriptor. Only the console exists until the file system comes: it
- * is what init's 0, 1 and 2 are. */
-enum fd_kind { FD_NONE, FD_CONSOLE };
+struct file;
+struct inode;
+
+/* A descriptor: an open file (fs/vfs.h, shared with other descriptors and
+ * processes by reference count) and its close-on-exec flag. */
 struct fd {
-	uint8_t kind;    /* enum fd_kind */
+	struct file *file; /* NULL: free */
 	bool cloexec;
 };
 
@@ -58,6 +60,7 @@ struct proc {
 		uint64_t handler, flags, restorer, mask;
 	} sigactions[64];         /* rt_sigaction: recorded; delivery comes later */
 	struct fd fds[PROC_FD_MAX];
+	struct inode *cwd;        /* the working directory (a reference) */
 	char comm[PROC_COMM_MAX];
 };
 
@@ -101,9 +104,18 @@ int proc_parent_pid(const struct proc *p);
 int proc_kill_pid(int pid, int sig);
 /* The running process's user-mode trap frame (its thread's stack top). */
 struct trap_frame *proc_frame(void);
-/* Its descriptor table (fd.c): closed at exit, copied by fork. */
+/* Its descriptor table and working directory (fd.c): closed at exit,
+ * shared by fork (each descriptor takes a reference on its file). */
 void proc_files_close(struct proc *p);
 int proc_files_fork(struct proc *child, struct proc *parent);
+/* Init's: the root directory, and descriptors 0, 1, 2 on /dev/console. */
+void proc_files_init(struct proc *p);
+/* The running process's descriptor fd, or NULL (borrowed: valid until the
+ * process closes it, and only this thread can). */
+struct file *fd_file(int fd);
+/* Put f (a reference the caller gives away) in the lowest free slot at or
+ * above `lowest`: the descriptor, or -EMFILE (then f is released). */
+int fd_install(struct file *f, int lowest, bool cloexec);
 
 /* Mark the process to die with `sig` on its way back to user mode. */
 void proc_kill(struct proc *p, int sig);

@@ -3,7 +3,10 @@
  * signals' bookkeeping, limits, and the thread-setup calls glibc makes
  * before main (arch_prctl, set_tid_address, set_robust_list).
  */
+#include "acpi/power.h"
 #include "arch/x86_64/context.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/syscall.h"
 #include "arch/x86_64/uaccess.h"
 #include "core/kprintf.h"
@@ -384,19 +387,59 @@ SYSCALL(execve) /* (const char *path, char *const argv[], char *const envp[]) */
 		r = copy_strings(a1, &argv, &used);
 	if (r >= 0)
 		r = copy_strings(a2, &envp, &used);
-	void *image = NULL;
-	size_t size = 0;
-	if (r >= 0)
-		r = exec_read_file(path, &image, &size);
 	if (r >= 0) {
 		struct exec_args args = {.argv = argv, .envp = envp};
-		r = exec_image(proc_current(), image, size, path, &args, proc_frame());
+		r = exec_path(proc_current(), path, &args, proc_frame());
 	}
 	if (r >= 0)
 		proc_exec_done(proc_current());
-	kfree(image);
 	kfree(argv);
 	kfree(envp);
 	kfree(path);
 	return r;
+}
+
+/* ---- reboot ---- */
+
+#define REBOOT_MAGIC1 0xfee1deadu
+#define REBOOT_MAGIC2 672274793u
+#define REBOOT_MAGIC2A 85072278u
+#define REBOOT_MAGIC2B 369367448u
+#define REBOOT_MAGIC2C 537993216u
+#define REBOOT_CMD_RESTART 0x01234567u
+#define REBOOT_CMD_HALT 0xcdef0123u
+#define REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define REBOOT_CMD_CAD_ON 0x89abcdefu
+#define REBOOT_CMD_CAD_OFF 0x00000000u
+
+/* reboot(2): only process 1's world ends this way; root (everyone) may. */
+SYSCALL(reboot) /* (int magic, int magic2, unsigned cmd, void *arg) */
+{
+	(void)a3, (void)a4, (void)a5;
+	uint32_t m2 = (uint32_t)a1;
+	if ((uint32_t)a0 != REBOOT_MAGIC1 ||
+	    (m2 != REBOOT_MAGIC2 && m2 != REBOOT_MAGIC2A && m2 != REBOOT_MAGIC2B && m2 != REBOOT_MAGIC2C))
+		return -EINVAL;
+	switch ((uint32_t)a2) {
+	case REBOOT_CMD_CAD_ON:
+	case REBOOT_CMD_CAD_OFF:
+		return 0; /* Ctrl-Alt-Del is not wired to anything */
+	case REBOOT_CMD_POWER_OFF:
+		kprintf("reboot: power off requested by pid %d (%s)\n", proc_current()->pid,
+		        proc_current()->comm);
+		power_off(); /* returns only when ACPI cannot */
+		return -EIO;
+	case REBOOT_CMD_RESTART:
+		kprintf("reboot: restart requested by pid %d (%s)\n", proc_current()->pid,
+		        proc_current()->comm);
+		power_reboot();
+	case REBOOT_CMD_HALT:
+		kprintf("reboot: halt requested by pid %d (%s): the system is halted\n",
+		        proc_current()->pid, proc_current()->comm);
+		smp_stop_others();
+		cpu_cli();
+		cpu_halt_forever();
+	default:
+		return -EINVAL;
+	}
 }

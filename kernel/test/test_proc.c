@@ -1,7 +1,7 @@
 /*
  * test=user: run a user program as process 1 and pass when it exits with
  * status 0. The program is `user.program=PATH` from the command line
- * (default /proc-check, the project's own check of the system calls,
+ * (default /bin/proc-check, the project's own check of the system calls,
  * tests/user/proc_check.c), read through the file system like any execve;
  * it prints what it checks, and its own verdict line is what the boot test
  * matches, besides this test's. `user.args=a,b,c` gives its argv[1..]
@@ -19,7 +19,7 @@ bool ktest_user(void)
 	size_t len;
 	const char *p = boot_cmdline_get("user.program", &len);
 	if (!p) {
-		p = "/proc-check";
+		p = "/bin/proc-check";
 		len = strlen(p);
 	}
 	if (len >= sizeof(path)) {

@@ -398,7 +398,8 @@ static void dev_release(struct file *f)
 	(void)f;
 	dev.releases++;
 }
-static const struct file_ops dev_ops = {dev_open, dev_read, dev_write, dev_release};
+static const struct file_ops dev_ops = {
+	.open = dev_open, .read = dev_read, .write = dev_write, .release = dev_release};
 
 static void test_device_nodes(void **state)
 {
