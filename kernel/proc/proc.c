@@ -57,6 +57,8 @@ static struct proc *proc_new(struct proc *parent)
 	if (!p)
 		return NULL;
 	wait_queue_init(&p->child_wait, "child wait");
+	wait_queue_init(&p->sig_wait, "sigsuspend");
+	p->syscall_nr = -1;
 	p->start_ns = clock_ns();
 	spin_lock(&tree_lock);
 	if (nprocs >= PROC_MAX) {
@@ -246,8 +248,10 @@ void proc_exit(int wait_status)
 		unlist(p);
 	/* Wake under the tree lock: the parent cannot be reaped and freed
 	 * meanwhile, nor can init's children change. */
-	if (parent)
+	if (parent) {
+		proc_kill(parent, SIGCHLD);
 		wake_all(&parent->child_wait);
+	}
 	if (gave)
 		wake_all(&reaper->child_wait);
 	spin_unlock(&tree_lock);
@@ -323,8 +327,6 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 			return -ECHILD;
 		if (nohang)
 			return 0;
-		if (me->kill_signal)
-			return -EINTR;
 		struct wait_match w = {.me = me, .pid = pid};
 		if (!wait_event_interruptible(&me->child_wait, zombie_child, &w))
 			return -EINTR;
@@ -384,9 +386,11 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 
 void proc_kill(struct proc *p, int sig)
 {
-	if (!p->kill_signal)
-		p->kill_signal = sig;
-	if (p->thread) /* out of any interruptible wait (wait4, pipes...) */
+	if (!signal_wanted(p, sig))
+		return;
+	__atomic_or_fetch(&p->sig_pending, 1ull << (sig - 1), __ATOMIC_ACQ_REL);
+	bool blocked = (p->sigmask >> (sig - 1)) & 1 && sig != SIGKILL;
+	if (!blocked && p->thread) /* out of any interruptible wait (wait4, pipes...) */
 		thread_interrupt(p->thread);
 }
 
@@ -420,10 +424,10 @@ static void user_exception(struct trap_frame *tf)
 
 static void user_return(struct trap_frame *tf)
 {
-	(void)tf;
 	struct proc *p = proc_current();
-	if (p && p->kill_signal)
-		proc_exit(p->kill_signal);
+	if (p && (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) &
+	          (~p->sigmask | (1ull << (SIGKILL - 1)))))
+		signal_deliver(tf);
 }
 
 static bool resolve(uint64_t addr, uint64_t err)

@@ -50,7 +50,11 @@ struct proc {
 	struct vm *vm;
 	struct thread *thread;
 	struct wait_queue child_wait; /* the parent sleeps here in wait4 */
-	int kill_signal;          /* pending fatal signal, 0 if none */
+	uint64_t sig_pending;     /* signals sent, not yet delivered: bit sig - 1 (atomic) */
+	uint64_t saved_mask;      /* rt_sigsuspend: the mask to restore after delivery */
+	bool restore_mask;
+	int64_t syscall_nr;       /* the system call in progress (for SA_RESTART), or -1 */
+	struct wait_queue sig_wait; /* rt_sigsuspend sleeps here */
 	int pgid, sid;
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t start_ns;
@@ -117,5 +121,7 @@ struct file *fd_file(int fd);
  * above `lowest`: the descriptor, or -EMFILE (then f is released). */
 int fd_install(struct file *f, int lowest, bool cloexec);
 
-/* Mark the process to die with `sig` on its way back to user mode. */
+/* Send sig to p: pending until p returns to user mode, where it runs its
+ * handler or the default action; a signal p ignores is dropped. Wakes p
+ * from interruptible waits when the signal is not blocked. */
 void proc_kill(struct proc *p, int sig);

@@ -1,11 +1,14 @@
 /*
- * Signal numbers (Linux x86-64 values) and their names. Delivery to user
- * handlers comes with the terminal work; today a fatal signal ends the
- * process with that signal as its wait status, which is what the default
- * action of every signal raised here (SIGSEGV, SIGILL, SIGFPE, SIGBUS,
- * SIGTRAP, SIGKILL) is.
+ * Signal numbers (Linux x86-64 values), their names, and delivery
+ * (sigframe.c): a handler runs on a frame on the user stack, as on Linux;
+ * without one, the default action (end the process with the signal as its
+ * wait status, or ignore it). Stopping signals are ignored until job
+ * control exists. Exceptions in user mode (SIGSEGV, SIGILL, SIGFPE,
+ * SIGBUS, SIGTRAP) end the process directly, handler or not.
  */
 #pragma once
+
+#include <stdbool.h>
 
 #define SIGHUP 1
 #define SIGINT 2
@@ -29,6 +32,16 @@
 #define SIGTTIN 21
 #define SIGTTOU 22
 #define NSIG 64
+
+struct proc;
+struct trap_frame;
+
+/* Whether sig would do anything to p (a handler, or a default action other
+ * than ignoring): others are dropped when sent. */
+bool signal_wanted(const struct proc *p, int sig);
+/* On the way back to user mode: take a pending, unblocked signal; run its
+ * default action or set tf up to enter its handler (sigframe.c). */
+void signal_deliver(struct trap_frame *tf);
 
 /* "SIGSEGV", or "signal 42". The buffer-free form: numbers above 31 share one name. */
 const char *signal_name(int sig);

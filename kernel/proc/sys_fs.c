@@ -434,6 +434,9 @@ SYSCALL(fsync) /* memory is where the data lives: nothing to flush */
 
 SYSCALL(fdatasync) { return sys_fsync(a0, a1, a2, a3, a4, a5); }
 
+/* sync(2): every file lives in memory; there is no disk to write back. */
+SYSCALL(sync) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return 0; }
+
 SYSCALL(ftruncate)
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;

@@ -163,22 +163,14 @@ SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
 	return pid;
 }
 
-static bool ignored_by_default(int sig)
-{
-	return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
-}
-
-/* Deliver sig to pid. Without signal frames yet, a signal the target has
- * not ignored has its default action: termination for the fatal ones. */
+/* kill(2): pid > 0 one process; 0 and -1 (the group, everyone) reach
+ * only the caller until process groups matter (job control). */
 static int64_t send(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (pid <= 0) /* process groups and "everyone" come with job control */
 		return pid == 0 || pid == -1 ? send(proc_current()->pid, sig) : -ESRCH;
-	if (sig == 0 || ignored_by_default(sig) || sig == SIGSTOP || sig == SIGTSTP ||
-	    sig == SIGTTIN || sig == SIGTTOU)
-		return proc_kill_pid(pid, 0);
 	return proc_kill_pid(pid, sig);
 }
 

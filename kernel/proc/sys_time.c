@@ -137,7 +137,7 @@ static int64_t sleep_until(uint64_t deadline)
 	/* A pending kill ends the sleep early, within a tick: the sleep is
 	 * cut into slices so that it is noticed. */
 	while (clock_ns() < deadline) {
-		if (proc_current()->kill_signal)
+		if (thread_interrupted())
 			return -EINTR;
 		uint64_t now = clock_ns(), step = 50 * 1000 * 1000;
 		thread_sleep_until(deadline - now > step ? now + step : deadline);

@@ -33,6 +33,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(12, brk),
 	ENTRY(13, rt_sigaction),
 	ENTRY(14, rt_sigprocmask),
+	ENTRY(15, rt_sigreturn),
 	ENTRY(16, ioctl),
 	ENTRY(17, pread64),
 	ENTRY(18, pwrite64),
@@ -92,9 +93,11 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(112, setsid),
 	ENTRY(121, getpgid),
 	ENTRY(124, getsid),
+	ENTRY(130, rt_sigsuspend),
 	ENTRY(133, mknod),
 	ENTRY(157, prctl),
 	ENTRY(158, arch_prctl),
+	ENTRY(162, sync),
 	ENTRY(169, reboot),
 	ENTRY(186, gettid),
 	ENTRY(201, time),
@@ -155,6 +158,8 @@ static int64_t not_implemented(uint64_t nr)
 void syscall_handle(struct trap_frame *tf)
 {
 	uint64_t nr = tf->rax;
+	struct proc *p = proc_current();
+	p->syscall_nr = (int64_t)nr;
 	syscall_fn fn = nr < SYSCALL_NAMES ? table[nr] : NULL;
 	if (__builtin_expect(fn != NULL, 1))
 		tf->rax = (uint64_t)fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);

@@ -1,0 +1,260 @@
+/*
+ * Signal delivery to user handlers, Linux's x86-64 way (arch/x86/kernel/
+ * signal.c is the reference for the layout; this is our own code): on the
+ * way back to user mode, a pending signal that is not blocked either takes
+ * its default action or makes the thread "call" its handler. The kernel
+ * writes a frame on the user stack and points the thread's registers at
+ * the handler; the handler returns into the C library's restorer
+ * (SA_RESTORER, required on x86-64), which calls rt_sigreturn, which reads
+ * the frame back.
+ *
+ *   higher addresses (the interrupted stack, 128-byte red zone skipped)
+ *   +-------------------------------+
+ *   | FXSAVE image (512, aligned 64)|  uc.uc_mcontext.fpstate points here
+ *   +-------------------------------+
+ *   | siginfo (128)                 |  rsi
+ *   | ucontext (304): flags, link,  |  rdx
+ *   |   stack_t, sigcontext (every  |
+ *   |   register), blocked mask     |
+ *   | return address: sa_restorer   |  rsp at the handler's entry
+ *   +-------------------------------+  (rsp + 8 is 16-byte aligned)
+ *
+ * rdi holds the signal number. Registers given back by rt_sigreturn are
+ * checked: CS and SS are always the user's, RFLAGS keeps only flags a
+ * program may change, RIP and RSP must lie in user space (an IRETQ to a
+ * non-canonical address would fault inside the kernel), MXCSR's reserved
+ * bits are cleared (FXRSTOR would raise #GP). A frame that cannot be
+ * written or read ends the process with SIGSEGV, as on Linux.
+ */
+#include <stdatomic.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/syscall.h"
+#include "arch/x86_64/uaccess.h"
+#include "core/kprintf.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
+#include "proc/sys.h"
+
+#define SA_NODEFER 0x40000000u
+#define SA_RESETHAND 0x80000000u
+#define SA_RESTART 0x10000000u
+#define SA_RESTORER 0x04000000u
+#define SI_USER 0
+#define CLD_EXITED 1
+#define RED_ZONE 128
+#define RFLAGS_USER 0x40dd5ull /* CF PF AF ZF SF TF DF OF AC */
+#define MXCSR_OFFSET 24
+#define MXCSR_VALID 0xffbfu
+
+struct sigcontext_user { /* asm/sigcontext.h, struct sigcontext (64-bit) */
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+_Static_assert(sizeof(struct sigcontext_user) == 256, "struct sigcontext");
+
+struct ucontext_user { /* asm/ucontext.h */
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct sigcontext_user mc;
+	uint64_t sigmask;
+};
+_Static_assert(sizeof(struct ucontext_user) == 304, "struct ucontext");
+_Static_assert(__builtin_offsetof(struct ucontext_user, mc) == 40, "uc_mcontext");
+
+struct siginfo_user {
+	int32_t signo, err, code, pad;
+	int32_t pid, uid, status, pad2;
+	uint8_t rest[96];
+};
+_Static_assert(sizeof(struct siginfo_user) == 128, "siginfo_t");
+
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct ucontext_user uc;
+	struct siginfo_user info;
+};
+
+static uint64_t bit(int sig) { return 1ull << (sig - 1); }
+
+static bool default_ignores(int sig)
+{
+	/* Ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH. Stopping (SIGSTOP,
+	 * SIGTSTP, SIGTTIN, SIGTTOU) comes with job control; until then they
+	 * are ignored rather than fatal. */
+	return sig == SIGCHLD || sig == SIGCONT || sig == 23 || sig == 28 || sig == SIGSTOP ||
+	       sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+bool signal_wanted(const struct proc *p, int sig)
+{
+	uint64_t h = p->sigactions[sig - 1].handler;
+	if (sig == SIGKILL)
+		return true;
+	return h == 0 ? !default_ignores(sig) : h != 1 /* SIG_IGN */;
+}
+
+/* Build the frame and point tf at the handler; false if the stack is bad. */
+static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf, int sig,
+                        uint64_t old_mask)
+{
+	struct fpu_state *fpu = t->arch.fpu;
+	uint64_t sp = tf->rsp - RED_ZONE;
+	uint64_t fpstate = (sp - sizeof(*fpu)) & ~63ull;
+	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ull) - 8;
+	struct rt_sigframe f;
+	memset(&f, 0, sizeof(f));
+	f.pretcode = p->sigactions[sig - 1].restorer;
+	f.uc.mc = (struct sigcontext_user){
+		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
+		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
+		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
+		.rsp = tf->rsp, .rip = tf->rip, .eflags = tf->rflags, .cs = (uint16_t)tf->cs,
+		.ss = (uint16_t)tf->ss, .err = tf->error_code, .trapno = tf->vector,
+		.oldmask = old_mask, .fpstate = fpstate,
+	};
+	f.uc.sigmask = old_mask;
+	f.info.signo = sig;
+	f.info.code = SI_USER;
+	uint64_t flags = cpu_irq_save();
+	fpu_save(fpu); /* the live registers are the program's */
+	cpu_irq_restore(flags);
+	if (copy_to_user(fpstate, fpu, sizeof(*fpu)) || copy_to_user(frame, &f, sizeof(f)))
+		return false;
+	const uint64_t handler = p->sigactions[sig - 1].handler;
+	tf->rip = handler;
+	tf->rsp = frame;
+	tf->rdi = (uint64_t)sig;
+	tf->rsi = frame + __builtin_offsetof(struct rt_sigframe, info);
+	tf->rdx = frame + __builtin_offsetof(struct rt_sigframe, uc);
+	tf->rax = 0;
+	tf->rflags &= ~(RFLAGS_DF | (1ull << 8) /* TF */);
+	/* The handler starts with a clean FPU state, as Linux gives it. */
+	fpu_state_init(fpu);
+	flags = cpu_irq_save();
+	fpu_restore(fpu);
+	cpu_irq_restore(flags);
+	return true;
+}
+
+void signal_deliver(struct trap_frame *tf)
+{
+	struct proc *p = proc_current();
+	struct thread *t = thread_current();
+	for (;;) {
+		uint64_t ready = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) &
+		                 (~p->sigmask | bit(SIGKILL) | bit(SIGSTOP));
+		if (!ready)
+			break;
+		int sig = __builtin_ctzll(ready) + 1;
+		__atomic_and_fetch(&p->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL);
+		uint64_t h = p->sigactions[sig - 1].handler;
+		if (sig == SIGKILL || (h == 0 && !default_ignores(sig)))
+			proc_exit(sig);
+		if (h == 0 || h == 1)
+			continue; /* ignored */
+		uint64_t sa_flags = p->sigactions[sig - 1].flags;
+		/* An interrupted system call: restart it after the handler
+		 * with SA_RESTART, else it returns EINTR. */
+		if (tf->vector == TF_VECTOR_SYSCALL && (int64_t)tf->rax == -EINTR &&
+		    (sa_flags & SA_RESTART) && p->syscall_nr >= 0) {
+			tf->rax = (uint64_t)p->syscall_nr;
+			tf->rip -= 2; /* the syscall instruction again */
+		}
+		uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sigmask;
+		p->restore_mask = false;
+		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, old_mask)) {
+			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", p->pid, p->comm,
+			        signal_name(sig), (sa_flags & SA_RESTORER) ? "bad stack" : "no SA_RESTORER");
+			proc_exit(SIGSEGV);
+		}
+		p->sigmask |= p->sigactions[sig - 1].mask | ((sa_flags & SA_NODEFER) ? 0 : bit(sig));
+		p->sigmask &= ~(bit(SIGKILL) | bit(SIGSTOP));
+		if (sa_flags & SA_RESETHAND)
+			p->sigactions[sig - 1].handler = 0;
+		break; /* one handler per return; the next return delivers more */
+	}
+	if (p->restore_mask) { /* sigsuspend that ran no handler */
+		p->sigmask = p->saved_mask;
+		p->restore_mask = false;
+	}
+	/* Nothing deliverable left: interruptible waits may sleep again. */
+	uint64_t left = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~p->sigmask;
+	if (!left)
+		atomic_store_explicit(&t->interrupted, false, memory_order_release);
+}
+
+SYSCALL(rt_sigreturn)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	struct thread *t = thread_current();
+	struct trap_frame *tf = proc_frame();
+	struct ucontext_user uc;
+	if (copy_from_user(&uc, tf->rsp, sizeof(uc)))
+		goto bad;
+	const struct sigcontext_user *m = &uc.mc;
+	if (m->rip >= USER_TOP || m->rsp >= USER_TOP)
+		goto bad;
+	struct fpu_state *fpu = t->arch.fpu;
+	if (m->fpstate) {
+		if (copy_from_user(fpu, m->fpstate, sizeof(*fpu)))
+			goto bad;
+		uint32_t mxcsr;
+		memcpy(&mxcsr, fpu->fxsave + MXCSR_OFFSET, 4);
+		mxcsr &= MXCSR_VALID;
+		memcpy(fpu->fxsave + MXCSR_OFFSET, &mxcsr, 4);
+		uint64_t f = cpu_irq_save();
+		fpu_restore(fpu);
+		cpu_irq_restore(f);
+	}
+	*tf = (struct trap_frame){
+		.r8 = m->r8, .r9 = m->r9, .r10 = m->r10, .r11 = m->r11, .r12 = m->r12,
+		.r13 = m->r13, .r14 = m->r14, .r15 = m->r15, .rdi = m->rdi, .rsi = m->rsi,
+		.rbp = m->rbp, .rbx = m->rbx, .rdx = m->rdx, .rax = m->rax, .rcx = m->rcx,
+		.rsp = m->rsp, .rip = m->rip, .vector = TF_VECTOR_SYSCALL,
+		.rflags = (m->eflags & RFLAGS_USER) | RFLAGS_IF | 2, .cs = GDT_USER_CODE,
+		.ss = GDT_USER_DATA,
+	};
+	p->sigmask = uc.sigmask & ~(bit(SIGKILL) | bit(SIGSTOP));
+	p->syscall_nr = -1; /* nothing to restart */
+	return (int64_t)tf->rax; /* syscall_handle stores it back into rax */
+bad:
+	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->pid, p->comm,
+	        (unsigned long long)tf->rsp);
+	proc_exit(SIGSEGV);
+}
+
+static bool sig_ready(void *arg)
+{
+	struct proc *p = arg;
+	return (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~p->sigmask) != 0;
+}
+
+SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a1 != 8)
+		return -EINVAL;
+	uint64_t mask;
+	if (copy_from_user(&mask, a0, sizeof(mask)))
+		return -EFAULT;
+	struct proc *p = proc_current();
+	p->saved_mask = p->sigmask;
+	p->restore_mask = true;
+	p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));
+	while (!sig_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+			break;
+	p->syscall_nr = -1; /* sigsuspend is never restarted */
+	return -EINTR;
+}
