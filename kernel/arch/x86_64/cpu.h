@@ -160,6 +160,17 @@ static inline bool cpu_atomic_test_and_clear(uint64_t *word, unsigned bit)
 	return was;
 }
 
+/* Atomically set bit 0 of *word and return whether it was set already
+ * (lock bts: one instruction and the flag, where an exchange needs a
+ * register loaded with 1 and a test). A locked instruction is a full
+ * barrier (SDM vol. 3A, 9.2.2), so it orders like an acquire and more. */
+static inline bool cpu_atomic_test_and_set_bit0(uint32_t *word)
+{
+	bool was;
+	__asm__ volatile("lock btsl $0, %0" : "+m"(*word), "=@ccc"(was) : : "memory");
+	return was;
+}
+
 /* Raise the self-test vector (0x80) as a software interrupt. */
 static inline void cpu_raise_test_vector(void) { __asm__ volatile("int $0x80" ::: "memory"); }
 
