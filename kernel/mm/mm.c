@@ -24,7 +24,7 @@ static struct pmm pmm;
  * stack needs only interrupts off. Innermost of the memory locks. */
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 /* Pages a CPU moves between its stack and the chunks per lock trip. */
-#define MM_PMM_BATCH 16
+#define MM_PMM_BATCH 32
 
 static void pmm_lock_fn(void *ctx) { spin_lock(ctx); }
 static void pmm_unlock_fn(void *ctx) { spin_unlock(ctx); }

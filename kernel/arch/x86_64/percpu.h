@@ -21,6 +21,7 @@
 /* Spinlocks a CPU may hold at once (sync/spinlock.c records each). */
 #define PERCPU_MAX_HELD 16
 
+struct pmm_cpu;
 struct spinlock;
 struct thread;
 
@@ -44,6 +45,7 @@ struct cpu {
 	volatile bool online;
 	bool panicking; /* this CPU is printing a panic or fatal report */
 	uint32_t nheld;
+	struct pmm_cpu *pmm_cpu; /* this CPU's page stack (mm/pmm.c) */
 	struct cpu_held_lock held[PERCPU_MAX_HELD];
 	uint64_t ticks;          /* local APIC timer ticks on this CPU */
 	uint64_t ist_top[3];     /* IST1..3 stacks (tss.h) */
@@ -154,6 +156,14 @@ static inline __attribute__((always_inline)) void percpu_irq_leave_outermost_on(
 	__asm__ volatile("movl %1, %%gs:%c0\n\t"
 	                 "sti"
 	                 : : "i"(PERCPU_OFFSET(irq_state)), "i"(PERCPU_IRQ_NO_CHECKS) : "memory");
+}
+
+/* The running CPU's page stack (mm/pmm.c; call with preemption off). */
+static inline struct pmm_cpu *percpu_pmm_cpu(void)
+{
+	struct pmm_cpu *p;
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_OFFSET(pmm_cpu)));
+	return p;
 }
 
 /* The CPU with this index (any index below percpu_count()). */
