@@ -21,6 +21,7 @@
 /* Spinlocks a CPU may hold at once (sync/spinlock.c records each). */
 #define PERCPU_MAX_HELD 16
 
+struct kmag;
 struct pmm_cpu;
 struct spinlock;
 struct thread;
@@ -46,6 +47,7 @@ struct cpu {
 	bool panicking; /* this CPU is printing a panic or fatal report */
 	uint32_t nheld;
 	struct pmm_cpu *pmm_cpu; /* this CPU's page stack (mm/pmm.c) */
+	struct kmag *kmag;       /* this CPU's kmalloc magazine (mm/heap.c) */
 	struct cpu_held_lock held[PERCPU_MAX_HELD];
 	uint64_t ticks;          /* local APIC timer ticks on this CPU */
 	uint64_t ist_top[3];     /* IST1..3 stacks (tss.h) */
@@ -164,6 +166,14 @@ static inline struct pmm_cpu *percpu_pmm_cpu(void)
 	struct pmm_cpu *p;
 	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_OFFSET(pmm_cpu)));
 	return p;
+}
+
+/* The running CPU's kmalloc magazine (mm/heap.c; with preemption off). */
+static inline struct kmag *percpu_kmag(void)
+{
+	struct kmag *m;
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(m) : "i"(PERCPU_OFFSET(kmag)));
+	return m;
 }
 
 /* The CPU with this index (any index below percpu_count()). */
