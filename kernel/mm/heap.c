@@ -598,8 +598,9 @@ void kfree(void *p)
  * Objects in a magazine count as allocated for the heap (their slot bit is
  * set), so the heap's checks still hold, and the magazine adds its own:
  * a kfree of an object already in the magazine is a double free; an
- * object's second word is poisoned while it waits there and checked when it
- * is handed out (write after free).
+ * object's second word is poisoned while it waits there, checked when it
+ * is handed out (write after free) and cleared then, so that only freed
+ * objects carry the poison and kfree searches the magazine only for those.
  */
 #include <stdatomic.h>
 

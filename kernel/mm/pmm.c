@@ -1,25 +1,27 @@
 /*
  * The page-frame allocator (see pmm.h for the invariant and what its checks
  * catch). This file owns the buddy free lists, the chunk descriptors, the
- * page layer and the per-CPU stacks; nothing else reads them.
+ * allocation bitmap, the page layer and what each CPU holds; nothing else
+ * reads them.
  *
  * Chunks. Memory is cut into 256 KiB chunks, chunk c covering
  * [c << 18, (c + 1) << 18). Whole free chunks live in a binary buddy
  * allocator (orders 0..12: 256 KiB..1 GiB) whose lists run through a
  * 24-byte header at the start of each free block. A chunk in use for pages
- * belongs to the page layer: its descriptor has masks `pool` (free in the
- * chunk) and `alloc` (allocated); a page in neither is in a CPU's stack or
- * not managed. Chunks a usable range covers only partly ("edge chunks") stay
- * in the page layer for good, their foreign pages in neither mask.
+ * belongs to the page layer: its descriptor's mask `pool` says which of its
+ * pages are free in the chunk, and its word of the flat bitmap `alloc`
+ * which are allocated; a page in neither is held by a CPU or not managed.
+ * Chunks a usable range covers only partly ("edge chunks") stay in the page
+ * layer for good, their foreign pages in neither.
  *
  * Fast paths. A CPU frees onto its own stack of up to 64 pages and allocates
  * from it first (LIFO, so churn stays on the CPU and in its cache); with an
- * empty stack it takes a batch of pages from its current chunk's pool under
- * the lock, with a full one it gives a batch back to their chunks. Each
- * operation sets or clears the page's bit in the flat allocation bitmap,
- * addressed by page number (lock bts/btr with the bit string's base). About
- * one operation in 64 moves a chunk between the layers: O(PMM_MAX_ORDER)
- * buddy work at most.
+ * empty stack it allocates from `mask`, the free pages of its current chunk
+ * it took out of the pool all at once under the lock, and with a full stack
+ * it gives a batch back to their chunks under the lock. Each operation sets
+ * or clears the page's bit in the bitmap, addressed by page number (lock
+ * bts/btr from the bitmap's base). About one operation in 64 moves a chunk
+ * between the layers: O(PMM_MAX_ORDER) buddy work at most.
  *
  * Lazy metadata. Descriptors (24 bytes per chunk) and the bitmap (8 bytes
  * per chunk), 1/8192 of RAM together, are reserved at init but not written;
@@ -27,14 +29,14 @@
  * bitmap) are zeroed when one of its descriptors is first written, and
  * ready[] says which groups are valid. A zero descriptor and bitmap word
  * mean "in the buddy, nothing allocated", right for every chunk nobody has
- * touched. One subtle case: the first chunk of an
- * initial free block has head 0, not order + 1, so the buddy never merges
- * another block into it. That is harmless: the initial blocks are the
- * maximal aligned blocks of each run of whole usable chunks, so the buddy of
- * an initial block always contains a chunk outside the run (else the two
- * would have formed a larger initial block), which is never free; no merge
- * is ever owed to an initial block. (Once pmm_reclaim_acpi adds memory next
- * to one, a merge may be missed: fragmentation, not an error.)
+ * touched. One subtle case: the first chunk of an initial free block has
+ * head 0, not order + 1, so the buddy never merges another block into it.
+ * That is harmless: the initial blocks are the maximal aligned blocks of
+ * each run of whole usable chunks, so the buddy of an initial block always
+ * contains a chunk outside the run (else the two would have formed a larger
+ * initial block), which is never free; no merge is ever owed to an initial
+ * block. (Once pmm_reclaim_acpi adds memory next to one, a merge may be
+ * missed: fragmentation, not an error.)
  */
 #include "mm/pmm.h"
 
@@ -52,7 +54,8 @@
 #define MAX_PHYS    (1ull << 49) /* chunk numbers stay far below NO_CHUNK */
 
 /* Chunk states. CH_BUDDY must be 0: the state of a never-written descriptor.
- * In CH_BUDDY alloc == 0; in CH_FULL pool == 0. */
+ * In CH_BUDDY the chunk's bitmap word is 0; in CH_FULL pool == 0; a CH_CPU
+ * chunk is some CPU's current chunk. */
 enum { CH_BUDDY = 0, CH_PARTIAL, CH_FULL, CH_CPU };
 
 _Static_assert(GROUP_BYTES == 4096, "4 KiB of metadata per group");

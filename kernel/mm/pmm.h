@@ -80,9 +80,9 @@ struct pmm_config {
 	uint64_t phys_limit;  /* manage only memory below this (the direct map's size); 0: none */
 	pmm_panic_fn panic;
 	struct pmm_sync sync;
-	/* Pages a CPU moves between its stack and the shared chunks per trip
-	 * under the lock (1..PMM_CPU_PAGES/2; 0 means 1). Larger batches take
-	 * the lock less often. */
+	/* Pages a CPU gives back to the shared chunks from a full stack per
+	 * trip under the lock (1..PMM_CPU_PAGES/2; 0 means 1). Larger batches
+	 * take the lock less often. */
 	unsigned cpu_batch;
 };
 
@@ -187,8 +187,8 @@ uint64_t pmm_meta_bytes(const struct memmap *m, uint64_t phys_limit);
  * One page: physical address, or 0 when memory is exhausted. O(1).
  *
  * Frees are checked, exactly and in O(1): freeing a page that is not
- * allocated (double free, also of a page waiting in a CPU stack or inside a
- * free buddy block), one the allocator never managed (reserved, kept, page
+ * allocated (double free, also of a page a CPU holds or inside a free
+ * buddy block), one the allocator never managed (reserved, kept, page
  * 0, holes, its metadata, above phys_limit), an unaligned address, and a run
  * that goes past its allocation or its usable range all call the panic hook
  * with a message saying which (found through the map, off the fast path).
