@@ -598,8 +598,9 @@ void kfree(void *p)
  * Objects in a magazine count as allocated for the heap (their slot bit is
  * set), so the heap's checks still hold, and the magazine adds its own:
  * a kfree of an object already in the magazine is a double free; an
- * object's second word is poisoned while it waits there and checked when it
- * is handed out (write after free).
+ * object's second word is poisoned while it waits there, checked when it
+ * is handed out (write after free) and cleared then, so that only freed
+ * objects carry the poison and kfree searches the magazine only for those.
  */
 #include <stdatomic.h>
 
@@ -614,36 +615,40 @@ static struct spinlock kheap_lock = SPINLOCK_INIT("kheap"); /* guards kernel_hea
 #define KHEAP_LOCK() spin_lock(&kheap_lock)
 #define KHEAP_UNLOCK() spin_unlock(&kheap_lock)
 
-static struct kmag {
-	_Atomic bool busy; /* guards count and obj; see above */
+struct kmag {
+	_Atomic uint32_t busy; /* bit 0 guards count and obj; see above */
 	uint32_t count[HEAP_NCLASSES];
 	void *obj[HEAP_NCLASSES][KMAG_SIZE];
-} __attribute__((aligned(64))) mags[MAX_CPUS];
+} __attribute__((aligned(64)));
 
-/* Acquire on taking, release on dropping: what one holder wrote to the
- * magazine is seen by the next. */
-static inline void mag_take(struct kmag *m)
+static struct kmag mags[MAX_CPUS];
+
+/* Taking is lock bts (a full barrier, so at least acquire), dropping a
+ * release store: what one holder wrote to the magazine is seen by the
+ * next. */
+static inline __attribute__((always_inline)) void mag_take(struct kmag *m)
 {
-	while (atomic_exchange_explicit(&m->busy, true, memory_order_acquire))
+	while (cpu_atomic_test_and_set_bit0((uint32_t *)&m->busy))
 		cpu_pause();
 }
 
-static inline void mag_drop(struct kmag *m)
+static inline __attribute__((always_inline)) void mag_drop(struct kmag *m)
 {
-	atomic_store_explicit(&m->busy, false, memory_order_release);
+	atomic_store_explicit(&m->busy, 0, memory_order_release);
 }
 
 /* This CPU's magazine, taken, with preemption off so that the thread
- * stays on the CPU whose magazine it holds. */
-static inline struct kmag *mag_lock(void)
+ * stays on the CPU whose magazine it holds. struct cpu points at it (one
+ * load, where an index would need a multiply). */
+static inline __attribute__((always_inline)) struct kmag *mag_lock(void)
 {
 	percpu_preempt_disable();
-	struct kmag *m = &mags[this_cpu_index()];
+	struct kmag *m = percpu_kmag();
 	mag_take(m);
 	return m;
 }
 
-static inline void mag_unlock(struct kmag *m)
+static inline __attribute__((always_inline)) void mag_unlock(struct kmag *m)
 {
 	mag_drop(m);
 	percpu_preempt_enable();
@@ -681,7 +686,35 @@ static uint64_t mags_bytes(void)
 	return n;
 }
 
-__attribute__((noinline)) static void *mag_refill(struct kmag *m, unsigned ci)
+/*
+ * kmalloc and kfree of a small object are the fast paths; everything else
+ * is in separate functions reached by a tail call, so that the fast paths
+ * need no saved registers. An object handed out has its poison word
+ * checked (written after it was freed?) and then cleared: a live object
+ * must not carry the poison, or its kfree would search the magazine for a
+ * double free every time.
+ */
+
+/* An object whose poison word changed in the magazine. */
+static __attribute__((noinline, cold)) void *kmalloc_written(void **o, unsigned ci)
+{
+	kernel_heap.panic("kmalloc: cached %u-byte object %p was written after it was freed "
+	                  "(poison word 0x%llx)", kernel_heap.cls[ci].size, (void *)o,
+	                  (unsigned long long)(uintptr_t)o[1]);
+	return NULL;
+}
+
+/* An object that leaves the magazine. */
+static inline __attribute__((always_inline)) void *mag_out(void **o, unsigned ci)
+{
+	if (unlikely((uintptr_t)o[1] != HEAP_POISON))
+		return kmalloc_written(o, ci);
+	o[1] = NULL;
+	return o;
+}
+
+/* The magazine is empty: a batch from the heap. */
+static __attribute__((noinline)) void *kmalloc_refill(struct kmag *m, unsigned ci)
 {
 	KHEAP_LOCK();
 	while (m->count[ci] < KMAG_BATCH) {
@@ -692,26 +725,33 @@ __attribute__((noinline)) static void *mag_refill(struct kmag *m, unsigned ci)
 		m->obj[ci][m->count[ci]++] = o;
 	}
 	KHEAP_UNLOCK();
-	return m->count[ci] ? m->obj[ci][--m->count[ci]] : NULL;
+	void **o = m->count[ci] ? m->obj[ci][--m->count[ci]] : NULL;
+	mag_unlock(m);
+	return o ? mag_out(o, ci) : NULL;
+}
+
+/* Large, or 0 (a unique 16-byte object): the heap itself. */
+static __attribute__((noinline)) void *kmalloc_heap(size_t size)
+{
+	KHEAP_LOCK();
+	void *p = alloc_in(&kernel_heap, size);
+	KHEAP_UNLOCK();
+	return p;
 }
 
 void *kmalloc(size_t size)
 {
-	if (size - 1 >= HEAP_MAX_SMALL) { /* large, or 0 (a unique 16-byte object) */
-		KHEAP_LOCK();
-		void *p = alloc_in(&kernel_heap, size);
-		KHEAP_UNLOCK();
-		return p;
-	}
+	if (size - 1 >= HEAP_MAX_SMALL)
+		return kmalloc_heap(size);
 	unsigned ci = heap_class_of(size);
 	struct kmag *m = mag_lock();
-	void **o = m->count[ci] ? m->obj[ci][--m->count[ci]] : mag_refill(m, ci);
+	uint32_t n = m->count[ci];
+	if (unlikely(n == 0))
+		return kmalloc_refill(m, ci);
+	void **o = m->obj[ci][n - 1];
+	m->count[ci] = n - 1;
 	mag_unlock(m);
-	if (o && unlikely((uintptr_t)o[1] != HEAP_POISON))
-		kernel_heap.panic("kmalloc: cached %u-byte object %p was written after it was freed "
-		                  "(poison word 0x%llx)", kernel_heap.cls[ci].size, (void *)o,
-		                  (unsigned long long)(uintptr_t)o[1]);
-	return o;
+	return mag_out(o, ci);
 }
 
 /* Anything but a live slab object: the heap's own path, which diagnoses. */
@@ -722,6 +762,38 @@ static __attribute__((noinline)) void kfree_heap(void *p)
 	KHEAP_UNLOCK();
 }
 
+/* Into the magazine, which has room. */
+static inline __attribute__((always_inline)) void mag_in(struct kmag *m, unsigned ci, void *p)
+{
+	((void **)p)[1] = (void *)HEAP_POISON;
+	m->obj[ci][m->count[ci]++] = p;
+	mag_unlock(m);
+}
+
+/* An object that carries the poison word: freed already, or (rarely) a
+ * live one whose owner stored that value there. Only then is the magazine
+ * searched; a hit is a double free. */
+static __attribute__((noinline)) void kfree_poisoned(struct kmag *m, unsigned ci, void *p);
+
+/* The magazine is full: half of it back to the heap first. */
+static __attribute__((noinline)) void kfree_spill(struct kmag *m, unsigned ci, void *p)
+{
+	mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
+	mag_in(m, ci, p);
+}
+
+static void kfree_poisoned(struct kmag *m, unsigned ci, void *p)
+{
+	for (uint32_t i = 0; i < m->count[ci]; i++)
+		if (m->obj[ci][i] == p)
+			kernel_heap.panic("kfree: double free of %u-byte object %p (it is already in "
+			                  "CPU %u's cache)", kernel_heap.cls[ci].size, p,
+			                  this_cpu_index());
+	if (m->count[ci] == KMAG_SIZE)
+		mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
+	mag_in(m, ci, p);
+}
+
 void kfree(void *p)
 {
 	struct heap_slab *s = (void *)((uintptr_t)p & ~BLOCK_MASK);
@@ -729,27 +801,36 @@ void kfree(void *p)
 	/* Only a well-formed live object of a slab goes to the magazine;
 	 * anything else (large, NULL, a bad pointer, a double free to the
 	 * heap) takes the heap's own path, which diagnoses. */
-	if (!p || s->tag != tag_of(s, SLAB_KEY) || s->cls >= HEAP_NCLASSES)
-		return kfree_heap(p);
+	if (!p || s->tag != tag_of(s, SLAB_KEY) || s->cls >= HEAP_NCLASSES) {
+		kfree_heap(p);
+		return;
+	}
 	unsigned ci = s->cls;
 	const struct heap_class *c = &kernel_heap.cls[ci];
 	unsigned idx = (unsigned)(off >> c->shift);
 	if (off < c->first || (off & (c->size - 1)) ||
-	    !(__atomic_load_n(&s->used[idx / 64], __ATOMIC_RELAXED) & (1ull << (idx % 64))))
-		return kfree_heap(p); /* diagnoses */
+	    !(__atomic_load_n(&s->used[idx / 64], __ATOMIC_RELAXED) & (1ull << (idx % 64)))) {
+		kfree_heap(p); /* diagnoses */
+		return;
+	}
 	struct kmag *m = mag_lock();
-	/* An object waiting in a magazine carries the poison word; a live one
-	 * almost never does, so only then is the magazine searched. */
-	if (unlikely((uintptr_t)((void **)p)[1] == HEAP_POISON))
-		for (uint32_t i = 0; i < m->count[ci]; i++)
-			if (m->obj[ci][i] == p)
-				kernel_heap.panic("kfree: double free of %u-byte object %p (it is already "
-				                  "in CPU %u's cache)", c->size, p, this_cpu_index());
-	if (m->count[ci] == KMAG_SIZE)
-		mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
-	((void **)p)[1] = (void *)HEAP_POISON;
-	m->obj[ci][m->count[ci]++] = p;
-	mag_unlock(m);
+	if (unlikely((uintptr_t)((void **)p)[1] == HEAP_POISON)) {
+		kfree_poisoned(m, ci, p);
+		return;
+	}
+	if (unlikely(m->count[ci] == KMAG_SIZE)) {
+		kfree_spill(m, ci, p);
+		return;
+	}
+	mag_in(m, ci, p);
+}
+
+/* Every CPU's struct cpu points at its own magazine (the other CPUs have
+ * not started). */
+static void mags_init(void)
+{
+	for (uint32_t i = 0; i < MAX_CPUS; i++)
+		percpu_get(i)->kmag = &mags[i];
 }
 #endif
 
@@ -798,6 +879,7 @@ void heap_init_kernel(void)
 {
 	struct heap_page_source src = {pmm_source_alloc, pmm_source_free, mm_pmm()};
 	heap_init(&kernel_heap, &src, panic);
+	mags_init();
 }
 #endif
 

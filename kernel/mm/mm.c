@@ -20,11 +20,11 @@ static struct memmap_range map_ranges[MM_MAX_RANGES];
 static uint64_t map_scratch[2 * MM_MAX_RANGES];
 static struct memmap map;
 static struct pmm pmm;
-/* The page-frame allocator's shared state (buddy, chunks); each CPU's page
- * stack needs only interrupts off. Innermost of the memory locks. */
+/* The page-frame allocator's shared state (buddy, chunks); what each CPU
+ * holds needs only preemption off. Innermost of the memory locks. */
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
-/* Pages a CPU moves between its stack and the chunks per lock trip. */
-#define MM_PMM_BATCH 16
+/* Pages a CPU gives back from a full page stack per lock trip. */
+#define MM_PMM_BATCH 32
 
 static void pmm_lock_fn(void *ctx) { spin_lock(ctx); }
 static void pmm_unlock_fn(void *ctx) { spin_unlock(ctx); }

@@ -1,35 +1,42 @@
 /*
  * The page-frame allocator (see pmm.h for the invariant and what its checks
  * catch). This file owns the buddy free lists, the chunk descriptors, the
- * page layer and the per-CPU stacks; nothing else reads them.
+ * allocation bitmap, the page layer and what each CPU holds; nothing else
+ * reads them.
  *
  * Chunks. Memory is cut into 256 KiB chunks, chunk c covering
  * [c << 18, (c + 1) << 18). Whole free chunks live in a binary buddy
  * allocator (orders 0..12: 256 KiB..1 GiB) whose lists run through a
  * 24-byte header at the start of each free block. A chunk in use for pages
- * belongs to the page layer: its descriptor has masks `pool` (free in the
- * chunk) and `alloc` (allocated); a page in neither is in a CPU's stack or
- * not managed. Chunks a usable range covers only partly ("edge chunks") stay
- * in the page layer for good, their foreign pages in neither mask.
+ * belongs to the page layer: its descriptor's mask `pool` says which of its
+ * pages are free in the chunk, and its word of the flat bitmap `alloc`
+ * which are allocated; a page in neither is held by a CPU or not managed.
+ * Chunks a usable range covers only partly ("edge chunks") stay in the page
+ * layer for good, their foreign pages in neither.
  *
  * Fast paths. A CPU frees onto its own stack of up to 64 pages and allocates
  * from it first (LIFO, so churn stays on the CPU and in its cache); with an
- * empty stack it takes the first set bit of its current chunk's pool, with a
- * full one it frees straight into the page's chunk. About one operation in
- * 64 moves a chunk between the layers: O(PMM_MAX_ORDER) buddy work at most.
+ * empty stack it allocates from `mask`, the free pages of its current chunk
+ * it took out of the pool all at once under the lock, and with a full stack
+ * it gives a batch back to their chunks under the lock. Each operation sets
+ * or clears the page's bit in the bitmap, addressed by page number (lock
+ * bts/btr from the bitmap's base). About one operation in 64 moves a chunk
+ * between the layers: O(PMM_MAX_ORDER) buddy work at most.
  *
- * Lazy metadata. Descriptors (32 bytes per chunk, 1/8192 of RAM) are
- * reserved at init but not written; a 4 KiB page of them (128 chunks, 32 MiB
- * of RAM) is zeroed when first written, and ready[] says which pages are
- * valid. A zero descriptor means "in the buddy, nothing allocated", right
- * for every chunk nobody has touched. One subtle case: the first chunk of an
- * initial free block has head 0, not order + 1, so the buddy never merges
- * another block into it. That is harmless: the initial blocks are the
- * maximal aligned blocks of each run of whole usable chunks, so the buddy of
- * an initial block always contains a chunk outside the run (else the two
- * would have formed a larger initial block), which is never free; no merge
- * is ever owed to an initial block. (Once pmm_reclaim_acpi adds memory next
- * to one, a merge may be missed: fragmentation, not an error.)
+ * Lazy metadata. Descriptors (24 bytes per chunk) and the bitmap (8 bytes
+ * per chunk), 1/8192 of RAM together, are reserved at init but not written;
+ * a group's (128 chunks, 32 MiB of RAM: 3 KiB of descriptors and 1 KiB of
+ * bitmap) are zeroed when one of its descriptors is first written, and
+ * ready[] says which groups are valid. A zero descriptor and bitmap word
+ * mean "in the buddy, nothing allocated", right for every chunk nobody has
+ * touched. One subtle case: the first chunk of an initial free block has
+ * head 0, not order + 1, so the buddy never merges another block into it.
+ * That is harmless: the initial blocks are the maximal aligned blocks of
+ * each run of whole usable chunks, so the buddy of an initial block always
+ * contains a chunk outside the run (else the two would have formed a larger
+ * initial block), which is never free; no merge is ever owed to an initial
+ * block. (Once pmm_reclaim_acpi adds memory next to one, a merge may be
+ * missed: fragmentation, not an error.)
  */
 #include "mm/pmm.h"
 
@@ -38,17 +45,20 @@
 #define PAGE_SHIFT  12
 #define CHUNK_SHIFT PMM_CHUNK_SHIFT
 #define CHUNK_SIZE  (1ull << CHUNK_SHIFT)
-#define GROUP_SHIFT 7 /* 128 descriptors: one 4 KiB page of metadata */
-#define GROUP_BYTES (sizeof(struct pmm_chunk) << GROUP_SHIFT)
+#define GROUP_SHIFT 7 /* 128 chunks: 4 KiB of metadata */
+#define GROUP_DESC_BYTES  (sizeof(struct pmm_chunk) << GROUP_SHIFT)
+#define GROUP_ALLOC_BYTES (sizeof(uint64_t) << GROUP_SHIFT)
+#define GROUP_BYTES       (GROUP_DESC_BYTES + GROUP_ALLOC_BYTES)
 #define NO_CHUNK    UINT32_MAX
 #define ALL         ~0ull
 #define MAX_PHYS    (1ull << 49) /* chunk numbers stay far below NO_CHUNK */
 
 /* Chunk states. CH_BUDDY must be 0: the state of a never-written descriptor.
- * In CH_BUDDY alloc == 0; in CH_FULL pool == 0. */
+ * In CH_BUDDY the chunk's bitmap word is 0; in CH_FULL pool == 0; a CH_CPU
+ * chunk is some CPU's current chunk. */
 enum { CH_BUDDY = 0, CH_PARTIAL, CH_FULL, CH_CPU };
 
-_Static_assert(GROUP_BYTES == 4096, "one page of descriptors per group");
+_Static_assert(GROUP_BYTES == 4096, "4 KiB of metadata per group");
 _Static_assert(sizeof(struct pmm) % 8 == 0, "zero() clears struct pmm");
 
 static inline uint64_t page_bit(uint64_t pa)
@@ -72,11 +82,14 @@ static inline bool ready(const struct pmm *p, uint64_t c)
 	return p->ready[c >> GROUP_SHIFT];
 }
 
-/* The descriptor of chunk c, for writing: its page is zeroed on first use. */
+/* The descriptor of chunk c, for writing: its group's descriptors and
+ * bitmap words are zeroed on first use. */
 static struct pmm_chunk *desc_w(struct pmm *p, uint64_t c)
 {
 	if (!ready(p, c)) {
-		zero(&p->chunks[c & ~((1ull << GROUP_SHIFT) - 1)], GROUP_BYTES);
+		uint64_t first = c & ~((1ull << GROUP_SHIFT) - 1);
+		zero(&p->chunks[first], GROUP_DESC_BYTES);
+		zero(&p->alloc[first], GROUP_ALLOC_BYTES);
 		p->ready[c >> GROUP_SHIFT] = 1;
 	}
 	return &p->chunks[c];
@@ -232,23 +245,20 @@ static inline void unlock(struct pmm *p)
 
 #ifndef KESTREL_HOST
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 
-/* Clear page pa's `alloc` bit; whether it was set. */
-static inline bool alloc_test_clear(struct pmm_chunk *d, uint64_t pa)
-{
-	return cpu_atomic_test_and_clear(&d->alloc, (unsigned)((pa >> PAGE_SHIFT) & 63));
-}
+_Static_assert(PMM_MAX_CPUS == MAX_CPUS, "one struct pmm_cpu per CPU");
 
 /* In the kernel the per-CPU part is inline, not a hook: preemption off
  * (one instruction each way) keeps the thread on this CPU while it uses
- * the CPU's stack. Interrupts stay on: no interrupt handler allocates
- * pages (docs/memory.md). */
-#include "arch/x86_64/percpu.h"
-
+ * the CPU's stack, and struct cpu points at that stack (one load, where an
+ * index would need a multiply). Interrupts stay on: no interrupt handler
+ * allocates pages (docs/memory.md). */
 static inline struct pmm_cpu *local_enter(struct pmm *p)
 {
+	(void)p;
 	percpu_preempt_disable();
-	return &p->cpu[this_cpu_index()];
+	return percpu_pmm_cpu();
 }
 
 static inline void local_exit(struct pmm *p)
@@ -256,12 +266,24 @@ static inline void local_exit(struct pmm *p)
 	(void)p;
 	percpu_preempt_enable();
 }
-#else
-static inline bool alloc_test_clear(struct pmm_chunk *d, uint64_t pa)
+
+/* Every CPU's struct cpu points at its own stack of this allocator (the
+ * kernel has one, mm.c's; the other CPUs have not started). */
+static void local_init(struct pmm *p)
 {
-	return __atomic_fetch_and(&d->alloc, ~page_bit(pa), __ATOMIC_RELAXED) & page_bit(pa);
+	for (uint32_t i = 0; i < PMM_MAX_CPUS; i++)
+		percpu_get(i)->pmm_cpu = &p->cpu[i];
 }
 
+/* Page n's bit in the allocation bitmap: set it, or clear it and say
+ * whether it was set. One locked instruction each, addressed by n alone. */
+static inline void bit_set(struct pmm *p, uint64_t n) { cpu_atomic_bit_set(p->alloc, n); }
+
+static inline bool bit_test_clear(struct pmm *p, uint64_t n)
+{
+	return cpu_atomic_bit_test_and_clear(p->alloc, n);
+}
+#else
 static inline struct pmm_cpu *local_enter(struct pmm *p)
 {
 	return &p->cpu[p->sync.local_enter ? p->sync.local_enter() : 0];
@@ -272,34 +294,55 @@ static inline void local_exit(struct pmm *p)
 	if (p->sync.local_exit)
 		p->sync.local_exit();
 }
+
+static void local_init(struct pmm *p) { (void)p; }
+
+static inline void bit_set(struct pmm *p, uint64_t n)
+{
+	__atomic_fetch_or(&p->alloc[n >> 6], 1ull << (n & 63), __ATOMIC_RELAXED);
+}
+
+static inline bool bit_test_clear(struct pmm *p, uint64_t n)
+{
+	uint64_t b = 1ull << (n & 63);
+	return __atomic_fetch_and(&p->alloc[n >> 6], ~b, __ATOMIC_RELAXED) & b;
+}
 #endif
 
-/* The atomic updates of the fields the fast paths touch without the lock.
- * Relaxed: the page itself is handed over through the CPU that owns the
+/* Chunk c's word of the bitmap, whole masks at a time (contiguous runs,
+ * under the lock): atomic too, because a fast path on another CPU may
+ * change another bit of the same word meanwhile. Relaxed, like the bit
+ * operations: the page itself is handed over through the CPU that owns the
  * stack, and the lock orders everything else. */
-static inline uint64_t alloc_set(struct pmm_chunk *d, uint64_t mask)
+static inline void alloc_set(struct pmm *p, uint64_t c, uint64_t mask)
 {
-	return __atomic_fetch_or(&d->alloc, mask, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&p->alloc[c], mask, __ATOMIC_RELAXED);
 }
 
-static inline uint64_t alloc_clear(struct pmm_chunk *d, uint64_t mask)
+static inline void alloc_clear(struct pmm *p, uint64_t c, uint64_t mask)
 {
-	return __atomic_fetch_and(&d->alloc, ~mask, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&p->alloc[c], ~mask, __ATOMIC_RELAXED);
 }
 
-/* The free count: p->free_pages changes under the lock; the fast paths
- * change their CPU's own delta instead (no shared cache line to bounce),
- * and pmm_stats adds the deltas up. A relaxed atomic store, so a reader on
- * another CPU sees either value, never a torn one. */
+/* The free count is p->free_pages (under the lock: pages free in the buddy
+ * and in chunk pools) plus what every CPU holds, which pmm_stats adds up;
+ * so the fast paths change no shared counter. Only the owning CPU writes
+ * its count and mask, with relaxed atomic stores (plain moves), so a reader
+ * on another CPU sees either value, never a torn one. */
 static inline void free_add(struct pmm *p, int64_t n) { p->free_pages += (uint64_t)n; }
 
-static inline void cpu_free_add(struct pmm_cpu *cpu, int64_t n)
+static inline void set_count(struct pmm_cpu *cpu, uint32_t n)
 {
-	__atomic_store_n(&cpu->free_delta, cpu->free_delta + n, __ATOMIC_RELAXED);
+	__atomic_store_n(&cpu->count, n, __ATOMIC_RELAXED);
 }
 
-/* The CPU's chunk is used up: take a partly free chunk, else a fresh one.
- * Under the lock. */
+static inline void set_mask(struct pmm_cpu *cpu, uint64_t m)
+{
+	__atomic_store_n(&cpu->mask, m, __ATOMIC_RELAXED);
+}
+
+/* The CPU's chunk and mask are used up: take a partly free chunk, else a
+ * fresh one. Under the lock. */
 static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 {
 	struct pmm_chunk *d;
@@ -316,66 +359,92 @@ static bool refill(struct pmm *p, struct pmm_cpu *cpu)
 	}
 	d->state = CH_CPU;
 	cpu->chunk = d;
-	cpu->base = c << CHUNK_SHIFT;
+	cpu->base = c * PMM_CHUNK_PAGES;
 	return true;
 }
 
-/* The stack is empty: move a batch of pages from the CPU's chunk (lowest
- * first, so they come out in address order) onto it, under the lock. */
-static __attribute__((noinline)) bool fill_stack(struct pmm *p, struct pmm_cpu *cpu)
+/* The CPU's mask goes back to its chunk's pool. Under the lock, on the
+ * caller's own CPU (or an offline one's). */
+static void mask_return(struct pmm *p, struct pmm_cpu *cpu)
 {
-	uint64_t take[PMM_CPU_PAGES];
-	unsigned n = 0;
-
-	lock(p);
-	while (n < p->batch) {
-		uint64_t m = cpu->chunk->pool;
-		if (m == 0) {
-			if (!refill(p, cpu))
-				break;
-			m = cpu->chunk->pool;
-		}
-		cpu->chunk->pool = m & (m - 1);
-		take[n++] = cpu->base + ((uint64_t)__builtin_ctzll(m) << PAGE_SHIFT);
-	}
-	unlock(p);
-	while (n)
-		cpu->stack[cpu->count++] = take[--n];
-	return cpu->count != 0;
+	uint64_t m = cpu->mask;
+	set_mask(cpu, 0);
+	free_add(p, __builtin_popcountll(m));
+	cpu->chunk->pool |= m; /* harmless on p->none: m is 0 */
 }
 
-/* The fast paths: only the CPU's own stack, and atomics on shared words. */
-#define FAST static inline __attribute__((always_inline))
+/*
+ * The fast paths: pmm_alloc_page and pmm_free_page use only what the CPU
+ * holds and one atomic instruction on the bitmap. Their slow parts are
+ * separate functions reached by a tail call, entered with the CPU's part in
+ * use (local_enter) and ending that themselves, so that the fast paths
+ * need no saved registers.
+ */
 
-FAST uint64_t alloc_page(struct pmm *p, struct pmm_cpu *cpu)
+/* Stack and mask are empty: take the chunk's pool whole into the mask
+ * under the lock (after a fresh chunk if it has none), then hand out its
+ * first page. One lock trip per chunk's worth of pages. */
+static __attribute__((noinline)) uint64_t alloc_slow(struct pmm *p, struct pmm_cpu *cpu)
 {
-	if (__builtin_expect(cpu->count == 0, 0) && !fill_stack(p, cpu))
-		return 0;
-	uint64_t pa = cpu->stack[--cpu->count];
-	alloc_set(&p->chunks[pa >> CHUNK_SHIFT], page_bit(pa));
-	cpu_free_add(cpu, -1);
+	lock(p);
+	uint64_t m = cpu->chunk->pool;
+	if (m == 0 && refill(p, cpu))
+		m = cpu->chunk->pool;
+	cpu->chunk->pool = 0; /* harmless on p->none */
+	free_add(p, -(int64_t)__builtin_popcountll(m));
+	unlock(p);
+	uint64_t pa = 0;
+	if (m) {
+		uint64_t n = cpu->base + (uint64_t)__builtin_ctzll(m);
+		set_mask(cpu, m & (m - 1));
+		bit_set(p, n);
+		pa = n << PAGE_SHIFT;
+	}
+	local_exit(p);
 	return pa;
 }
 
 uint64_t pmm_alloc_page(struct pmm *p)
 {
 	struct pmm_cpu *cpu = local_enter(p);
-	uint64_t pa = alloc_page(p, cpu);
+	uint64_t n;
+	uint32_t k = cpu->count;
+	if (__builtin_expect(k != 0, 1)) {
+		n = cpu->stack[k - 1];
+		set_count(cpu, k - 1);
+	} else {
+		uint64_t m = cpu->mask;
+		if (__builtin_expect(m == 0, 0))
+			return alloc_slow(p, cpu);
+		n = cpu->base + (uint64_t)__builtin_ctzll(m);
+		set_mask(cpu, m & (m - 1));
+	}
+	bit_set(p, n);
 	local_exit(p);
-	return pa;
+	return n << PAGE_SHIFT;
 }
 
 /* Give the stack's pages back to their chunks (all of them, or down to
- * `keep`), under the lock. */
+ * `keep`), under the lock. A run of pages of one chunk (pages freed in
+ * address order) joins its pool at once. */
 static void spill(struct pmm *p, struct pmm_cpu *cpu, uint32_t keep)
 {
-	while (cpu->count > keep) {
-		uint64_t pa = cpu->stack[--cpu->count], c = pa >> CHUNK_SHIFT;
+	uint32_t n = cpu->count;
+	if (n <= keep)
+		return;
+	free_add(p, n - keep);
+	const uint64_t *sp = &cpu->stack[n], *stop = &cpu->stack[keep];
+	do {
+		uint64_t c = sp[-1] / PMM_CHUNK_PAGES, mask = 0;
+		do
+			mask |= 1ull << (*--sp % PMM_CHUNK_PAGES);
+		while (sp != stop && sp[-1] / PMM_CHUNK_PAGES == c);
 		struct pmm_chunk *d = &p->chunks[c];
 		uint64_t old = d->pool;
-		d->pool |= page_bit(pa);
+		d->pool = old | mask;
 		chunk_freed(p, c, d, old);
-	}
+	} while (sp != stop);
+	set_count(cpu, keep);
 }
 
 /* Under the lock; cpu must not be in use by its CPU meanwhile (it is the
@@ -383,6 +452,7 @@ static void spill(struct pmm *p, struct pmm_cpu *cpu, uint32_t keep)
 static void cpu_release(struct pmm *p, struct pmm_cpu *cpu)
 {
 	spill(p, cpu, 0);
+	mask_return(p, cpu);
 	struct pmm_chunk *d = cpu->chunk;
 	if (d != &p->none) {
 		cpu->chunk = &p->none;
@@ -403,13 +473,13 @@ void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu)
 
 /* ---- Frees and their diagnosis ----------------------------------------- */
 
-/* Is page pa currently allocated? Never reads an unready descriptor. */
+/* Is page pa currently allocated? Never reads an unready bitmap word. */
 static bool allocated(const struct pmm *p, uint64_t pa)
 {
 	uint64_t c = pa >> CHUNK_SHIFT;
 	if ((pa & (PMM_PAGE_SIZE - 1)) || c >= p->nchunks || !ready(p, c))
 		return false;
-	return p->chunks[c].alloc & page_bit(pa);
+	return p->alloc[c] & page_bit(pa);
 }
 
 /* Slow path: say what is wrong with freeing n pages at pa, via the map. */
@@ -448,48 +518,42 @@ static __attribute__((noinline, cold)) void bad_free(struct pmm *p, uint64_t pa,
 		         a, b, why);
 }
 
-/* The stack is full: this page and batch - 1 from the stack go back to
- * their chunks, under the lock. Out of line, so the fast path needs few
- * registers. */
-static __attribute__((noinline)) void free_to_chunk(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
+/* The stack is full: batch pages from it go back to their chunks under
+ * the lock, and page n takes their place on the CPU (it is the hottest). */
+static __attribute__((noinline)) void free_slow(struct pmm *p, struct pmm_cpu *cpu, uint64_t n)
 {
-	uint64_t c = pa >> CHUNK_SHIFT;
-	struct pmm_chunk *d = &p->chunks[c];
 	lock(p);
-	spill(p, cpu, PMM_CPU_PAGES - (p->batch - 1));
-	uint64_t old = d->pool;
-	d->pool = old | page_bit(pa);
-	chunk_freed(p, c, d, old);
+	spill(p, cpu, PMM_CPU_PAGES - p->batch);
 	unlock(p);
-}
-
-FAST void free_page(struct pmm *p, struct pmm_cpu *cpu, uint64_t pa)
-{
-	uint64_t c = pa >> CHUNK_SHIFT;
-
-	if (__builtin_expect((pa & (PMM_PAGE_SIZE - 1)) || c >= p->nchunks || !ready(p, c), 0)) {
-		bad_free(p, pa, 1);
-		return;
-	}
-	struct pmm_chunk *d = &p->chunks[c];
-	/* The old value decides: of two CPUs freeing the same page, exactly
-	 * one clears the bit, the other sees it clear and reports. */
-	if (__builtin_expect(!alloc_test_clear(d, pa), 0)) {
-		bad_free(p, pa, 1);
-		return;
-	}
-	cpu_free_add(cpu, 1);
-	if (__builtin_expect(cpu->count < PMM_CPU_PAGES, 1)) {
-		cpu->stack[cpu->count++] = pa;
-		return;
-	}
-	free_to_chunk(p, cpu, pa);
+	cpu->stack[cpu->count] = n;
+	set_count(cpu, cpu->count + 1);
+	local_exit(p);
 }
 
 void pmm_free_page(struct pmm *p, uint64_t pa)
 {
+	/* The page number, rotated: an unaligned address becomes a number far
+	 * above npages, so one compare checks alignment and range. */
+	uint64_t n = pa >> PAGE_SHIFT | pa << (64 - PAGE_SHIFT);
+
+	if (__builtin_expect(n >= p->npages || !p->ready[n >> (GROUP_SHIFT + 6)], 0)) {
+		bad_free(p, pa, 1);
+		return;
+	}
+	/* The old bit decides: of two CPUs freeing the same page, exactly one
+	 * clears it, the other sees it clear and reports. */
+	if (__builtin_expect(!bit_test_clear(p, n), 0)) {
+		bad_free(p, pa, 1);
+		return;
+	}
 	struct pmm_cpu *cpu = local_enter(p);
-	free_page(p, cpu, pa);
+	uint32_t k = cpu->count;
+	if (__builtin_expect(k == PMM_CPU_PAGES, 0)) {
+		free_slow(p, cpu, n);
+		return;
+	}
+	cpu->stack[k] = n;
+	set_count(cpu, k + 1);
 	local_exit(p);
 }
 
@@ -530,7 +594,7 @@ static void free_run(struct pmm *p, uint64_t pa, size_t n)
 	/* Check every chunk first, so a bad call changes nothing. */
 	for (uint64_t c = pa >> CHUNK_SHIFT; ok && c <= (end - 1) >> CHUNK_SHIFT; c++) {
 		uint64_t mask = span_mask(c, pa, end);
-		ok = ready(p, c) && (p->chunks[c].alloc & mask) == mask;
+		ok = ready(p, c) && (p->alloc[c] & mask) == mask;
 	}
 	if (!ok) {
 		bad_free(p, pa, n);
@@ -539,7 +603,7 @@ static void free_run(struct pmm *p, uint64_t pa, size_t n)
 	for (uint64_t c = pa >> CHUNK_SHIFT; c <= (end - 1) >> CHUNK_SHIFT; c++) {
 		struct pmm_chunk *d = &p->chunks[c];
 		uint64_t old = d->pool, mask = span_mask(c, pa, end);
-		alloc_clear(d, mask);
+		alloc_clear(p, c, mask);
 		d->pool |= mask;
 		chunk_freed(p, c, d, old);
 	}
@@ -569,7 +633,7 @@ static uint64_t take_run(struct pmm *p, uint64_t c, struct pmm_chunk *d, unsigne
 	unsigned i = (unsigned)__builtin_ctzll(cand);
 	uint64_t mask = (n == 64 ? ALL : (1ull << n) - 1) << i;
 	d->pool &= ~mask;
-	alloc_set(d, mask);
+	alloc_set(p, c, mask);
 	free_add(p, -(int64_t)n);
 	if (d->pool == 0 && d->state == CH_PARTIAL) {
 		partial_unlink(p, d);
@@ -583,8 +647,10 @@ static uint64_t alloc_small(struct pmm *p, struct pmm_cpu *cpu, unsigned n, unsi
 {
 	uint64_t pa = 0, c;
 
-	if (cpu->chunk != &p->none)
-		pa = take_run(p, cpu->base >> CHUNK_SHIFT, cpu->chunk, n, align);
+	if (cpu->chunk != &p->none) {
+		mask_return(p, cpu);
+		pa = take_run(p, cpu->base / PMM_CHUNK_PAGES, cpu->chunk, n, align);
+	}
 	if (!pa && p->partial != NO_CHUNK)
 		pa = take_run(p, p->partial, &p->chunks[p->partial], n, align);
 	if (pa)
@@ -619,12 +685,14 @@ static uint64_t alloc_large(struct pmm *p, struct pmm_cpu *cpu, size_t n, size_t
 		buddy_free(p, pos, (unsigned)__builtin_ctzll(pos));
 	/* These chunks were whole in the buddy: no page of theirs is in any
 	 * CPU's stack, so nobody else touches their descriptors. */
-	for (uint64_t i = 0; i < nc; i++)
-		*desc_w(p, c + i) = (struct pmm_chunk){.alloc = ALL, .state = CH_FULL};
+	for (uint64_t i = 0; i < nc; i++) {
+		*desc_w(p, c + i) = (struct pmm_chunk){.state = CH_FULL};
+		p->alloc[c + i] = ALL;
+	}
 	if (n % PMM_CHUNK_PAGES) {
 		struct pmm_chunk *last = &p->chunks[c + nc - 1];
-		last->alloc = ~(ALL << (n % PMM_CHUNK_PAGES));
-		last->pool = ~last->alloc;
+		p->alloc[c + nc - 1] = ~(ALL << (n % PMM_CHUNK_PAGES));
+		last->pool = ALL << (n % PMM_CHUNK_PAGES);
 		partial_link(p, c + nc - 1, last);
 	}
 	free_add(p, -(int64_t)n);
@@ -742,6 +810,7 @@ int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg
 		p->free_list[k].next = p->free_list[k].prev = &p->free_list[k];
 	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
 		p->cpu[i].chunk = &p->none;
+	local_init(p);
 
 	uint64_t limit = clamp_limit(cfg->phys_limit), meta = pmm_meta_bytes(m, limit);
 	p->limit = limit;
@@ -760,7 +829,10 @@ int pmm_init(struct pmm *p, const struct memmap *m, const struct pmm_config *cfg
 	if (!p->meta_end)
 		return PMM_ERR_NOMEM;
 	uint64_t groups = (p->nchunks + (1u << GROUP_SHIFT) - 1) >> GROUP_SHIFT;
+	p->npages = p->nchunks * PMM_CHUNK_PAGES;
 	p->chunks = (struct pmm_chunk *)(uintptr_t)(p->meta_start + p->virt_offset);
+	p->alloc = (uint64_t *)(uintptr_t)(p->meta_start + groups * GROUP_DESC_BYTES +
+	                                   p->virt_offset);
 	p->ready = (uint8_t *)(uintptr_t)(p->meta_start + groups * GROUP_BYTES + p->virt_offset);
 	zero(p->ready, (size_t)(groups + 7) & ~(size_t)7);
 
@@ -815,9 +887,12 @@ void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 	struct pmm *w = (struct pmm *)p; /* the lock is the only thing written */
 	local_enter(w);
 	lock(w);
-	uint64_t free = p->free_pages;
+	uint64_t held = 0;
 	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
-		free += (uint64_t)__atomic_load_n(&p->cpu[i].free_delta, __ATOMIC_RELAXED);
+		held += __atomic_load_n(&p->cpu[i].count, __ATOMIC_RELAXED) +
+		        (uint64_t)__builtin_popcountll(__atomic_load_n(&p->cpu[i].mask,
+		                                                       __ATOMIC_RELAXED));
+	uint64_t free = p->free_pages + held;
 	*out = (struct pmm_stats){
 	        .total_pages = p->total_pages,
 	        .free_pages = free,
@@ -831,8 +906,7 @@ void pmm_stats(const struct pmm *p, struct pmm_stats *out)
 		out->class_pages[c] = p->map->pages[c];
 	for (unsigned k = 0; k < PMM_ORDERS; k++)
 		out->free_blocks[k] = p->free_blocks[k];
-	for (unsigned i = 0; i < PMM_MAX_CPUS; i++)
-		out->cpu_pages += p->cpu[i].count;
+	out->cpu_pages = held;
 	unlock(w);
 	local_exit(w);
 }

@@ -9,11 +9,12 @@
  *    blocks themselves;
  *  - a page layer: a chunk taken from the buddy is split into 64 pages
  *    tracked by 64-bit masks in its descriptor;
- *  - per CPU, a small LIFO stack of freed pages and a current chunk.
+ *  - per CPU, a small LIFO stack of freed pages and a current chunk, whose
+ *    free pages it takes in one go.
  * Invariant: every managed page is in exactly one place: inside a free buddy
- * block, free in a chunk, in a CPU's stack, or allocated. Page 0, memory the
- * map does not call usable, and the allocator's own metadata are never
- * managed.
+ * block, free in a chunk, held by a CPU (its stack or mask), or allocated.
+ * Page 0, memory the map does not call usable, and the allocator's own
+ * metadata are never managed.
  *
  * Safe on every CPU at once given the hooks in struct pmm_sync. Pure C:
  * runs in the kernel and in host tests.
@@ -53,14 +54,16 @@ typedef void (*pmm_panic_fn)(const char *fmt, ...) __attribute__((format(printf,
  * nothing, and without local_enter every caller is CPU 0, which is what a
  * single-threaded host test wants).
  *  - lock/unlock guard everything shared: the buddy lists, the partial
- *    list, chunk pools and states, the counters other than free_pages;
+ *    list, chunk pools and states, and the counters;
  *  - local_enter/local_exit bracket use of the running CPU's own stack
- *    (the kernel disables interrupts, so neither a handler nor a
- *    preemption can interleave); local_enter returns the running CPU's
- *    index, below PMM_MAX_CPUS.
- * A chunk descriptor's `alloc` mask and `free_pages` are updated with atomic
- * read-modify-writes, since the per-CPU fast paths change them without the
- * lock; the old value returned by the atomic clear keeps the double-free
+ *    (nothing may interleave with it on that CPU); local_enter returns the
+ *    running CPU's index, below PMM_MAX_CPUS.
+ * The kernel's build of pmm.c does not use the local hooks: it disables
+ * preemption inline and finds the CPU's struct pmm_cpu through struct cpu
+ * (pmm_init points every CPU's at its own), so the kernel has one
+ * allocator. The allocation bitmap (`alloc`) is updated with atomic
+ * read-modify-writes, since the per-CPU fast paths change it without the
+ * lock; the old bit returned by the atomic clear keeps the double-free
  * check exact when two CPUs free the same page at once.
  */
 struct pmm_sync {
@@ -77,23 +80,25 @@ struct pmm_config {
 	uint64_t phys_limit;  /* manage only memory below this (the direct map's size); 0: none */
 	pmm_panic_fn panic;
 	struct pmm_sync sync;
-	/* Pages a CPU moves between its stack and the shared chunks per trip
-	 * under the lock (1..PMM_CPU_PAGES/2; 0 means 1). Larger batches take
-	 * the lock less often. */
+	/* Pages a CPU gives back to the shared chunks from a full stack per
+	 * trip under the lock (1..PMM_CPU_PAGES/2; 0 means 1). Larger batches
+	 * take the lock less often. */
 	unsigned cpu_batch;
 };
 
-/* Per-chunk descriptor: private to pmm.c, here only for struct pmm's sizes. */
+/* Per-chunk descriptor: private to pmm.c, here only for struct pmm's sizes.
+ * Which of a chunk's pages are allocated is not in it but in the flat
+ * bitmap struct pmm's `alloc` (one bit per page), so that the fast paths
+ * address a page's bit by its page number alone. */
 struct pmm_chunk {
-	uint64_t pool;       /* bit i set: page i is free in this chunk */
-	uint64_t alloc;      /* bit i set: page i is allocated (neither: in a CPU's
-	                      * stack, or not managed) */
+	uint64_t pool;       /* bit i set: page i is free in this chunk (neither this
+	                      * nor its `alloc` bit: held by a CPU, or not managed) */
 	uint32_t next, prev; /* list of partly free chunks, by chunk number */
 	uint8_t state;       /* who owns the chunk (pmm.c: CH_*) */
 	uint8_t head;        /* order + 1 if the head of a free buddy block, else 0 */
 	uint8_t pad[6];
 };
-_Static_assert(sizeof(struct pmm_chunk) == 32, "128 descriptors per 4 KiB page");
+_Static_assert(sizeof(struct pmm_chunk) == 24, "with its 8 bytes of bitmap, 32 per chunk");
 
 /* The first bytes of every free buddy block (intrusive list node). */
 struct pmm_node {
@@ -105,16 +110,19 @@ struct pmm_node {
 
 /*
  * What one CPU owns: a LIFO stack of free pages (the ones it freed, handed
- * out again first while cache-hot, and batches taken from its chunk), and
- * the chunk it takes batches from when the stack is empty. The stack is
- * used without the lock (struct pmm_sync); the chunk only under it.
+ * out again first while cache-hot), the chunk it allocates from when the
+ * stack is empty, and `mask`: the pages of that chunk it has taken from the
+ * chunk's pool (all at once, under the lock) and not handed out yet. The
+ * stack and the mask are used without the lock (struct pmm_sync); the chunk
+ * descriptor only under it. Pages in the stack and the mask count as free
+ * (pmm_stats adds them up); only this CPU writes `count` and `mask`.
  */
 struct pmm_cpu {
-	int64_t free_delta;      /* this CPU's change to the free count (pmm.c) */
 	uint32_t count;          /* pages in stack */
+	uint64_t mask;           /* bit i: page base + i is this CPU's, free */
+	uint64_t base;           /* page number of the chunk's first page */
 	struct pmm_chunk *chunk; /* never NULL: &pmm.none when the CPU has no chunk */
-	uint64_t base;           /* physical address of that chunk */
-	uint64_t stack[PMM_CPU_PAGES];
+	uint64_t stack[PMM_CPU_PAGES]; /* page numbers (physical address >> 12) */
 };
 
 struct pmm {
@@ -126,8 +134,12 @@ struct pmm {
 	uint64_t key;
 
 	struct pmm_chunk *chunks;      /* descriptor of chunk c (lazily zeroed, see pmm.c) */
-	uint8_t *ready;                /* [g]: descriptors of chunks [128g, 128g+128) are valid */
+	uint64_t *alloc;               /* bit n set: page n (physical n << 12) is allocated;
+	                                * word c belongs to chunk c, zeroed with its descriptor */
+	uint8_t *ready;                /* [g]: chunks [128g, 128g+128) are valid (descriptors
+	                                * and alloc words) */
 	uint64_t nchunks;              /* chunks covered: [0, nchunks << PMM_CHUNK_SHIFT) */
+	uint64_t npages;               /* nchunks * 64: page numbers below it have a bit */
 	uint64_t limit;                /* no page at or above this is managed */
 	uint64_t meta_start, meta_end; /* physical pages holding chunks and ready */
 
@@ -137,7 +149,8 @@ struct pmm {
 	struct pmm_cpu cpu[PMM_MAX_CPUS];
 	struct pmm_chunk none; /* an empty chunk for CPUs that have none */
 
-	uint64_t total_pages, free_pages, unmanaged_pages, reclaimed_pages;
+	uint64_t total_pages, unmanaged_pages, reclaimed_pages;
+	uint64_t free_pages; /* free pages not in a CPU's stack or mask */
 	uint64_t free_blocks[PMM_ORDERS];
 	uint64_t partial_chunks;
 	int acpi_reclaimed;
@@ -153,7 +166,7 @@ struct pmm_stats {
 	uint64_t class_pages[MEMMAP_NCLASSES]; /* the memory map's pages per class */
 	uint64_t free_blocks[PMM_ORDERS];      /* free buddy blocks of 2^k chunks */
 	uint64_t partial_chunks;               /* chunks split into pages, some free */
-	uint64_t cpu_pages;                    /* free pages in CPU stacks (in free_pages) */
+	uint64_t cpu_pages;                    /* free pages CPUs hold (in free_pages) */
 };
 
 /*
@@ -174,8 +187,8 @@ uint64_t pmm_meta_bytes(const struct memmap *m, uint64_t phys_limit);
  * One page: physical address, or 0 when memory is exhausted. O(1).
  *
  * Frees are checked, exactly and in O(1): freeing a page that is not
- * allocated (double free, also of a page waiting in a CPU stack or inside a
- * free buddy block), one the allocator never managed (reserved, kept, page
+ * allocated (double free, also of a page a CPU holds or inside a free
+ * buddy block), one the allocator never managed (reserved, kept, page
  * 0, holes, its metadata, above phys_limit), an unaligned address, and a run
  * that goes past its allocation or its usable range all call the panic hook
  * with a message saying which (found through the map, off the fast path).
@@ -199,8 +212,8 @@ void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n);
 
 /* Add the map's ACPI reclaim ranges once the ACPI tables are no longer needed. */
 int pmm_reclaim_acpi(struct pmm *p);
-/* Give a CPU's stack and chunk back (CPU going offline; also done before a
- * contiguous allocation fails). */
+/* Give a CPU's stack, mask and chunk back (CPU going offline; also done
+ * before a contiguous allocation fails). */
 void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu);
 
 void pmm_stats(const struct pmm *p, struct pmm_stats *out);

@@ -131,7 +131,7 @@ static struct thread *steal(uint32_t self)
 static void schedule_locked(struct cpu *c, struct runqueue *rq)
 {
 	struct thread *prev = c->current, *next;
-	if (c->irq_depth != 1)
+	if ((c->irq_state & PERCPU_IRQ_DEPTH_MASK) != PERCPU_IRQ_LEVEL)
 		spin_assert_may_sleep("scheduling", (uintptr_t)__builtin_return_address(0)); /* names the extra lock and panics */
 	uint32_t st = state(prev);
 	if (st == THREAD_RUNNING && !prev->idle && !prev->migrating) {
@@ -163,8 +163,7 @@ static void schedule_locked(struct cpu *c, struct runqueue *rq)
 	rq->switch_tsc = now;
 	rq->switches++;
 	rq->prev = prev;
-	prev->irq_flags = c->irq_flags;
-	prev->irq_depth = c->irq_depth;
+	prev->irq_state = c->irq_state & ~PERCPU_IRQ_NO_CHECKS;
 	c->current = next;
 	arch_thread_switch(c, &prev->arch, &next->arch);
 	sched_switch(&prev->rsp, next->rsp);
@@ -180,8 +179,7 @@ void sched_switch_done(struct thread *me)
 	struct runqueue *rq = &rqs[c->index];
 	struct thread *prev = rq->prev;
 	rq->prev = NULL;
-	c->irq_flags = me->irq_flags;
-	c->irq_depth = me->irq_depth;
+	c->irq_state = (c->irq_state & PERCPU_IRQ_NO_CHECKS) | me->irq_state;
 	bool reap = state(prev) == THREAD_DEAD && prev->detached;
 	bool move = prev->migrating;
 	/* Release: whoever sees on_cpu false also sees every register save. */
@@ -363,7 +361,7 @@ static void preempt(struct trap_frame *tf)
 {
 	(void)tf;
 	struct cpu *c = this_cpu();
-	if (c->need_resched && !c->preempt_off && c->irq_depth == 0 && rqs[c->index].idle)
+	if (c->need_resched && !c->preempt_off && !(c->irq_state & PERCPU_IRQ_DEPTH_MASK) && rqs[c->index].idle)
 		sched_yield();
 }
 

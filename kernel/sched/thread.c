@@ -120,8 +120,7 @@ struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg)
 	t->rsp = (uint64_t)sp;
 	/* What sched_switch_done installs: one lock held (the run queue's),
 	 * interrupts on once it is released. */
-	t->irq_flags = RFLAGS_IF;
-	t->irq_depth = 1;
+	t->irq_state = PERCPU_IRQ_OUTERMOST_ON;
 	list_add(t);
 	return t;
 }

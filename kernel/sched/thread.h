@@ -39,8 +39,8 @@ enum thread_state {
 
 struct thread {
 	uint64_t rsp;          /* saved stack pointer while switched out (switch.S) */
-	uint64_t irq_flags;    /* the CPU's interrupt state to restore when it runs */
-	uint32_t irq_depth;    /* ...and its spinlock nesting (percpu.h) */
+	uint32_t irq_state;    /* the CPU's spinlock nesting and IF to restore when it
+	                        * runs (percpu.h), without PERCPU_IRQ_NO_CHECKS */
 	uint32_t id;
 	_Atomic uint32_t state; /* enum thread_state */
 	uint32_t cpu;          /* the CPU whose run queue owns it */

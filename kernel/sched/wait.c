@@ -149,20 +149,32 @@ bool mutex_trylock(struct mutex *m)
 }
 
 static void mutex_lock_slow(struct mutex *m, struct thread *me);
+static void mutex_lock_unsleepable(struct mutex *m, uintptr_t site);
 
-/* The fast paths keep their slow parts in other functions, so that they
- * need no saved registers (a few instructions each, scripts/bench). */
+/* The fast paths keep their slow parts in other functions, reached by a
+ * tail call, so that they need no saved registers (a few instructions
+ * each, scripts/bench). */
 void mutex_lock(struct mutex *m)
 {
 	struct cpu *c = this_cpu();
-	struct thread *me = c->current, *none = NULL;
+	struct thread *none = NULL;
 	/* The may-sleep check inline: one load and test on the fast path. */
-	if (__builtin_expect(c->irq_depth | c->irq_nesting, 0))
-		spin_assert_may_sleep("mutex_lock", (uintptr_t)__builtin_return_address(0));
-	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(
-	                             &m->owner, &none, me, memory_order_acquire, memory_order_relaxed),
+	if (__builtin_expect((c->irq_state & ~PERCPU_IRQ_NO_CHECKS) | c->irq_nesting, 0)) {
+		mutex_lock_unsleepable(m, (uintptr_t)__builtin_return_address(0));
+		return;
+	}
+	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(&m->owner, &none, c->current,
+	                                                              memory_order_acquire,
+	                                                              memory_order_relaxed),
 	                     0))
-		mutex_lock_slow(m, me);
+		mutex_lock_slow(m, c->current);
+}
+
+/* mutex_lock where it may not sleep: the check names the reason and panics. */
+__attribute__((noinline)) static void mutex_lock_unsleepable(struct mutex *m, uintptr_t site)
+{
+	spin_assert_may_sleep("mutex_lock", site);
+	mutex_lock_slow(m, thread_current());
 }
 
 __attribute__((noinline)) static void mutex_lock_slow(struct mutex *m, struct thread *me)

@@ -26,10 +26,16 @@
 
 bool spin_checks = true;
 
+/* Every CPU's copy too: the fast paths test that one. The other CPUs have
+ * not started (their structs are still empty), and this one holds no lock. */
 void spin_set_checks(bool on)
 {
 	spin_checks = on;
 	lockdep_set_enabled(on);
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		struct cpu *c = percpu_get(i);
+		c->irq_state = (c->irq_state & ~PERCPU_IRQ_NO_CHECKS) | (on ? 0 : PERCPU_IRQ_NO_CHECKS);
+	}
 }
 
 void spin_init(struct spinlock *l, const char *name)
@@ -92,7 +98,7 @@ static void took(struct cpu *c, struct spinlock *l, uintptr_t site)
 }
 
 /* Contended: wait on a plain load until the lock looks free, then try the
- * exchange again. Interrupts are already off (spin_irq_save). */
+ * lock bts again. Interrupts are already off (percpu_irq_enter). */
 void spin_wait(struct spinlock *l)
 {
 	uint64_t loops = 0;
@@ -105,19 +111,34 @@ void spin_wait(struct spinlock *l)
 				        (int)atomic_load_explicit(&l->cpu, memory_order_relaxed),
 				        sym(l->site));
 		}
-	} while (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire));
+	} while (spin_try_take(l));
+}
+
+/* The section just entered must be sane: not too deep (a carry into the
+ * IF bit), and no level below it may have found interrupts on. */
+static void check_section(struct cpu *c, struct spinlock *l, uintptr_t site)
+{
+	uint32_t s = c->irq_state;
+	if (s & PERCPU_IRQ_BROKEN_MASK)
+		panic("spinlock: interrupts were turned on inside a spinlock or interrupts-off "
+		      "section on CPU %u (found taking %s at %s)", c->index, l->name, sym(site));
+	if ((s & PERCPU_IRQ_DEPTH_MASK) / PERCPU_IRQ_LEVEL >= PERCPU_IRQ_MAX_DEPTH - 1)
+		panic("spinlock: CPU %u nests %u spinlock or interrupts-off sections, taking %s at "
+		      "%s", c->index, (s & PERCPU_IRQ_DEPTH_MASK) / PERCPU_IRQ_LEVEL, l->name,
+		      sym(site));
 }
 
 /* The checked paths are noinline so that their return address is the site
- * of the spin_lock call (spin_lock itself is inlined there). */
+ * of the spin_lock call (spin_lock itself is inlined there). They run with
+ * this CPU's section already entered by the inline part. */
 __attribute__((noinline)) void spin_lock_checked(struct spinlock *l)
 {
 	uintptr_t site = (uintptr_t)__builtin_return_address(0);
-	spin_irq_save();
 	struct cpu *c = this_cpu();
+	check_section(c, l, site);
 	check_recursion(c, l, site);
 	lockdep_acquire(l, site);
-	if (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+	if (spin_try_take(l))
 		spin_wait(l);
 	took(c, l, site);
 }
@@ -125,12 +146,11 @@ __attribute__((noinline)) void spin_lock_checked(struct spinlock *l)
 __attribute__((noinline)) bool spin_trylock_checked(struct spinlock *l)
 {
 	uintptr_t site = (uintptr_t)__builtin_return_address(0);
-	spin_irq_save();
 	struct cpu *c = this_cpu();
+	check_section(c, l, site);
 	check_recursion(c, l, site);
-	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
-	    atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
-		spin_irq_restore();
+	if (atomic_load_explicit(&l->locked, memory_order_relaxed) || spin_try_take(l)) {
+		spin_irq_end();
 		return false;
 	}
 	lockdep_acquire_try(l, site);
@@ -138,23 +158,35 @@ __attribute__((noinline)) bool spin_trylock_checked(struct spinlock *l)
 	return true;
 }
 
-__attribute__((noinline)) void spin_unlock_checked(struct spinlock *l)
+static void unlock_checked(struct cpu *c, struct spinlock *l, uintptr_t site)
 {
-	struct cpu *c = this_cpu();
 	int32_t holder = atomic_load_explicit(&l->cpu, memory_order_relaxed);
 	if (holder != (int32_t)c->index) {
 		if (holder < 0)
 			panic("spinlock: CPU %u releases %s, which nobody holds, at %s", c->index,
-			      l->name, sym((uintptr_t)__builtin_return_address(0)));
+			      l->name, sym(site));
 		panic("spinlock: CPU %u releases %s, which CPU %d holds (taken at %s), at %s",
-		      c->index, l->name, holder, sym(l->site),
-		      sym((uintptr_t)__builtin_return_address(0)));
+		      c->index, l->name, holder, sym(l->site), sym(site));
 	}
 	atomic_store_explicit(&l->cpu, -1, memory_order_relaxed);
 	pop_held(c, l);
 	lockdep_release(l);
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 	spin_irq_restore();
+}
+
+/* Every release but the unchecked outermost one with interrupts to turn
+ * back on: with the checks, or a lock nested in another section (or
+ * taken with interrupts off). */
+__attribute__((noinline)) void spin_unlock_slow(struct spinlock *l)
+{
+	struct cpu *c = this_cpu();
+	if (!(c->irq_state & PERCPU_IRQ_NO_CHECKS)) {
+		unlock_checked(c, l, (uintptr_t)__builtin_return_address(0));
+		return;
+	}
+	atomic_store_explicit(&l->locked, 0, memory_order_release);
+	spin_irq_end();
 }
 
 void spin_assert_may_sleep(const char *what, uintptr_t site)
@@ -167,7 +199,8 @@ void spin_assert_may_sleep(const char *what, uintptr_t site)
 		panic("%s at %s while holding spinlock %s (taken at %s) on CPU %u", what, sym(site),
 		      c->held[c->nheld - 1].lock->name, held, c->index);
 	}
-	if (c->irq_depth)
+	uint32_t depth = (c->irq_state & PERCPU_IRQ_DEPTH_MASK) / PERCPU_IRQ_LEVEL;
+	if (depth)
 		panic("%s at %s inside %u spinlock or interrupts-off section%s on CPU %u", what,
-		      sym(site), c->irq_depth, c->irq_depth == 1 ? "" : "s", c->index);
+		      sym(site), depth, depth == 1 ? "" : "s", c->index);
 }

@@ -52,7 +52,10 @@ bool ktest_unknown_vector(void);
 bool ktest_direction_flag(void);
 bool ktest_keyboard(void);
 bool ktest_pmm_all(void);
+bool ktest_pmm_double_free(void);
 bool ktest_heap(void);
+bool ktest_kfree_double_free(void);
+bool ktest_kmalloc_use_after_free(void);
 /* Figures for scripts/bench, printed by ktest_bench (test=bench). */
 void ktest_heap_bench(void);
 void ktest_pmm_bench(void);

@@ -7,12 +7,18 @@
  * pattern). At the end, with everything freed and empty slabs trimmed, the
  * heap's statistics must be back where they started.
  *
+ * test=kfree-double-free and test=kmalloc-use-after-free: the checks of the
+ * per-CPU magazines (mm/heap.c) panic with their messages: a second kfree
+ * of an object waiting in the magazine, and an object written after its
+ * kfree, found when kmalloc hands it out again.
+ *
  * Also ktest_heap_bench, for scripts/bench: the cost of a small kmalloc/
  * kfree pair with interrupts masked, as TSC ticks (under -icount, 128 per
  * guest instruction; the script measures the ratio).
  */
 #include "arch/x86_64/cpu.h"
 #include "core/kprintf.h"
+#include "core/panic.h"
 #include "mm/heap.h"
 #include "test/ktest.h"
 
@@ -167,4 +173,30 @@ void ktest_heap_bench(void)
 	kfree(keep);
 	cpu_irq_restore(flags);
 	kprintf("bench-kmalloc: pairs=%u tsc=%llu\n", BENCH_PAIRS, (unsigned long long)(t1 - t0));
+}
+
+bool ktest_kfree_double_free(void)
+{
+	void *p = kmalloc(64);
+	if (!p)
+		return false;
+	kfree(p);
+	kprintf("kfree-double-free: freeing %p a second time\n", p);
+	panic_expect();
+	kfree(p);
+	return false;
+}
+
+bool ktest_kmalloc_use_after_free(void)
+{
+	uint64_t *p = kmalloc(64);
+	if (!p)
+		return false;
+	kfree(p);
+	p[1] = 0x1234; /* the poison word of the freed object */
+	kprintf("kmalloc-use-after-free: wrote into %p after freeing it\n", (void *)p);
+	panic_expect();
+	void *q = kmalloc(64); /* the same object: the magazine is LIFO */
+	kprintf("kmalloc-use-after-free: got %p, no report\n", q);
+	return false;
 }

@@ -149,14 +149,34 @@ static inline void cpu_init_protections(void) { cpu_write_cr0(cpu_read_cr0() | C
 
 static inline void cpu_write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
-/* Atomically clear bit `bit` of *word and return whether it was set
- * (lock btr: one instruction, where a C fetch_and that must return the old
- * value becomes a compare-exchange loop). */
-static inline bool cpu_atomic_test_and_clear(uint64_t *word, unsigned bit)
+/*
+ * Bit `bit` of the bit string at base, atomically: set it, or clear it and
+ * return whether it was set. With a register offset, bts and btr address
+ * the bit string itself, any bit from base (SDM vol. 2A, BT: "bit base" and
+ * "bit offset"), so the caller computes no word address: one locked
+ * instruction, where a C fetch_and that must return the old value becomes
+ * a compare-exchange loop.
+ */
+static inline void cpu_atomic_bit_set(uint64_t *base, uint64_t bit)
+{
+	__asm__ volatile("lock btsq %1, (%0)" : : "r"(base), "r"(bit) : "memory", "cc");
+}
+
+static inline bool cpu_atomic_bit_test_and_clear(uint64_t *base, uint64_t bit)
 {
 	bool was;
-	__asm__ volatile("lock btrq %2, %0" : "+m"(*word), "=@ccc"(was) : "r"((uint64_t)bit)
-	                 : "memory");
+	__asm__ volatile("lock btrq %2, (%1)" : "=@ccc"(was) : "r"(base), "r"(bit) : "memory");
+	return was;
+}
+
+/* Atomically set bit 0 of *word and return whether it was set already
+ * (lock bts: one instruction and the flag, where an exchange needs a
+ * register loaded with 1 and a test). A locked instruction is a full
+ * barrier (SDM vol. 3A, 9.2.2), so it orders like an acquire and more. */
+static inline bool cpu_atomic_test_and_set_bit0(uint32_t *word)
+{
+	bool was;
+	__asm__ volatile("lock btsl $0, %0" : "+m"(*word), "=@ccc"(was) : : "memory");
 	return was;
 }
 

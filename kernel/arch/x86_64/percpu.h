@@ -22,6 +22,8 @@
 /* Spinlocks a CPU may hold at once (sync/spinlock.c records each). */
 #define PERCPU_MAX_HELD 16
 
+struct kmag;
+struct pmm_cpu;
 struct spinlock;
 struct thread;
 
@@ -40,16 +42,18 @@ struct cpu {
 	uint64_t user_rsp;   /* %gs:24 */
 	uint32_t index;         /* 0 for the boot CPU, then in start-up order */
 	uint32_t apic_id;
-	/* Interrupt-disable nesting (spin_lock, spin_irq_save): IF is restored
-	 * from irq_flags only when the outermost section ends. */
-	uint32_t irq_depth;
+	/* Interrupt-disable nesting (spin_lock, spin_irq_save) and whether to
+	 * turn interrupts back on when the outermost section ends, in one word
+	 * (PERCPU_IRQ_*, below). */
+	uint32_t irq_state;
 	uint32_t irq_nesting; /* > 0 inside an interrupt handler */
-	uint64_t irq_flags;
 	uint32_t preempt_off; /* > 0: the scheduler must not switch away */
 	volatile bool need_resched;
 	volatile bool online;
 	bool panicking; /* this CPU is printing a panic or fatal report */
 	uint32_t nheld;
+	struct pmm_cpu *pmm_cpu; /* this CPU's page stack (mm/pmm.c) */
+	struct kmag *kmag;       /* this CPU's kmalloc magazine (mm/heap.c) */
 	struct cpu_held_lock held[PERCPU_MAX_HELD];
 	uint64_t ticks;          /* local APIC timer ticks on this CPU */
 	uint64_t ist_top[3];     /* IST1..3 stacks (tss.h) */
@@ -92,6 +96,92 @@ static inline void percpu_preempt_enable(void)
 {
 	__asm__ volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu, preempt_off))
 	                 : "memory");
+}
+
+/*
+ * irq_state: what spinlocks and spin_irq_save sections need per CPU, laid
+ * out so that the fast paths are a handful of instructions each, on %gs
+ * directly (sync/spinlock.h):
+ *   bits 1-8   two per level: each section adds RFLAGS & 0x202 as it
+ *              found it, and bit 1 of RFLAGS always reads 1 (SDM vol. 1,
+ *              3.4.3), so every level adds 2...
+ *   bit 9      ...and the outermost one adds RFLAGS_IF too if interrupts
+ *              were on: the section that ends at exactly
+ *              PERCPU_IRQ_OUTERMOST_ON turns them back on;
+ *   bit 31     this CPU runs without the lock checks (lockdep=off: a copy
+ *              of !spin_checks, clear in the zeroed struct, so checks are
+ *              on from the start), so that entering a section sets the
+ *              sign flag without them, and one compare tells a release
+ *              both "no checks" and "outermost level, interrupts to turn
+ *              back on" (PERCPU_IRQ_FAST_RELEASE).
+ * Interrupts are off whenever the depth bits are not 0, so only this CPU's
+ * own code changes the word, never halfway. Inner levels always find
+ * interrupts off; one that found them on (a stray sti inside a section)
+ * would carry into bit 10, which the checks report.
+ */
+#define PERCPU_IRQ_LEVEL        0x2u        /* RFLAGS bit 1 */
+#define PERCPU_IRQ_IF           0x200u      /* RFLAGS_IF */
+#define PERCPU_IRQ_DEPTH_MASK   0x1feu
+#define PERCPU_IRQ_BROKEN_MASK  0x7ffffc00u /* never set: an inner level found IF on */
+#define PERCPU_IRQ_NO_CHECKS    0x80000000u
+#define PERCPU_IRQ_MAX_DEPTH    (PERCPU_IRQ_DEPTH_MASK / PERCPU_IRQ_LEVEL)
+#define PERCPU_IRQ_OUTERMOST_ON (PERCPU_IRQ_LEVEL | PERCPU_IRQ_IF)
+#define PERCPU_IRQ_FAST_RELEASE (PERCPU_IRQ_NO_CHECKS | PERCPU_IRQ_OUTERMOST_ON)
+
+#define PERCPU_OFFSET(field) __builtin_offsetof(struct cpu, field)
+
+/* Save IF, disable interrupts and count one level; true if this CPU runs
+ * the lock checks (the sign flag of the add is PERCPU_IRQ_NO_CHECKS).
+ * pushf/cli/add: the thread may move to another CPU before the cli, never
+ * after it, and the add counts on the CPU it runs on then. */
+static inline __attribute__((always_inline)) bool percpu_irq_enter(void)
+{
+	uint64_t f;
+	bool checks;
+	__asm__ volatile("pushfq\n\t"
+	                 "popq %0\n\t"
+	                 "cli\n\t"
+	                 "andl %3, %k0\n\t"
+	                 "addl %k0, %%gs:%c2"
+	                 : "=&r"(f), "=@ccns"(checks)
+	                 : "i"(PERCPU_OFFSET(irq_state)), "i"(PERCPU_IRQ_OUTERMOST_ON)
+	                 : "memory");
+	return checks;
+}
+
+/* Whether the running CPU's irq_state is exactly v (one compare). */
+static inline __attribute__((always_inline)) bool percpu_irq_state_is(uint32_t v)
+{
+	bool eq;
+	__asm__ volatile("cmpl %2, %%gs:%c1" : "=@cce"(eq) : "i"(PERCPU_OFFSET(irq_state)), "ir"(v)
+	                 : "memory");
+	return eq;
+}
+
+/* End the outermost level of a CPU without checks, which found interrupts
+ * on (its state is PERCPU_IRQ_FAST_RELEASE): the state first, so an
+ * interrupt right after the sti finds no section. */
+static inline __attribute__((always_inline)) void percpu_irq_leave_outermost_on(void)
+{
+	__asm__ volatile("movl %1, %%gs:%c0\n\t"
+	                 "sti"
+	                 : : "i"(PERCPU_OFFSET(irq_state)), "i"(PERCPU_IRQ_NO_CHECKS) : "memory");
+}
+
+/* The running CPU's page stack (mm/pmm.c; call with preemption off). */
+static inline struct pmm_cpu *percpu_pmm_cpu(void)
+{
+	struct pmm_cpu *p;
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_OFFSET(pmm_cpu)));
+	return p;
+}
+
+/* The running CPU's kmalloc magazine (mm/heap.c; with preemption off). */
+static inline struct kmag *percpu_kmag(void)
+{
+	struct kmag *m;
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(m) : "i"(PERCPU_OFFSET(kmag)));
+	return m;
 }
 
 /* The CPU with this index (any index below percpu_count()). */
