@@ -82,6 +82,7 @@ static struct proc *proc_new(struct proc *parent)
 	all_procs = p;
 	nprocs++;
 	p->parent = parent;
+	p->ppid = parent ? parent->pid : 0;
 	if (parent) {
 		p->sibling = parent->children;
 		__atomic_store_n(&parent->children, p, __ATOMIC_RELEASE);
@@ -229,6 +230,7 @@ void proc_exit(int wait_status)
 		struct proc *c = p->children;
 		p->children = c->sibling;
 		c->parent = reaper;
+		__atomic_store_n(&c->ppid, reaper ? reaper->pid : 0, __ATOMIC_RELAXED);
 		if (reaper) {
 			c->sibling = reaper->children;
 			__atomic_store_n(&reaper->children, c, __ATOMIC_RELEASE);
@@ -471,13 +473,10 @@ int proc_kill_pid(int pid, int sig)
 	return r;
 }
 
-int proc_parent_pid(const struct proc *p)
-{
-	spin_lock(&tree_lock);
-	int pid = p->parent ? p->parent->pid : 0;
-	spin_unlock(&tree_lock);
-	return pid;
-}
+/* No lock: ppid is written (under the tree lock) only when p is handed
+ * to a new parent, and a stale value is as good as a call made a moment
+ * earlier. */
+int proc_parent_pid(const struct proc *p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
 
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 {

@@ -44,6 +44,7 @@ struct proc {
 	enum proc_state state;
 	int wait_status;          /* wait4's status word once a zombie */
 	struct proc *parent;
+	int ppid;                 /* parent's pid (0: none), kept with parent for getppid */
 	struct proc *children;    /* the first child; siblings linked */
 	struct proc *sibling;
 	struct proc *all_next;    /* every process (the pid list) */

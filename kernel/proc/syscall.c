@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "arch/x86_64/syscall.h"
 #include "core/kprintf.h"
 #include "lib/errno.h"
 #include "proc/proc.h"
@@ -165,4 +166,7 @@ void syscall_handle(struct trap_frame *tf)
 		tf->rax = (uint64_t)fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else
 		tf->rax = (uint64_t)not_implemented(nr);
+	/* The way back to user mode: a pending signal (or a kill) first. */
+	if (__builtin_expect(__atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED) != 0, 0))
+		syscall_user_return_work(tf);
 }

@@ -9,7 +9,8 @@
  *   fork-exit    fork + the child's exit_group + the parent's wait4
  *   exec-true    fork + execve of ARGV[1] (busybox's true) + wait4
  *
- * Each line: "bench-user: op=NAME count=N tsc=T" (T for all N together).
+ * Each line: "bench-user: op=NAME count=N tsc=T" (T for all N together),
+ * after a "bench-user: calibration instructions=I tsc=T" line.
  */
 #include "sys.h"
 
@@ -31,9 +32,28 @@ static void report(const char *op, long count, unsigned long tsc)
 	t_puts("\n");
 }
 
+/* TSC ticks per instruction, measured: a loop of exactly 2 instructions
+ * per iteration (dec, jnz), run LOOPS times. Under -icount the ratio is
+ * fixed (the TSC advances by the same amount for every instruction), so
+ * each figure below is converted to instructions with this run's own
+ * factor, whatever kernel runs the program. */
+static void calibrate(void)
+{
+	enum { LOOPS = 1000000 };
+	unsigned long n = LOOPS, t0 = rdtsc();
+	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n));
+	unsigned long t1 = rdtsc();
+	t_puts("bench-user: calibration instructions=");
+	t_putnum(2l * LOOPS);
+	t_puts(" tsc=");
+	t_putnum((long)(t1 - t0));
+	t_puts("\n");
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	enum { NULLS = 20000, FORKS = 50, EXECS = 20 };
+	calibrate();
 	sys0(NR_getppid); /* first use out of the loop */
 	unsigned long t0 = rdtsc();
 	for (int i = 0; i < NULLS; i++)

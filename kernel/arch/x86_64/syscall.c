@@ -9,6 +9,8 @@
  */
 #include "arch/x86_64/syscall.h"
 
+#include <stddef.h>
+
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
@@ -57,12 +59,15 @@ void syscall_user_return_work(struct trap_frame *tf)
 		user_return_fn(tf);
 }
 
+/* The handler also does the return-to-user work (syscall_handle checks
+ * for pending signals itself: one test on the fast path, no second call). */
 void syscall_dispatch(struct trap_frame *tf)
 {
-	if (handler)
+	if (__builtin_expect(handler != NULL, 1)) {
 		handler(tf);
-	else
-		tf->rax = (uint64_t)-ENOSYS;
+		return;
+	}
+	tf->rax = (uint64_t)-ENOSYS;
 	syscall_user_return_work(tf);
 }
 

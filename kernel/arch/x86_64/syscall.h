@@ -17,7 +17,8 @@ typedef void (*syscall_handler_fn)(struct trap_frame *tf);
 
 /* This CPU: EFER.SCE on, STAR/LSTAR/FMASK for syscall_entry. */
 void syscall_init_cpu(void);
-/* Who handles system calls (tf->rax is the number and becomes the result). */
+/* Who handles system calls (tf->rax is the number and becomes the result);
+ * it also runs the return-to-user work (syscall_user_return_work's). */
 void syscall_set_handler(syscall_handler_fn fn);
 /* Called on the way back to ring 3 from a system call or an interrupt or
  * exception that came from ring 3: pending work of the thread (a kill, a
