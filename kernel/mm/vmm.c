@@ -78,7 +78,7 @@ static uint64_t *entry_for(uint64_t va, int level)
 	for (int l = 4; l > level; l--) {
 		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
 		if (!(*e & PTE_PRESENT)) {
-			if (l == 4 && upper_frozen)
+			if (l == 4 && upper_frozen && (va >> 63))
 				panic("vmm: a new top-level kernel table for 0x%llx after boot: user "
 				      "address spaces would not see it", (unsigned long long)va);
 			uint64_t pa = new_table();
@@ -317,8 +317,9 @@ void vmm_init(void)
 	/* Every user address space shares the kernel half by copying the
 	 * top-level entries 256..511 once (uvm.c); a top-level table made
 	 * later would be missing from them. So the windows that grow after
-	 * boot (device registers, kernel stacks) get theirs now. */
-	if (!entry_for(VMM_MMIO_BASE, 3) || !entry_for(KSTACK_BASE, 3))
+	 * boot (device registers, kernel stacks, the self-tests' scratch
+	 * window) get theirs now. */
+	if (!entry_for(VMM_MMIO_BASE, 3) || !entry_for(KSTACK_BASE, 3) || !entry_for(VMM_SCRATCH_BASE, 3))
 		panic("vmm: no page for the upper-level tables");
 	upper_frozen = true;
 

@@ -22,6 +22,8 @@
 /* Device registers (vmm_map_mmio), uncacheable, one PML4 slot above. */
 #define VMM_MMIO_BASE 0xffffc08000000000ull
 #define VMM_MMIO_SIZE (1ull << 39)
+/* A top-level slot for the self-tests' own mappings (test_smp.c). */
+#define VMM_SCRATCH_BASE 0xffffc20000000000ull
 
 void vmm_init(void);
 /* On an application processor: check it offers every protection the boot

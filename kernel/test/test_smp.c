@@ -426,7 +426,7 @@ bool ktest_smp(void)
 
 /* ---- TLB shootdown ------------------------------------------------------ */
 
-#define TLB_TEST_VA 0xffffc20000000000ull
+#define TLB_TEST_VA VMM_SCRATCH_BASE
 static _Atomic int tlb_step;
 
 static void tlb_reader(void *arg)
