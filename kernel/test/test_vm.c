@@ -93,7 +93,7 @@ bool ktest_smap(void)
  */
 bool ktest_vmm_api(void)
 {
-	const uint64_t va = 0xffffa00000000000ull;
+	const uint64_t va = VMM_SCRATCH_BASE + (1ull << 30); /* apart from the TLB test's page */
 	struct pmm *p = mm_pmm();
 	uint64_t pa1 = pmm_alloc_page(p), pa2 = pmm_alloc_page(p);
 	int level;
