@@ -36,6 +36,7 @@
 #include "core/kprintf.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "proc/abi.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "proc/sys.h"
@@ -51,32 +52,6 @@
 #define MXCSR_OFFSET 24
 #define MXCSR_VALID 0xffbfu
 
-struct sigcontext_user { /* asm/sigcontext.h, struct sigcontext (64-bit) */
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	uint16_t cs, gs, fs, ss;
-	uint64_t err, trapno, oldmask, cr2, fpstate;
-	uint64_t reserved[8];
-};
-_Static_assert(sizeof(struct sigcontext_user) == 256, "struct sigcontext");
-
-struct ucontext_user { /* asm/ucontext.h */
-	uint64_t flags, link;
-	uint64_t ss_sp;
-	int32_t ss_flags, pad;
-	uint64_t ss_size;
-	struct sigcontext_user mc;
-	uint64_t sigmask;
-};
-_Static_assert(sizeof(struct ucontext_user) == 304, "struct ucontext");
-_Static_assert(__builtin_offsetof(struct ucontext_user, mc) == 40, "uc_mcontext");
-
-struct siginfo_user {
-	int32_t signo, err, code, pad;
-	int32_t pid, uid, status, pad2;
-	uint8_t rest[96];
-};
-_Static_assert(sizeof(struct siginfo_user) == 128, "siginfo_t");
 
 struct rt_sigframe {
 	uint64_t pretcode;

@@ -17,6 +17,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/heap.h"
+#include "proc/abi.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "proc/sys.h"
@@ -763,16 +764,6 @@ SYSCALL(utimensat) /* (int dirfd, const char *path, const struct timespec t[2], 
 
 /* ---- stat ---- */
 
-/* struct stat as Linux x86-64 lays it out (asm/stat.h): 144 bytes. */
-struct kernel_stat {
-	uint64_t dev, ino, nlink;
-	uint32_t mode, uid, gid, pad0;
-	uint64_t rdev;
-	int64_t size, blksize, blocks;
-	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-	int64_t unused[3];
-};
-_Static_assert(sizeof(struct kernel_stat) == 144, "Linux x86-64 struct stat");
 
 static int put_stat(uint64_t ust, const struct kstat *k)
 {
@@ -821,24 +812,6 @@ SYSCALL(fstat)
 	return put_stat(a1, &k);
 }
 
-/* struct statx (linux/stat.h): 256 bytes. */
-struct statx_ts {
-	int64_t sec;
-	uint32_t nsec;
-	int32_t reserved;
-};
-
-struct kernel_statx {
-	uint32_t mask, blksize;
-	uint64_t attributes;
-	uint32_t nlink, uid, gid;
-	uint16_t mode, spare0;
-	uint64_t ino, size, blocks, attributes_mask;
-	struct statx_ts atime, btime, ctime, mtime;
-	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
-	uint64_t spare2[14];
-};
-_Static_assert(sizeof(struct kernel_statx) == 256, "Linux struct statx");
 
 #define STATX_BASIC_STATS 0x7ffu
 
