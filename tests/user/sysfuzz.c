@@ -1,0 +1,136 @@
+/*
+ * sysfuzz: random system calls with random arguments, from several
+ * processes at once, for a bounded number of calls. Afterwards the kernel
+ * must be alive (this program still runs and prints), every process must
+ * have been reaped, and free memory must be back where it started (within
+ * the CPU caches' slack, see bomb.c).
+ *
+ * Arguments are drawn from what finds bugs: small numbers, -1, huge
+ * values, NULL, pointers into a valid buffer (so calls get past their
+ * first check), pointers just past a mapping, kernel addresses. Calls that
+ * would end the experiment rather than test the kernel are left out: exit,
+ * kill (a random pid could be this parent), reboot, fork and its kin
+ * (their children would escape the clean-up), execve (it would replace the
+ * fuzzer). A child may block forever (read from the console, pause...):
+ * the parent kills every child after its time budget.
+ */
+#include "sys.h"
+
+enum { NR_sysinfo = 99, CHILDREN = 4, CALLS = 3000, MAX_NR = 460 };
+
+static unsigned long rng;
+
+static unsigned long next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static char buf[8192];
+
+static long arg(void)
+{
+	switch (next() % 10) {
+	case 0: return 0;
+	case 1: return -1;
+	case 2: return (long)(next() % 4096);
+	case 3: return (long)buf + (long)(next() % sizeof(buf));
+	case 4: return (long)buf;
+	case 5: return (long)0xffff800000000000ul + (long)(next() % (1ul << 30)); /* kernel */
+	case 6: return (long)(next() << 12);
+	case 7: return (long)(next() % 64); /* a descriptor, perhaps */
+	case 8: return -100; /* AT_FDCWD */
+	default: return (long)next();
+	}
+}
+
+static int excluded(long nr)
+{
+	static const short no[] = {
+		56, 57, 58, 59, /* clone fork vfork execve */
+		60, 231,        /* exit exit_group */
+		62, 200, 234,   /* kill tkill tgkill */
+		169,            /* reboot */
+		322,            /* execveat */
+		435,            /* clone3 */
+		15,             /* rt_sigreturn: would jump to a random frame (kills only the child, but wastes it) */
+	};
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (nr == no[i])
+			return 1;
+	return 0;
+}
+
+static void child(unsigned long seed)
+{
+	rng = seed * 0x9e3779b97f4a7c15ul + 1;
+	for (int i = 0; i < CALLS; i++) {
+		long nr = (long)(next() % MAX_NR);
+		if (excluded(nr))
+			continue;
+		sys6(nr, arg(), arg(), arg(), arg(), arg(), arg());
+	}
+	sys1(NR_exit_group, 0);
+}
+
+struct sysinfo_user {
+	long uptime;
+	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	unsigned short procs, pad;
+	unsigned pad2;
+	unsigned long totalhigh, freehigh;
+	unsigned mem_unit;
+	char reserved[4];
+};
+
+static unsigned long free_ram(void)
+{
+	struct sysinfo_user si;
+	sys1(NR_sysinfo, &si);
+	return si.freeram;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	(void)argc, (void)argv, (void)envp;
+	unsigned long before = free_ram();
+	long pids[CHILDREN];
+	for (int c = 0; c < CHILDREN; c++) {
+		pids[c] = sys0(NR_fork);
+		if (pids[c] == 0)
+			child((unsigned long)c + 1);
+	}
+	struct { long s, ns; } budget = {5, 0};
+	sys2(NR_nanosleep, &budget, 0);
+	for (int c = 0; c < CHILDREN; c++)
+		sys2(NR_kill, pids[c], 9);
+	int status, reaped = 0, finished = 0, signalled = 0;
+	long pid;
+	while ((pid = sys4(NR_wait4, -1, &status, 0, 0)) > 0) {
+		reaped++;
+		if ((status & 0x7f) == 0)
+			finished++;
+		else
+			signalled++;
+	}
+	t_puts("sysfuzz: children reaped=");
+	t_putnum(reaped);
+	t_puts(" finished=");
+	t_putnum(finished);
+	t_puts(" killed=");
+	t_putnum(signalled);
+	t_puts("\n");
+	long lost = (long)(before - free_ram());
+	t_puts("sysfuzz: free KiB below the start=");
+	t_putnum(lost / 1024);
+	t_puts("\n");
+	/* Kernel stacks of ended threads stay cached (mm/kstack.c): at most
+	 * one per child here, plus the CPU caches' slack. */
+	long slack = 2l * 2 * 32 * 4096 + CHILDREN * 20480l;
+	int ok = reaped == CHILDREN && (lost < 0 ? -lost : lost) <= slack;
+	t_puts(ok ? "sysfuzz: the kernel is alive, every process reaped, memory back\n"
+	          : "sysfuzz: FAILED\n");
+	return !ok;
+}
