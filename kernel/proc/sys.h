@@ -88,6 +88,7 @@ SYSCALL(sync);
 SYSCALL(reboot);
 SYSCALL(gettid);
 SYSCALL(time);
+SYSCALL(futex);
 SYSCALL(getdents64);
 SYSCALL(set_tid_address);
 SYSCALL(clock_gettime);

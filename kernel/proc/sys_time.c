@@ -271,3 +271,62 @@ SYSCALL(uname)
 	strncpy_safe(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(a0, &u, sizeof(u));
 }
+
+/* ---- futex ---- */
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+/*
+ * futex(2), WAIT and WAKE. A process has one thread and no memory shared
+ * with another (fork copies, and shared mappings do not exist yet), so
+ * nothing can ever wake a waiter: FUTEX_WAIT checks the word (EAGAIN if it
+ * changed, EFAULT if unreadable) and then sleeps until its timeout or a
+ * signal, and FUTEX_WAKE finds nobody (0). Both become real wait queues
+ * keyed by address with threads and shared memory.
+ */
+SYSCALL(futex) /* (uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout, ...) */
+{
+	(void)a4, (void)a5;
+	int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	switch (op) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET: {
+		uint32_t cur;
+		if (a0 % 4)
+			return -EINVAL;
+		if (copy_from_user(&cur, a0, sizeof(cur)))
+			return -EFAULT;
+		if (cur != (uint32_t)a2)
+			return -EAGAIN;
+		uint64_t deadline = UINT64_MAX / 2;
+		if (a3) {
+			uint64_t ns;
+			int r = get_ts(a3, &ns);
+			if (r)
+				return r;
+			/* WAIT: relative; WAIT_BITSET: absolute, on the clock asked for. */
+			if (op == FUTEX_WAIT_BITSET) {
+				uint64_t now;
+				clock_read(((int)a1 & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+				deadline = clock_ns() + (ns > now ? ns - now : 0);
+			} else {
+				deadline = clock_ns() + ns;
+			}
+		}
+		int64_t s = sleep_until(deadline);
+		return s ? s : -ETIMEDOUT;
+	}
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+		if (a0 % 4)
+			return -EINVAL;
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}

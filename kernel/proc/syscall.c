@@ -102,6 +102,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(169, reboot),
 	ENTRY(186, gettid),
 	ENTRY(201, time),
+	ENTRY(202, futex),
 	ENTRY(217, getdents64),
 	ENTRY(218, set_tid_address),
 	ENTRY(228, clock_gettime),

@@ -254,6 +254,17 @@ static void check_misc(void)
 		nonzero |= r[i];
 	CHECK(nonzero, 0);
 
+	/* futex: the word decides; with nobody to wake us, a wait times out. */
+	static unsigned futex_word = 7;
+	struct timespec short_wait = {0, 10 * 1000 * 1000};
+	CHECK(sys4(202, &futex_word, 0 /* FUTEX_WAIT */, 8, &short_wait) == -11 /* EAGAIN */, 0);
+	t0 = now_ns();
+	CHECK(sys4(202, &futex_word, 0, 7, &short_wait) == -110 /* ETIMEDOUT */, 0);
+	CHECK(now_ns() - t0 >= 10 * 1000 * 1000, now_ns() - t0);
+	CHECK(sys3(202, &futex_word, 1 /* FUTEX_WAKE */, 1) == 0, 0);
+	CHECK(sys4(202, (char *)&futex_word + 1, 0, 7, &short_wait) == -EINVAL, 0);
+	CHECK(sys4(202, 16, 0, 7, &short_wait) == -EFAULT, 0);
+
 	char *argv[] = {0};
 	CHECK(sys3(NR_execve, "/no/such/program", argv, argv) == -ENOENT, 0);
 	CHECK(sys3(NR_execve, 1, argv, argv) == -EFAULT, 0);
