@@ -56,6 +56,7 @@ struct proc {
 	bool restore_mask;
 	int64_t syscall_nr;       /* the system call in progress (for SA_RESTART), or -1 */
 	struct wait_queue sig_wait; /* rt_sigsuspend sleeps here */
+	uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0: none */
 	int pgid, sid;
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t start_ns;

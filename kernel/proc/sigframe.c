@@ -45,6 +45,10 @@
 #define SA_RESETHAND 0x80000000u
 #define SA_RESTART 0x10000000u
 #define SA_RESTORER 0x04000000u
+#define SA_ONSTACK 0x08000000u
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
 #define SI_USER 0
 #define CLD_EXITED 1
 #define RED_ZONE 128
@@ -84,6 +88,10 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 {
 	struct fpu_state *fpu = t->arch.fpu;
 	uint64_t sp = tf->rsp - RED_ZONE;
+	/* SA_ONSTACK: the alternate stack, unless already running on it. */
+	bool on_alt = p->altstack_size && tf->rsp - p->altstack_sp <= p->altstack_size;
+	if ((p->sigactions[sig - 1].flags & SA_ONSTACK) && p->altstack_size && !on_alt)
+		sp = p->altstack_sp + p->altstack_size;
 	uint64_t fpstate = (sp - sizeof(*fpu)) & ~63ull;
 	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ull) - 8;
 	struct rt_sigframe f;
@@ -98,6 +106,9 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 		.oldmask = old_mask, .fpstate = fpstate,
 	};
 	f.uc.sigmask = old_mask;
+	f.uc.ss_sp = p->altstack_sp;
+	f.uc.ss_size = p->altstack_size;
+	f.uc.ss_flags = p->altstack_size ? (on_alt ? SS_ONSTACK : 0) : SS_DISABLE;
 	f.info.signo = sig;
 	f.info.code = SI_USER;
 	uint64_t flags = cpu_irq_save();
@@ -207,6 +218,47 @@ bad:
 	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->pid, p->comm,
 	        (unsigned long long)tf->rsp);
 	proc_exit(SIGSEGV);
+}
+
+SYSCALL(sigaltstack) /* (const stack_t *ss, stack_t *old) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	uint64_t rsp = proc_frame()->rsp;
+	bool on = p->altstack_size && rsp - p->altstack_sp <= p->altstack_size;
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} st;
+	_Static_assert(sizeof(st) == 24, "stack_t");
+	if (a1) {
+		st.sp = p->altstack_sp;
+		st.size = p->altstack_size;
+		st.flags = p->altstack_size ? (on ? SS_ONSTACK : 0) : SS_DISABLE;
+		st.pad = 0;
+		if (copy_to_user(a1, &st, sizeof(st)))
+			return -EFAULT;
+	}
+	if (!a0)
+		return 0;
+	if (copy_from_user(&st, a0, sizeof(st)))
+		return -EFAULT;
+	if (on)
+		return -EPERM; /* not while running on it */
+	if (st.flags & ~SS_DISABLE)
+		return -EINVAL;
+	if (st.flags & SS_DISABLE) {
+		p->altstack_sp = p->altstack_size = 0;
+		return 0;
+	}
+	if (st.size < MINSIGSTKSZ)
+		return -ENOMEM;
+	if (!uaccess_ok(st.sp, st.size))
+		return -EFAULT;
+	p->altstack_sp = st.sp;
+	p->altstack_size = st.size;
+	return 0;
 }
 
 static bool sig_ready(void *arg)

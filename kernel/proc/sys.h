@@ -81,6 +81,7 @@ SYSCALL(setsid);
 SYSCALL(getpgid);
 SYSCALL(getsid);
 SYSCALL(rt_sigsuspend);
+SYSCALL(sigaltstack);
 SYSCALL(mknod);
 SYSCALL(prctl);
 SYSCALL(arch_prctl);

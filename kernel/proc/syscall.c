@@ -95,6 +95,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(121, getpgid),
 	ENTRY(124, getsid),
 	ENTRY(130, rt_sigsuspend),
+	ENTRY(131, sigaltstack),
 	ENTRY(133, mknod),
 	ENTRY(157, prctl),
 	ENTRY(158, arch_prctl),
