@@ -242,6 +242,7 @@ void proc_exit(int wait_status)
 		}
 	}
 	p->wait_status = wait_status;
+	p->cpu_ns = clock_tsc_to_ns(t->run_tsc);
 	p->thread = NULL;
 	__atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
 	struct proc *parent = p->parent;
@@ -321,6 +322,7 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 			spin_unlock(&tree_lock);
 			int got = c->pid;
 			*status = c->wait_status;
+			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
 			kfree(c);
 			return got;
 		}

@@ -60,6 +60,8 @@ struct proc {
 	int pgid, sid;
 	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t start_ns;
+	uint64_t cpu_ns;          /* CPU time used, set when it ends */
+	uint64_t children_cpu_ns; /* of every child it reaped (and theirs) */
 	uint32_t umask;
 	uint64_t sigmask;         /* blocked signals (rt_sigprocmask) */
 	struct {

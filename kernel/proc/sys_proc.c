@@ -17,6 +17,7 @@
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "proc/sys.h"
+#include "time/clock.h"
 
 #define WNOHANG 1
 #define CLONE_VM 0x100
@@ -161,6 +162,67 @@ SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
 	if (pid > 0 && a3 && clear_user(a3, 144 /* struct rusage */))
 		return -EFAULT;
 	return pid;
+}
+
+/* waitid(2): P_ALL or P_PID, WEXITED required; the result in a siginfo. */
+SYSCALL(waitid) /* (int idtype, int id, siginfo_t *info, int options, struct rusage *) */
+{
+	(void)a5;
+	enum { P_ALL = 0, P_PID = 1, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8, WNOWAIT = 0x01000000 };
+	if (!(a3 & WEXITED) || (a3 & WNOWAIT) || (a3 & ~(uint64_t)(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | 0x40000000)))
+		return -EINVAL;
+	int pid;
+	if ((int)a0 == P_ALL)
+		pid = -1;
+	else if ((int)a0 == P_PID && (int)a1 > 0)
+		pid = (int)a1;
+	else
+		return -EINVAL; /* process groups: with job control */
+	int status = 0;
+	int64_t got = proc_wait(pid, &status, a3 & WNOHANG);
+	if (got < 0)
+		return got;
+	struct {
+		int32_t signo, err, code, pad;
+		int32_t pid, uid, status, pad2;
+		uint8_t rest[96];
+	} si;
+	_Static_assert(sizeof(si) == 128, "siginfo_t");
+	memset(&si, 0, sizeof(si));
+	if (got > 0) {
+		si.signo = SIGCHLD;
+		si.code = (status & 0x7f) ? 2 /* CLD_KILLED */ : 1 /* CLD_EXITED */;
+		si.pid = (int32_t)got;
+		si.status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff;
+	}
+	if (a2 && copy_to_user(a2, &si, sizeof(si)))
+		return -EFAULT;
+	if (a4 && clear_user(a4, 144))
+		return -EFAULT;
+	return 0;
+}
+
+/* getrusage(2): CPU time (as user time: the kernel's share is not split
+ * out); the other fields, Linux's memory and I/O counters, are zero. */
+SYSCALL(getrusage) /* (int who, struct rusage *ru) */
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	struct proc *p = proc_current();
+	uint64_t ns;
+	switch ((int)a0) {
+	case 0:  /* RUSAGE_SELF */
+	case 1:  /* RUSAGE_THREAD */
+		ns = clock_tsc_to_ns(thread_current()->run_tsc);
+		break;
+	case -1: /* RUSAGE_CHILDREN */
+		ns = p->children_cpu_ns;
+		break;
+	default:
+		return -EINVAL;
+	}
+	int64_t ru[18] = {(int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000 / 1000)};
+	_Static_assert(sizeof(ru) == 144, "struct rusage");
+	return copy_to_user(a1, ru, sizeof(ru));
 }
 
 /* kill(2): pid > 0 one process; 0 and -1 (the group, everyone) reach

@@ -200,7 +200,7 @@ SYSCALL(times) /* (struct tms *buf) */
 	uint64_t ticks = clock_ns() / (NS / USER_HZ);
 	if (a0) {
 		int64_t tms[4] = {(int64_t)(clock_tsc_to_ns(thread_current()->run_tsc) / (NS / USER_HZ)), 0,
-		                  0, 0};
+		                  (int64_t)(proc_current()->children_cpu_ns / (NS / USER_HZ)), 0};
 		if (copy_to_user(a0, tms, sizeof(tms)))
 			return -EFAULT;
 	}

@@ -6,6 +6,9 @@
  * only the Linux system-call ABI.
  *
  *   getppid      the null system call: entry, dispatch, return
+ *   pipe-pingpong  one byte there and back between two processes through
+ *                two pipes (a round trip: two writes, two reads, two
+ *                switches)
  *   fork-exit    fork + the child's exit_group + the parent's wait4
  *   exec-true    fork + execve of ARGV[1] (busybox's true) + wait4
  *
@@ -61,6 +64,34 @@ int main(int argc, char **argv, char **envp)
 	report("getppid", NULLS, rdtsc() - t0);
 
 	int status;
+	enum { PINGS = 2000 };
+	int there[2], back[2];
+	sys1(22 /* pipe */, there);
+	sys1(22, back);
+	long echo = sys0(NR_fork);
+	if (echo == 0) {
+		char c;
+		sys1(NR_close, there[1]); /* or its own copy keeps the pipe open: no EOF */
+		sys1(NR_close, back[0]);
+		while (sys3(NR_read, there[0], &c, 1) == 1)
+			sys3(NR_write, back[1], &c, 1);
+		sys1(NR_exit_group, 0);
+	}
+	sys1(NR_close, there[0]);
+	sys1(NR_close, back[1]);
+	char c = 'x';
+	sys3(NR_write, there[1], &c, 1); /* first round trip out of the loop */
+	sys3(NR_read, back[0], &c, 1);
+	t0 = rdtsc();
+	for (int i = 0; i < PINGS; i++) {
+		sys3(NR_write, there[1], &c, 1);
+		sys3(NR_read, back[0], &c, 1);
+	}
+	report("pipe-pingpong", PINGS, rdtsc() - t0);
+	sys1(NR_close, there[1]); /* the echo sees end of file and exits */
+	sys4(NR_wait4, echo, &status, 0, 0);
+	sys1(NR_close, back[0]);
+
 	t0 = rdtsc();
 	for (int i = 0; i < FORKS; i++) {
 		long pid = sys0(NR_fork);
