@@ -15,24 +15,7 @@
  */
 #include "sys.h"
 
-enum { NR_sysinfo = 99, NR_pause = 34 };
 
-struct sysinfo_user {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned pad2;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char reserved[4];
-};
-
-static unsigned long free_ram(void)
-{
-	struct sysinfo_user si;
-	sys1(NR_sysinfo, &si);
-	return si.freeram;
-}
 
 static long pids[1024];
 
@@ -52,7 +35,7 @@ int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
 	int bad = 0;
-	unsigned long before = free_ram();
+	unsigned long before = t_free_ram();
 
 	unsigned long after_fork = 0;
 	for (int round = 1; round <= 2; round++) {
@@ -81,7 +64,7 @@ int main(int argc, char **argv, char **envp)
 			reaped++;
 		say("reaped=", reaped);
 		bad |= reaped != n;
-		unsigned long now = free_ram();
+		unsigned long now = t_free_ram();
 		say("free KiB below the start (kept for reuse)=", (long)(before - now) / 1024);
 		if (round == 2) {
 			say("free KiB lost by the second round=", (long)(after_fork - now) / 1024);
@@ -105,7 +88,7 @@ int main(int argc, char **argv, char **envp)
 	sys4(NR_wait4, pid, &status, 0, 0);
 	say("allocation bomb ended with wait status=", status);
 	bad |= (status & 0x7f) != 11; /* SIGSEGV */
-	unsigned long after_alloc = free_ram();
+	unsigned long after_alloc = t_free_ram();
 	say("free KiB lost to the allocation bomb=", (long)(after_fork - after_alloc) / 1024);
 	bad |= absl((long)(after_fork - after_alloc)) > SLACK;
 

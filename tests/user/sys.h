@@ -69,3 +69,21 @@ static inline int t_streq(const char *a, const char *b)
 		a++, b++;
 	return *a == *b;
 }
+
+/* struct sysinfo (Linux x86-64) and the free-memory figure it gives. */
+struct t_sysinfo {
+	long uptime;
+	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	unsigned short procs, pad;
+	unsigned pad2;
+	unsigned long totalhigh, freehigh;
+	unsigned mem_unit;
+	char reserved[4];
+};
+
+static inline unsigned long t_free_ram(void)
+{
+	struct t_sysinfo si;
+	sys1(99 /* sysinfo */, &si);
+	return si.freeram;
+}

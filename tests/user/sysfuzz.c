@@ -16,7 +16,7 @@
  */
 #include "sys.h"
 
-enum { NR_sysinfo = 99, CHILDREN = 4, CALLS = 3000, MAX_NR = 460 };
+enum { CHILDREN = 4, CALLS = 3000, MAX_NR = 460 };
 
 static unsigned long rng;
 
@@ -75,27 +75,11 @@ static void child(unsigned long seed)
 	sys1(NR_exit_group, 0);
 }
 
-struct sysinfo_user {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned pad2;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char reserved[4];
-};
-
-static unsigned long free_ram(void)
-{
-	struct sysinfo_user si;
-	sys1(NR_sysinfo, &si);
-	return si.freeram;
-}
 
 int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
-	unsigned long before = free_ram();
+	unsigned long before = t_free_ram();
 	long pids[CHILDREN];
 	for (int c = 0; c < CHILDREN; c++) {
 		pids[c] = sys0(NR_fork);
@@ -122,7 +106,7 @@ int main(int argc, char **argv, char **envp)
 	t_puts(" killed=");
 	t_putnum(signalled);
 	t_puts("\n");
-	long lost = (long)(before - free_ram());
+	long lost = (long)(before - t_free_ram());
 	t_puts("sysfuzz: free KiB below the start=");
 	t_putnum(lost / 1024);
 	t_puts("\n");

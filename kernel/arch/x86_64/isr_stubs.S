@@ -16,46 +16,6 @@
 
 #define ISR_STUB_SIZE 16
 
-/* The general registers, in trap-frame order (trapframe.h), then cld and
- * the frame as trap_dispatch's argument. */
-.macro ISR_SAVE
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	cld
-	movq	%rsp, %rdi
-.endm
-
-.macro ISR_RESTORE
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
-	addq	$16, %rsp	/* vector and error code */
-.endm
 
 	.section .text
 	.globl isr_stubs
@@ -114,20 +74,20 @@ isr_common:
 	cmpq	$18, (%rsp)		/* device interrupts: two instructions */
 	jbe	isr_low_vector
 isr_from_kernel:
-	ISR_SAVE
+	TF_SAVE_REGS
 	call	trap_dispatch
 	.globl isr_return
 isr_return:
-	ISR_RESTORE
+	TF_RESTORE_REGS
 	iretq
 
 /* From ring 3: the same with swapgs on both sides (trap_dispatch may
  * switch threads; the frame stays on this thread's stack). */
 isr_from_user:
 	swapgs
-	ISR_SAVE
+	TF_SAVE_REGS
 	call	trap_dispatch
-	ISR_RESTORE
+	TF_RESTORE_REGS
 	swapgs
 	iretq
 
@@ -139,7 +99,7 @@ isr_low_vector:
 	cmpq	$18, (%rsp)		/* #MC */
 	jne	isr_from_kernel
 isr_paranoid:
-	ISR_SAVE
+	TF_SAVE_REGS
 	movl	$MSR_GS_BASE, %ecx
 	rdmsr
 	xorl	%r12d, %r12d
@@ -152,6 +112,6 @@ isr_paranoid:
 	testl	%r12d, %r12d
 	jz	2f
 	swapgs
-2:	ISR_RESTORE
+2:	TF_RESTORE_REGS
 	iretq
 	.size isr_common, . - isr_common

@@ -47,78 +47,36 @@ syscall_entry:
 	pushq	%rcx
 	pushq	$0			/* error code */
 	pushq	$TF_VECTOR_SYSCALL
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TF_SAVE_REGS
 	sti
-	movq	%rsp, %rdi
 	call	syscall_dispatch
 	/* fall through */
 
 /*
  * user_return: rsp points at a complete trap frame whose CS is the user's.
- * Also the first return of a new process or thread (syscall.c).
+ * Also the first return of a new process or thread (syscall.c). RIP must
+ * be a canonical lower-half address for SYSRET: checked on the frame
+ * first, while RCX is still free; then every register comes back, and
+ * SYSRET is used only if RCX and R11 already hold RIP and RFLAGS.
  */
 	.globl user_return
 user_return:
 	cli
-	movq	TF_RCX(%rsp), %rcx
-	cmpq	TF_RIP(%rsp), %rcx
-	jne	2f
-	movq	TF_R11(%rsp), %r11
-	cmpq	TF_RFLAGS(%rsp), %r11
-	jne	2f
+	movq	TF_RIP(%rsp), %rcx
 	shrq	$47, %rcx		/* canonical lower half: bits 63..47 clear */
 	jnz	2f
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
-	/* rsp -> vector, error, rip, cs, rflags, rsp, ss; rcx and r11 hold
-	 * rip and rflags already (checked above). */
-	movq	40(%rsp), %rsp
+	TF_RESTORE_REGS
+	/* rsp -> rip, cs, rflags, rsp, ss */
+	cmpq	(%rsp), %rcx
+	jne	1f
+	cmpq	16(%rsp), %r11
+	jne	1f
+	movq	24(%rsp), %rsp
 	swapgs
 	sysretq
-2:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
-	addq	$16, %rsp
+1:	swapgs
+	iretq
+2:	TF_RESTORE_REGS
 	swapgs
 	iretq
 	.size syscall_entry, . - syscall_entry
