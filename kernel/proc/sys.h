@@ -88,6 +88,8 @@ SYSCALL(prctl);
 SYSCALL(arch_prctl);
 SYSCALL(sync);
 SYSCALL(reboot);
+SYSCALL(sethostname);
+SYSCALL(setdomainname);
 SYSCALL(gettid);
 SYSCALL(time);
 SYSCALL(futex);

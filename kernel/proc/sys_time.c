@@ -18,6 +18,7 @@
 #include "mm/pmm.h"
 #include "proc/proc.h"
 #include "proc/sys.h"
+#include "sync/spinlock.h"
 #include "time/clock.h"
 
 #define CLOCK_REALTIME 0
@@ -252,6 +253,27 @@ SYSCALL(getrandom) /* (void *buf, size_t len, unsigned flags) */
 	return (int64_t)n;
 }
 
+/* The names sethostname and setdomainname give (uname reports them). */
+static struct spinlock names_lock = SPINLOCK_INIT("uts names");
+static char hostname[65] = "kestrel", domainname[65] = "(none)";
+
+static int64_t set_name(char *dst, uint64_t src, uint64_t len)
+{
+	if (len > 64)
+		return -EINVAL;
+	char tmp[65];
+	if (copy_from_user(tmp, src, len))
+		return -EFAULT;
+	tmp[len] = 0;
+	spin_lock(&names_lock);
+	memcpy(dst, tmp, len + 1);
+	spin_unlock(&names_lock);
+	return 0;
+}
+
+SYSCALL(sethostname) { (void)a2, (void)a3, (void)a4, (void)a5; return set_name(hostname, a0, a1); }
+SYSCALL(setdomainname) { (void)a2, (void)a3, (void)a4, (void)a5; return set_name(domainname, a0, a1); }
+
 /* struct utsname: six fields of 65 bytes. The release is a Linux version
  * number, because C libraries refuse to run on a "kernel too old". */
 struct utsname_user {
@@ -264,11 +286,13 @@ SYSCALL(uname)
 	struct utsname_user u;
 	memset(&u, 0, sizeof(u));
 	strncpy_safe(u.sysname, "Linux", sizeof(u.sysname));
-	strncpy_safe(u.nodename, "kestrel", sizeof(u.nodename));
+	spin_lock(&names_lock);
+	strncpy_safe(u.nodename, hostname, sizeof(u.nodename));
+	strncpy_safe(u.domainname, domainname, sizeof(u.domainname));
+	spin_unlock(&names_lock);
 	strncpy_safe(u.release, "6.1.0-kestrel", sizeof(u.release));
 	strncpy_safe(u.version, "#1 SMP Kestrel", sizeof(u.version));
 	strncpy_safe(u.machine, "x86_64", sizeof(u.machine));
-	strncpy_safe(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(a0, &u, sizeof(u));
 }
 

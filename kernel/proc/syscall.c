@@ -102,6 +102,8 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(158, arch_prctl),
 	ENTRY(162, sync),
 	ENTRY(169, reboot),
+	ENTRY(170, sethostname),
+	ENTRY(171, setdomainname),
 	ENTRY(186, gettid),
 	ENTRY(201, time),
 	ENTRY(202, futex),
