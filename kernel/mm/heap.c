@@ -786,9 +786,9 @@ static void kfree_poisoned(struct kmag *m, unsigned ci, void *p)
 {
 	for (uint32_t i = 0; i < m->count[ci]; i++)
 		if (m->obj[ci][i] == p)
-			kernel_heap.panic("kfree: double free of %u-byte object %p (it is already in "
-			                  "CPU %u's cache)", kernel_heap.cls[ci].size, p,
-			                  this_cpu_index());
+			kernel_heap.panic("kfree: double free of %u-byte object %p "
+			                  "(it is already in CPU %u's cache)",
+			                  kernel_heap.cls[ci].size, p, this_cpu_index());
 	if (m->count[ci] == KMAG_SIZE)
 		mag_spill(m, ci, KMAG_SIZE - KMAG_BATCH);
 	mag_in(m, ci, p);

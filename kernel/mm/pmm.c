@@ -25,11 +25,15 @@
  *
  * Lazy metadata. Descriptors (24 bytes per chunk) and the bitmap (8 bytes
  * per chunk), 1/8192 of RAM together, are reserved at init but not written;
- * a group's (128 chunks, 32 MiB of RAM: 3 KiB of descriptors and 1 KiB of
- * bitmap) are zeroed when one of its descriptors is first written, and
+ * a group's (512 chunks, 128 MiB of RAM: three pages of descriptors and one
+ * of bitmap) are zeroed when one of its descriptors is first written, and
  * ready[] says which groups are valid. A zero descriptor and bitmap word
  * mean "in the buddy, nothing allocated", right for every chunk nobody has
- * touched. One subtle case: the first chunk of an initial free block has
+ * touched. A group is whole pages, so each page is written whole when
+ * first used: under QEMU's TCG a page that still holds code translated
+ * earlier (the firmware's, in memory that is now free) makes every write to
+ * it take a slow path until every byte the code came from has been written
+ * over, and the bitmap is written on every page operation. One subtle case: the first chunk of an initial free block has
  * head 0, not order + 1, so the buddy never merges another block into it.
  * That is harmless: the initial blocks are the maximal aligned blocks of
  * each run of whole usable chunks, so the buddy of an initial block always
@@ -45,7 +49,7 @@
 #define PAGE_SHIFT  12
 #define CHUNK_SHIFT PMM_CHUNK_SHIFT
 #define CHUNK_SIZE  (1ull << CHUNK_SHIFT)
-#define GROUP_SHIFT 7 /* 128 chunks: 4 KiB of metadata */
+#define GROUP_SHIFT 9 /* 512 chunks: 16 KiB of metadata */
 #define GROUP_DESC_BYTES  (sizeof(struct pmm_chunk) << GROUP_SHIFT)
 #define GROUP_ALLOC_BYTES (sizeof(uint64_t) << GROUP_SHIFT)
 #define GROUP_BYTES       (GROUP_DESC_BYTES + GROUP_ALLOC_BYTES)
@@ -58,7 +62,8 @@
  * chunk is some CPU's current chunk. */
 enum { CH_BUDDY = 0, CH_PARTIAL, CH_FULL, CH_CPU };
 
-_Static_assert(GROUP_BYTES == 4096, "4 KiB of metadata per group");
+_Static_assert(GROUP_DESC_BYTES % 4096 == 0 && GROUP_ALLOC_BYTES == 4096,
+               "a group's descriptors and bitmap are whole pages");
 _Static_assert(sizeof(struct pmm) % 8 == 0, "zero() clears struct pmm");
 
 static inline uint64_t page_bit(uint64_t pa)

@@ -173,9 +173,9 @@ struct pmm_stats {
  * Build the allocator from a sanitized map (which must outlive it). Takes
  * pmm_meta_bytes() (1/8192 of the managed address range, page rounded) from
  * the top of the highest usable range that holds it, but writes little of
- * it: one byte per 32 MiB, and one 4 KiB descriptor page for each 32 MiB
- * region where a usable range ends off a 256 KiB boundary; the rest is
- * zeroed 4 KiB at a time when first used. Of free memory it writes only the
+ * it: one byte per 128 MiB, and one group of metadata (16 KiB: descriptors
+ * and bitmap) for each 128 MiB region where a usable range ends off a
+ * 256 KiB boundary; the rest is zeroed a group at a time when first used. Of free memory it writes only the
  * 24-byte header of each initial buddy block (about one per GiB, plus a few
  * per range). So the cost is O(map ranges + RAM / 1 GiB), and RAM that is
  * never allocated is never touched.

@@ -361,7 +361,8 @@ static void preempt(struct trap_frame *tf)
 {
 	(void)tf;
 	struct cpu *c = this_cpu();
-	if (c->need_resched && !c->preempt_off && !(c->irq_state & PERCPU_IRQ_DEPTH_MASK) && rqs[c->index].idle)
+	if (c->need_resched && !c->preempt_off && !(c->irq_state & PERCPU_IRQ_DEPTH_MASK) &&
+	    rqs[c->index].idle)
 		sched_yield();
 }
 

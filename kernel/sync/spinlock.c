@@ -34,7 +34,9 @@ void spin_set_checks(bool on)
 	lockdep_set_enabled(on);
 	for (uint32_t i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = percpu_get(i);
-		c->irq_state = (c->irq_state & ~PERCPU_IRQ_NO_CHECKS) | (on ? 0 : PERCPU_IRQ_NO_CHECKS);
+		c->irq_state &= ~PERCPU_IRQ_NO_CHECKS;
+		if (!on)
+			c->irq_state |= PERCPU_IRQ_NO_CHECKS;
 	}
 }
 

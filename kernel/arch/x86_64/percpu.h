@@ -184,7 +184,9 @@ static inline struct kmag *percpu_kmag(void)
 	return m;
 }
 
-/* The CPU with this index (any index below percpu_count()). */
+/* The CPU with this index: below percpu_count(), or up to MAX_CPUS for
+ * what must be set before a CPU starts (spin_set_checks, and the page and
+ * kmalloc caches' pointers); percpu_add keeps those. */
 static inline struct cpu *percpu_get(uint32_t index) { return &percpu_cpus[index]; }
 /* CPUs given a struct so far (online or being started). */
 uint32_t percpu_count(void);
