@@ -87,7 +87,7 @@ __attribute__((noreturn)) void thread_exit(int code);
 /* Wait for t to exit, free it, return its exit code. */
 int thread_join(struct thread *t);
 
-static inline struct thread *thread_current(void) { return this_cpu()->current; }
+static inline struct thread *thread_current(void) { return percpu_current(); }
 /* Give the CPU to another ready thread, if any. */
 void thread_yield(void);
 /* Sleep at least ns nanoseconds (woken on the first tick after). */

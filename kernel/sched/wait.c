@@ -163,11 +163,14 @@ void mutex_lock(struct mutex *m)
 		mutex_lock_unsleepable(m, (uintptr_t)__builtin_return_address(0));
 		return;
 	}
-	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(&m->owner, &none, c->current,
+	/* The thread from %gs:8 itself, not c->current: this thread may have
+	 * moved to another CPU since c was read. */
+	struct thread *me = percpu_current();
+	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(&m->owner, &none, me,
 	                                                              memory_order_acquire,
 	                                                              memory_order_relaxed),
 	                     0))
-		mutex_lock_slow(m, c->current);
+		mutex_lock_slow(m, me);
 }
 
 /* mutex_lock where it may not sleep: the check names the reason and panics. */

@@ -79,6 +79,16 @@ static inline struct cpu *this_cpu(void)
 
 static inline uint32_t this_cpu_index(void) { return this_cpu()->index; }
 
+/* The running thread, in one load from %gs:8. this_cpu()->current would be
+ * two, and a thread preempted and moved to another CPU between them would
+ * read the old CPU's current thread: someone else. */
+static inline struct thread *percpu_current(void)
+{
+	struct thread *t;
+	__asm__ volatile("mov %%gs:8, %0" : "=r"(t));
+	return t;
+}
+
 /*
  * Preemption off and on again for the running CPU: one instruction each,
  * on %gs directly, so no interrupt can come between finding the CPU and
