@@ -257,6 +257,19 @@ int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off)
 	return r;
 }
 
+int vfs_file_page(struct file *f, uint64_t off, void **page)
+{
+	*page = NULL;
+	if (f->ops || !f->inode || !S_ISREG(f->inode->mode))
+		return -ENODEV;
+	if (!readable(f))
+		return -EACCES;
+	fs_lock();
+	int r = ramfs_share_page(f->inode, off, page);
+	fs_unlock();
+	return r;
+}
+
 int64_t vfs_pwrite(struct file *f, const void *buf, size_t n, int64_t off)
 {
 	if (!writable(f))

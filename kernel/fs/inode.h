@@ -128,6 +128,10 @@ int64_t ramfs_read(struct inode *n, void *buf, size_t len, uint64_t off);
 int64_t ramfs_write(struct inode *n, const void *buf, size_t len, uint64_t off);
 /* Holes and the tail of the last page read as zeros. -EFBIG, -ENOSPC. */
 int ramfs_truncate(struct inode *n, uint64_t size);
+/* The page holding byte off (a multiple of 4096) of regular file n, with a
+ * share taken for the caller's mapping (the platform's page_share), or
+ * NULL for a hole; -ENXIO past the last page of the file, -ENOMEM. */
+int ramfs_share_page(struct inode *n, uint64_t off, void **page);
 /* A symlink's target (copied); -ENOMEM. */
 int ramfs_set_target(struct inode *n, const char *target, size_t len);
 

@@ -1,7 +1,8 @@
 /*
  * What the file system needs from the rest of the kernel (struct
  * vfs_platform): pages for file contents from the page-frame allocator,
- * through the direct map, and the time of day, which is the CMOS clock's
+ * through the direct map, shared with the processes that map them
+ * (mm/pageref.h), and the time of day, which is the CMOS clock's
  * reading at start-up plus the monotonic clock since (there is no other
  * wall clock yet). Host tests give vfs_init a platform of their own.
  */
@@ -12,6 +13,7 @@
 #include "dev/rtc.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
+#include "mm/pageref.h"
 #include "mm/phys.h"
 #include "time/clock.h"
 
@@ -24,7 +26,16 @@ static void *page_alloc(void)
 	return pa ? phys_to_virt(pa) : NULL;
 }
 
-static void page_free(void *page) { pmm_free_page(mm_pmm(), virt_to_phys(page)); }
+/* A file page may still be mapped by processes (pageref counts them): the
+ * last of the file and its mappings to let go frees it. */
+static void page_free(void *page)
+{
+	uint64_t pa = virt_to_phys(page);
+	if (pageref_drop(pa))
+		pmm_free_page(mm_pmm(), pa);
+}
+
+static bool page_share(void *page) { return pageref_share(virt_to_phys(page)); }
 
 static void now(struct vfs_time *t)
 {
@@ -45,7 +56,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static const struct vfs_platform platform = {page_alloc, page_free, now};
+static const struct vfs_platform platform = {page_alloc, page_free, now, page_share};
 
 void fs_init_kernel(void)
 {

@@ -13,6 +13,12 @@
  * a longer array. Pages come from the platform's page source (the page-frame
  * allocator), everything else from kmalloc; ramfs_free_inode gives back
  * every byte a node holds.
+ *
+ * A page may also be mapped into processes (ramfs_share_page: execve and
+ * mmap map file pages instead of copying them). The platform counts those
+ * sharers, and page_free only lets a page go back to the allocator once
+ * nobody maps it any more: a file truncated or deleted under a mapping
+ * leaves the mapping its page.
  */
 #include "fs/inode.h"
 
@@ -228,6 +234,20 @@ int ramfs_truncate(struct inode *n, uint64_t size)
 		}
 	}
 	n->size = size;
+	return 0;
+}
+
+int ramfs_share_page(struct inode *n, uint64_t off, void **page)
+{
+	*page = NULL;
+	if (off >= (n->size + RAMFS_PAGE_SIZE - 1) / RAMFS_PAGE_SIZE * RAMFS_PAGE_SIZE)
+		return -ENXIO;
+	size_t i = (size_t)(off / RAMFS_PAGE_SIZE);
+	if (i >= n->reg.slots || !n->reg.pages[i])
+		return 0; /* a hole: zeros */
+	if (!platform->page_share || !platform->page_share(n->reg.pages[i]))
+		return -ENOMEM;
+	*page = n->reg.pages[i];
 	return 0;
 }
 

@@ -160,8 +160,12 @@ struct file {
  * zeroed. */
 struct vfs_platform {
 	void *(*page_alloc)(void);
-	void (*page_free)(void *page);
+	void (*page_free)(void *page); /* a page the file lets go of */
 	void (*now)(struct vfs_time *t);
+	/* One more mapping of a file page (vfs_file_page); false: no memory
+	 * to count it. Optional: without it files cannot be mapped. page_free
+	 * must then free a page only when its last mapping is gone too. */
+	bool (*page_share)(void *page);
 };
 
 /* An empty root directory (mode 0755). Once, before anything else here. */
@@ -198,6 +202,13 @@ void file_put(struct file *f);
  * write goes to the end first. A short count only at the end of the file
  * (read) or when memory runs out after some bytes (write). */
 int64_t vfs_read(struct file *f, void *buf, size_t n);
+/* mmap and execve: the page of f's contents at byte off (page-aligned), to
+ * be mapped into a process instead of copied. The caller gets a share of
+ * the page (the platform's page_share) and lets go of it like any shared
+ * page. *page NULL: a hole, which reads as zeros. -ENXIO past the file's
+ * last page (a fault there is SIGBUS), -ENODEV if f is not a regular file,
+ * -EACCES if it was not opened for reading. */
+int vfs_file_page(struct file *f, uint64_t off, void **page);
 int64_t vfs_write(struct file *f, const void *buf, size_t n);
 /* The same at an explicit offset, leaving the file's alone. */
 int64_t vfs_pread(struct file *f, void *buf, size_t n, int64_t off);

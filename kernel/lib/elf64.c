@@ -23,10 +23,11 @@ static uint64_t rd(const uint8_t *p, unsigned off, unsigned size)
 
 static bool add_ok(uint64_t a, uint64_t b, uint64_t *sum) { return !__builtin_add_overflow(a, b, sum); }
 
-static const char *check_header(const uint8_t *b, size_t len, struct elf64_image *out)
+static const char *check_header(const uint8_t *b, size_t len, uint64_t file_size,
+                                struct elf64_image *out)
 {
 	if (len < 64)
-		return "shorter than an ELF header";
+		return file_size < 64 ? "shorter than an ELF header" : "the ELF header was not read";
 	if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F')
 		return "not an ELF file (bad magic)";
 	if (b[4] != 2)
@@ -48,12 +49,14 @@ static const char *check_header(const uint8_t *b, size_t len, struct elf64_image
 	if (out->phnum == 0 || out->phnum > ELF64_MAX_PHNUM)
 		return "no program headers, or too many";
 	uint64_t end;
-	if (!add_ok(out->phoff, (uint64_t)out->phnum * ELF64_PHENT, &end) || end > len)
+	if (!add_ok(out->phoff, (uint64_t)out->phnum * ELF64_PHENT, &end) || end > file_size)
 		return "program headers extend past the end of the file";
+	if (end > len)
+		return "program headers lie beyond the bytes read";
 	return NULL;
 }
 
-static const char *add_load(const uint8_t *ph, size_t len, struct elf64_image *out)
+static const char *add_load(const uint8_t *ph, uint64_t file_size, struct elf64_image *out)
 {
 	struct elf64_load l = {
 		.flags = (uint32_t)rd(ph, 4, 4),
@@ -67,7 +70,7 @@ static const char *add_load(const uint8_t *ph, size_t len, struct elf64_image *o
 		return NULL; /* maps nothing */
 	if (l.filesz > l.memsz)
 		return "a segment's file size exceeds its memory size";
-	if (!add_ok(l.offset, l.filesz, &end) || end > len)
+	if (!add_ok(l.offset, l.filesz, &end) || end > file_size)
 		return "a segment's data extends past the end of the file";
 	if (!add_ok(l.vaddr, l.memsz, &end) || !add_ok(end, PAGE - 1, &end))
 		return "a segment's address range wraps around";
@@ -82,12 +85,31 @@ static const char *add_load(const uint8_t *ph, size_t len, struct elf64_image *o
 	return NULL;
 }
 
+uint64_t elf64_headers_end(const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	if (len < 64)
+		return 64;
+	uint64_t end;
+	if (!add_ok(rd(b, 32, 8), rd(b, 56, 2) * (uint64_t)ELF64_PHENT, &end))
+		return UINT64_MAX;
+	return end < 64 ? 64 : end;
+}
+
 const char *elf64_parse(const void *buf, size_t len, uint64_t min_addr, uint64_t limit,
                         uint64_t max_bias, struct elf64_image *out)
 {
+	return elf64_parse_headers(buf, len, len, min_addr, limit, max_bias, out);
+}
+
+const char *elf64_parse_headers(const void *buf, size_t len, uint64_t file_size, uint64_t min_addr,
+                                uint64_t limit, uint64_t max_bias, struct elf64_image *out)
+{
 	const uint8_t *b = buf;
 	*out = (struct elf64_image){0};
-	const char *err = check_header(b, len, out);
+	if (len > file_size)
+		len = (size_t)file_size;
+	const char *err = check_header(b, len, file_size, out);
 	if (err)
 		return err;
 	uint64_t phdr_vaddr = 0;
@@ -96,7 +118,7 @@ const char *elf64_parse(const void *buf, size_t len, uint64_t min_addr, uint64_t
 		const uint8_t *ph = b + out->phoff + (uint64_t)i * ELF64_PHENT;
 		uint32_t type = (uint32_t)rd(ph, 0, 4);
 		if (type == PT_LOAD) {
-			if ((err = add_load(ph, len, out)))
+			if ((err = add_load(ph, file_size, out)))
 				return err;
 		} else if (type == PT_INTERP) {
 			out->has_interp = true;

@@ -53,3 +53,14 @@ struct elf64_image {
  * fills *out, or a message saying what is wrong. */
 const char *elf64_parse(const void *buf, size_t len, uint64_t min_addr, uint64_t limit,
                         uint64_t max_bias, struct elf64_image *out);
+/* The same for a loader that reads only the headers, not the whole file:
+ * buf holds the file's first len bytes, the file is file_size long. The
+ * ELF header and every program header must lie within buf; segment file
+ * ranges are checked against file_size. */
+const char *elf64_parse_headers(const void *buf, size_t len, uint64_t file_size, uint64_t min_addr,
+                                uint64_t limit, uint64_t max_bias, struct elf64_image *out);
+/* How many of the file's first bytes hold the ELF header and the program
+ * headers, judged from the len bytes at buf (64 when len < 64, so the
+ * caller reads at least the ELF header first; UINT64_MAX if the header's
+ * numbers wrap). Untrusted: a loader bounds it before reading that much. */
+uint64_t elf64_headers_end(const void *buf, size_t len);

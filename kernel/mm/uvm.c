@@ -130,6 +130,20 @@ bool uvm_map(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags)
 	return true; /* not present before: nothing cached to flush */
 }
 
+bool uvm_map_shared(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags)
+{
+	if (va >= USER_TOP)
+		return false;
+	uint64_t *e = pte(pml4, va, true);
+	if (!e || (*e & PTE_PRESENT))
+		return false;
+	uint64_t bits = leaf_bits(flags);
+	if (bits & PTE_WRITABLE)
+		bits = (bits & ~PTE_WRITABLE) | PTE_COW; /* writable once it is this space's own */
+	*e = (pa & PTE_ADDR_MASK) | bits;
+	return true;
+}
+
 uint64_t uvm_lookup(uint64_t pml4, uint64_t va, unsigned *flags)
 {
 	if (va >= USER_TOP)
@@ -272,6 +286,42 @@ uint64_t uvm_unshare(uint64_t pml4, uint64_t va)
 	if (is_live(pml4))
 		cpu_invlpg(va);
 	return pa;
+}
+
+struct move_ctx {
+	uint64_t pml4;
+	int64_t delta; /* destination minus source */
+	bool ok;
+	bool live;
+};
+
+static void move_prepare_one(uint64_t *e, uint64_t va, void *p)
+{
+	(void)e;
+	struct move_ctx *c = p;
+	if (c->ok && !pte(c->pml4, va + (uint64_t)c->delta, true))
+		c->ok = false;
+}
+
+static void move_one(uint64_t *e, uint64_t va, void *p)
+{
+	struct move_ctx *c = p;
+	uint64_t *d = pte(c->pml4, va + (uint64_t)c->delta, false); /* made by the first pass */
+	*d = *e;
+	*e = 0;
+	if (c->live)
+		cpu_invlpg(va);
+}
+
+bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len)
+{
+	struct move_ctx c = {.pml4 = pml4, .delta = (int64_t)(to - from), .ok = true,
+	                     .live = is_live(pml4)};
+	/* Tables first, so that the move itself cannot fail halfway. */
+	each_leaf(pml4, from, from + len, move_prepare_one, &c);
+	if (c.ok)
+		each_leaf(pml4, from, from + len, move_one, &c);
+	return c.ok;
 }
 
 static void count_one(uint64_t *e, uint64_t va, void *p)

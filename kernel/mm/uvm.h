@@ -32,6 +32,14 @@ void uvm_destroy(uint64_t pml4);
 /* Map the 4 KiB page at va (below USER_TOP) to pa. False if va is mapped
  * already or a table could not be allocated. */
 bool uvm_map(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags);
+/* The same for a page others share (a file's, counted in mm/pageref.h):
+ * read-only, and where flags allow writing, copy-on-write, so the first
+ * write gives this space its own copy (uvm_unshare). */
+bool uvm_map_shared(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags);
+/* mremap: move every page of [from, from + len) to the same offset from
+ * `to` (the destination empty, the ranges disjoint); the pages keep their
+ * entries' bits. False when out of memory for tables: nothing moved. */
+bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len);
 /* The page mapped at va and its permissions, or 0. */
 uint64_t uvm_lookup(uint64_t pml4, uint64_t va, unsigned *flags);
 /* Unmap and free every page in [start, end) (page-aligned); the number. */

@@ -3,6 +3,13 @@
  * first; the process keeps its old one until the new one is complete, so a
  * failure (a bad file, no memory) returns an error to a program that is
  * still intact.
+ *
+ * The file is never read whole: only its first page (the "#!" line, or the
+ * ELF and program headers) is copied. Segments are mapped from the file
+ * (vm_map_file): the program's pages are the file system's own, shared
+ * read-only, brought in by the first touch, and copied only where the
+ * program writes (its data). A program that runs `true` touches a few
+ * dozen of busybox's 500 pages.
  */
 #include "proc/exec.h"
 
@@ -47,28 +54,71 @@ static unsigned seg_prot(uint32_t flags)
 	       ((flags & ELF64_PF_X) ? VM_EXEC : 0);
 }
 
-/* Areas for the segments, their bytes copied in. Two segments may share a
- * page (the end of one, the start of the next): that page gets both
- * segments' permissions, in an area of its own. */
-static int load_segments(struct vm *vm, const struct elf64_image *img, const uint8_t *file,
+/* Copy n bytes of file f from offset off to va in vm, a page at a time. */
+static int copy_from_file(struct vm *vm, uint64_t va, struct file *f, uint64_t off, uint64_t n)
+{
+	uint8_t *buf = kmalloc(4096);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	while (n && !r) {
+		size_t k = n < 4096 ? (size_t)n : 4096;
+		int64_t got = vfs_pread(f, buf, k, (int64_t)off);
+		if (got != (int64_t)k)
+			r = got < 0 ? (int)got : -EIO; /* the file shrank under us */
+		else
+			r = vm_write(vm, va, buf, k);
+		va += k;
+		off += k;
+		n -= k;
+	}
+	kfree(buf);
+	return r;
+}
+
+/*
+ * Areas for the segments. A segment whose address and file offset agree
+ * modulo the page size (what every linker produces) is mapped from the
+ * file: pages up to the end of its file bytes come from the file, the rest
+ * (.bss) is anonymous, and the bytes of the last file page past the file
+ * part are zeroed (which copies that one page). Otherwise, or when two
+ * segments share a page (the end of one, the start of the next: that page
+ * gets both segments' permissions), the bytes are copied in.
+ *
+ *   vaddr+bias                    +filesz            +memsz
+ *   |  file pages (shared)  | last |zeroed|  anonymous  |
+ *   ^ page_down                   page_up(filesz end)   ^ page_up
+ */
+static int load_segments(struct vm *vm, const struct elf64_image *img, struct file *file,
                          uint64_t bias)
 {
 	uint64_t covered = 0; /* end of the pages mapped so far */
 	unsigned prev_prot = 0;
 	for (unsigned i = 0; i < img->nloads; i++) {
 		const struct elf64_load *l = &img->loads[i];
-		uint64_t start = vm_page_down(l->vaddr + bias), end = vm_page_up(l->vaddr + bias + l->memsz);
+		uint64_t va = l->vaddr + bias;
+		uint64_t start = vm_page_down(va), end = vm_page_up(va + l->memsz);
 		unsigned prot = seg_prot(l->flags);
+		bool mapped = l->filesz && (va - l->offset) % 4096 == 0;
 		uint64_t at;
 		int r;
 		if (start < covered) { /* the first page is the previous segment's last */
 			if ((r = vm_protect(vm, start, 4096, prev_prot | prot)))
 				return r;
 			start += 4096;
+			mapped = false;
 		}
-		if (start < end && (r = vm_map(vm, start, end - start, prot, VMA_PROGRAM, true, &at)))
+		uint64_t file_end = mapped ? vm_page_up(va + l->filesz) : start;
+		struct vm_map_opts o = {.file = file, .off = vm_page_down(l->offset)};
+		if (mapped && (r = vm_map_file(vm, start, file_end - start, prot, VMA_PROGRAM, true, &o, &at)))
 			return r;
-		if (l->filesz && (r = vm_write(vm, l->vaddr + bias, file + l->offset, l->filesz)))
+		if (file_end < end && (r = vm_map(vm, file_end, end - file_end, prot, VMA_PROGRAM, true, &at)))
+			return r;
+		if (mapped && l->memsz > l->filesz && (va + l->filesz) % 4096)
+			r = vm_zero(vm, va + l->filesz, file_end - (va + l->filesz));
+		else if (!mapped && l->filesz)
+			r = copy_from_file(vm, va, file, l->offset, l->filesz);
+		if (r)
 			return r;
 		covered = end;
 		prev_prot = prot;
@@ -169,12 +219,13 @@ static const char *basename(const char *path)
 	return b;
 }
 
-int exec_image(struct proc *p, const void *image, size_t size, const char *path,
+int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
                const struct exec_args *args, struct trap_frame *tf)
 {
 	struct elf64_image img;
 	uint64_t limit = USER_STACK_TOP - USER_STACK_MAX - USER_STACK_GAP;
-	const char *why = elf64_parse(image, size, USER_MIN_ADDR, limit, EXEC_DYN_BASE, &img);
+	const char *why = elf64_parse_headers(ef->head, ef->head_len, ef->size, USER_MIN_ADDR, limit,
+	                                      EXEC_DYN_BASE, &img);
 	if (!why && img.has_interp)
 		why = "dynamically linked (needs an interpreter, which this kernel does not run)";
 	if (why) {
@@ -186,7 +237,7 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	if (!vm)
 		return -ENOMEM;
 	uint64_t sp, at;
-	int r = load_segments(vm, &img, image, bias);
+	int r = load_segments(vm, &img, ef->file, bias);
 	if (!r)
 		r = vm_map(vm, USER_STACK_TOP - USER_STACK_MAX, USER_STACK_MAX,
 		           VM_READ | VM_WRITE | (img.exec_stack ? VM_EXEC : 0), VMA_STACK, true, &at);
@@ -222,42 +273,47 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	return 0;
 }
 
-int exec_read_file(const char *path, void **data, size_t *size)
+int exec_open(const char *path, struct exec_file *ef)
 {
+	*ef = (struct exec_file){0};
 	struct proc *p = proc_current();
 	struct inode *dir = p && p->cwd ? p->cwd : vfs_root();
-	struct file *f;
-	int r = vfs_open(dir, path, O_RDONLY, 0, &f);
+	int r = vfs_open(dir, path, O_RDONLY, 0, &ef->file);
 	if (r)
 		return r;
 	struct kstat st;
-	vfs_fstat(f, &st);
+	vfs_fstat(ef->file, &st);
 	/* Only regular files with an execute bit run (EACCES, as Linux). */
 	if (!S_ISREG(st.mode) || !(st.mode & 0111)) {
-		file_put(f);
+		exec_close(ef);
 		return -EACCES;
 	}
-	if (st.size > EXEC_FILE_MAX) {
-		file_put(f);
-		return -EFBIG;
+	ef->size = (uint64_t)st.size;
+	/* The first page; more only if the program headers lie beyond it. */
+	size_t want = ef->size < EXEC_HEAD ? (size_t)ef->size : EXEC_HEAD;
+	for (int round = 0; round < 2; round++) {
+		kfree(ef->head);
+		ef->head = kmalloc(want ? want : 1);
+		if (!ef->head) {
+			exec_close(ef);
+			return -ENOMEM;
+		}
+		int64_t got = vfs_pread(ef->file, ef->head, want, 0);
+		ef->head_len = got > 0 ? (size_t)got : 0;
+		uint64_t need = elf64_headers_end(ef->head, ef->head_len);
+		if (need <= ef->head_len || need > ef->size || need > EXEC_HEADERS_MAX)
+			break; /* enough, or elf64_parse_headers will say what is wrong */
+		want = (size_t)need;
 	}
-	size_t n = (size_t)st.size;
-	uint8_t *buf = kmalloc(n ? n : 1);
-	if (!buf) {
-		file_put(f);
-		return -ENOMEM;
-	}
-	size_t done = 0;
-	while (done < n) {
-		int64_t got = vfs_pread(f, buf + done, n - done, (int64_t)done);
-		if (got <= 0)
-			break;
-		done += (size_t)got;
-	}
-	file_put(f);
-	*data = buf;
-	*size = done; /* a file that shrank meanwhile: what is there */
 	return 0;
+}
+
+void exec_close(struct exec_file *ef)
+{
+	if (ef->file)
+		file_put(ef->file);
+	kfree(ef->head);
+	*ef = (struct exec_file){0};
 }
 
 /* "#!interpreter [one argument]" on the first line: the interpreter runs
@@ -305,24 +361,23 @@ int exec_path(struct proc *p, const char *path, const struct exec_args *args,
 	const char *const *argv = args->argv;
 	int r;
 	for (int depth = 0;; depth++) {
-		void *image;
-		size_t size;
-		r = exec_read_file(file, &image, &size);
+		struct exec_file ef;
+		r = exec_open(file, &ef);
 		if (r)
 			break;
-		int script = script_line(image, size, interp, arg, EXEC_SCRIPT_LINE);
+		int script = script_line(ef.head, ef.head_len, interp, arg, EXEC_SCRIPT_LINE);
 		if (script <= 0) {
 			if (script == 0) {
 				struct exec_args a = {.argv = argv, .envp = args->envp};
-				r = exec_image(p, image, size, file, &a, tf);
+				r = exec_image(p, &ef, file, &a, tf);
 			} else {
 				kprintf("exec: %s: the #! line is too long or names no interpreter\n", file);
 				r = script;
 			}
-			kfree(image);
+			exec_close(&ef);
 			break;
 		}
-		kfree(image);
+		exec_close(&ef);
 		if (depth == EXEC_SCRIPT_DEPTH) {
 			kprintf("exec: %s: more than %d nested #! interpreters\n", path, EXEC_SCRIPT_DEPTH);
 			r = -ELOOP;

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arch/x86_64/trapframe.h"
 
@@ -34,23 +35,36 @@ struct exec_args {
 #define EXEC_ARGS_MAX (128u << 10) /* bytes of argv + envp strings and pointers: E2BIG past it */
 #define EXEC_DYN_BASE 0x555555554000ull /* where a static PIE is loaded */
 
-#define EXEC_FILE_MAX (64u << 20) /* larger programs: EFBIG */
+#define EXEC_HEAD 4096            /* bytes read first: the "#!" line or the ELF headers */
+#define EXEC_HEADERS_MAX (64u << 10) /* program headers further in: ENOEXEC */
 #define EXEC_SCRIPT_LINE 256      /* a "#!" line, as Linux's BINPRM_BUF_SIZE */
 #define EXEC_SCRIPT_DEPTH 4       /* scripts run by scripts... (ELOOP past it) */
 
-/* The whole file at path (relative to the current process's working
- * directory), in kernel memory the caller frees with kfree: 0, or -ENOENT,
- * -EACCES (not a regular file, no execute bit), -EFBIG, -ENOMEM. */
-int exec_read_file(const char *path, void **data, size_t *size);
+struct file;
+
+/* A program opened for execve: the open file and its first bytes, which
+ * hold the "#!" line or the ELF and program headers. */
+struct exec_file {
+	struct file *file;
+	uint64_t size;   /* of the whole file */
+	uint8_t *head;   /* its first head_len bytes (kmalloc) */
+	size_t head_len;
+};
+
+/* Open path (relative to the current process's working directory) and read
+ * its head: 0, or -ENOENT, -EACCES (not a regular file, no execute bit),
+ * -ENOMEM. exec_close releases what it holds. */
+int exec_open(const char *path, struct exec_file *ef);
+void exec_close(struct exec_file *ef);
 
 /* execve's core: the program at path, or the interpreter its "#!" line
  * names (argv then: interpreter, [its argument,] path, argv[1...]). */
 int exec_path(struct proc *p, const char *path, const struct exec_args *args,
               struct trap_frame *tf);
 
-/* Replace p's program with the ELF image (the whole file, size bytes) and
- * point tf at its entry. On failure p is unchanged and the result is
- * -ENOEXEC (with a one-line message naming path and the problem), -E2BIG,
- * -ENOMEM or -EFAULT. */
-int exec_image(struct proc *p, const void *image, size_t size, const char *path,
+/* Replace p's program with the ELF program ef (its segments mapped from
+ * the file) and point tf at its entry. On failure p is unchanged and the
+ * result is -ENOEXEC (with a one-line message naming path and the
+ * problem), -E2BIG, -ENOMEM, -EIO or -EFAULT. */
+int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
                const struct exec_args *args, struct trap_frame *tf);

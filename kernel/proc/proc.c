@@ -413,9 +413,10 @@ static void user_exception(struct trap_frame *tf)
 		panic("proc: a ring-3 exception on kernel thread %s", thread_current()->name);
 	if (tf->rflags & RFLAGS_IF)
 		cpu_sti();
-	if (tf->vector == 14 && vm_fault(p->vm, addr, tf->error_code))
+	int sig = tf->vector == 14 ? vm_fault(p->vm, addr, tf->error_code)
+	                           : signal_for_exception((unsigned)tf->vector);
+	if (!sig)
 		return;
-	int sig = signal_for_exception((unsigned)tf->vector);
 	if (tf->vector == 14)
 		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", p->pid, p->comm,
 		        signal_name(sig), (tf->error_code & 1) ? "protection fault" : "page fault",
@@ -437,7 +438,7 @@ static void user_return(struct trap_frame *tf)
 static bool resolve(uint64_t addr, uint64_t err)
 {
 	struct proc *p = proc_current();
-	return p && p->vm && vm_fault(p->vm, addr, err);
+	return p && p->vm && vm_fault(p->vm, addr, err) == 0;
 }
 
 void proc_init(void)

@@ -30,6 +30,7 @@ SYSCALL(access);
 SYSCALL(pipe);
 SYSCALL(select);
 SYSCALL(sched_yield);
+SYSCALL(mremap);
 SYSCALL(madvise);
 SYSCALL(dup);
 SYSCALL(dup2);

@@ -44,6 +44,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(22, pipe),
 	ENTRY(23, select),
 	ENTRY(24, sched_yield),
+	ENTRY(25, mremap),
 	ENTRY(28, madvise),
 	ENTRY(32, dup),
 	ENTRY(33, dup2),

@@ -6,18 +6,29 @@
  * areas (busybox: program, heap, stack, a few mmaps), so a walk is as fast
  * as a tree and much simpler to get right. Areas never overlap; splitting
  * one (munmap or mprotect of its middle) makes up to two more.
+ *
+ * An area backed by a file (execve's segments, mmap of a file) holds a
+ * reference to the open file. Its pages are the file's own pages, mapped
+ * read-only and shared with the file system (mm/pageref.h counts the
+ * sharers): a program's text is never copied. A write to one, where the
+ * area allows writing, copies the page first, as after fork, so the
+ * mapping is private; a write fault on a page not yet there takes the copy
+ * at once.
  */
 #include "proc/vm.h"
 
 #include "arch/x86_64/syscall.h"
+#include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
+#include "mm/pageref.h"
 #include "mm/phys.h"
 #include "mm/pmm.h"
 #include "mm/uvm.h"
 #include "mm/vmm.h"
+#include "proc/signal.h"
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)
@@ -51,6 +62,13 @@ struct vm *vm_create(size_t limit_pages)
 	return vm;
 }
 
+static void vma_free(struct vma *a)
+{
+	if (a->file)
+		file_put(a->file);
+	kfree(a);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (!vm)
@@ -58,7 +76,7 @@ void vm_destroy(struct vm *vm)
 	uvm_destroy(vm->pml4);
 	for (struct vma *a = vm->vmas, *n; a; a = n) {
 		n = a->next;
-		kfree(a);
+		vma_free(a);
 	}
 	kfree(vm);
 }
@@ -96,6 +114,10 @@ static bool split(struct vma *a, uint64_t addr)
 		return false;
 	*b = *a;
 	b->start = addr;
+	if (b->file) {
+		file_get(b->file);
+		b->off += addr - a->start;
+	}
 	a->end = addr;
 	a->next = b;
 	return true;
@@ -121,7 +143,7 @@ static int remove_range(struct vm *vm, uint64_t start, uint64_t end)
 		if (a->end > end && !split(a, end)) /* keep the part above */
 			return -ENOMEM;
 		*p = a->next;
-		kfree(a);
+		vma_free(a);
 	}
 	vm->pages -= uvm_unmap_range(vm->pml4, start, end);
 	return 0;
@@ -150,7 +172,16 @@ static uint64_t find_free(struct vm *vm, uint64_t len)
 int vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_kind kind,
            bool fixed, uint64_t *out)
 {
-	if (len == 0 || addr % 4096)
+	return vm_map_file(vm, addr, len, prot, kind, fixed, NULL, out);
+}
+
+int vm_map_file(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_kind kind,
+                bool fixed, const struct vm_map_opts *o, uint64_t *out)
+{
+	static const struct vm_map_opts anon;
+	if (!o || !o->file)
+		o = &anon;
+	if (len == 0 || addr % 4096 || o->off % 4096)
 		return -EINVAL;
 	len = vm_page_up(len);
 	if (len == 0)
@@ -176,7 +207,9 @@ int vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_k
 			return -ENOMEM;
 		}
 	}
-	*n = (struct vma){.start = start, .end = start + len, .prot = prot, .kind = kind};
+	*n = (struct vma){.start = start, .end = start + len, .prot = prot, .kind = kind,
+	                  .file = o->file ? file_get(o->file) : NULL, .off = o->off,
+	                  .shared_ro = o->shared_ro};
 	insert(vm, n);
 	mutex_unlock(&vm->lock);
 	*out = start;
@@ -211,6 +244,12 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 	if (at < end) {
 		mutex_unlock(&vm->lock);
 		return -ENOMEM;
+	}
+	for (struct vma *a = vm->vmas; a && a->start < end && (prot & VM_WRITE); a = a->next) {
+		if (a->end > addr && a->shared_ro) {
+			mutex_unlock(&vm->lock);
+			return -EACCES;
+		}
 	}
 	for (struct vma *a = vm->vmas; a && a->start < end; a = a->next) {
 		if (a->end <= addr)
@@ -277,6 +316,77 @@ uint64_t vm_brk(struct vm *vm, uint64_t new_end)
 	return new_end;
 }
 
+int64_t vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move,
+                 bool fixed, uint64_t new_addr)
+{
+	if (old % 4096 || new_len == 0 || (fixed && (!may_move || new_addr % 4096)))
+		return -EINVAL;
+	old_len = vm_page_up(old_len);
+	new_len = vm_page_up(new_len);
+	if (old_len == 0 || new_len == 0 || old >= USER_TOP || old_len > USER_TOP - old)
+		return -EINVAL; /* 0 would duplicate a shared mapping: there are none */
+	if (fixed && (new_addr < USER_MIN_ADDR || new_addr > USER_TOP || new_len > USER_TOP - new_addr ||
+	              (new_addr < old + old_len && old < new_addr + new_len)))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	struct vma *a = find(vm, old);
+	int64_t r;
+	if (!a || old + old_len > a->end) {
+		r = -EFAULT; /* not one area from start to end */
+		goto out;
+	}
+	if (!fixed && new_len <= old_len) { /* shrink in place */
+		r = remove_range(vm, old + new_len, old + old_len);
+		r = r ? r : (int64_t)old;
+		goto out;
+	}
+	if (!fixed && old + old_len == a->end && old + new_len <= MMAP_TOP &&
+	    range_free(vm, a->end, old + new_len)) { /* grow in place */
+		a->end = old + new_len;
+		r = (int64_t)old;
+		goto out;
+	}
+	if (!may_move) {
+		r = -ENOMEM;
+		goto out;
+	}
+	uint64_t to = new_addr;
+	if (fixed)
+		r = remove_range(vm, to, to + new_len);
+	else
+		r = (to = find_free(vm, new_len)) ? 0 : -ENOMEM;
+	if (r)
+		goto out;
+	/* The area again, after remove_range may have split the list. */
+	a = find(vm, old);
+	struct vma *n = kmalloc(sizeof(*n));
+	if (!n) {
+		r = -ENOMEM;
+		goto out;
+	}
+	uint64_t keep = old_len < new_len ? old_len : new_len;
+	if (!uvm_move_range(vm->pml4, old, to, keep)) {
+		kfree(n);
+		r = -ENOMEM;
+		goto out;
+	}
+	*n = *a;
+	n->start = to;
+	n->end = to + new_len;
+	if (n->file) {
+		file_get(n->file);
+		n->off += old - a->start;
+	}
+	insert(vm, n);
+	/* The old range's pages went with the move; what is left (the part
+	 * past new_len of a shrinking move) is unmapped with the range. */
+	r = remove_range(vm, old, old + old_len);
+	r = r ? r : (int64_t)to;
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 /* Map a zeroed page at va with the area's permissions (lock held). */
 static uint64_t add_page(struct vm *vm, uint64_t va, unsigned prot)
 {
@@ -294,28 +404,74 @@ static uint64_t add_page(struct vm *vm, uint64_t va, unsigned prot)
 	return pa;
 }
 
-bool vm_fault(struct vm *vm, uint64_t addr, uint64_t err)
+/* Bring in the page at va of area a, absent so far (lock held): the file's
+ * page, shared read-only, or for a write a private copy of it at once;
+ * a zeroed page for anonymous memory and for a hole in the file. Its
+ * physical address, or 0 with *sig the signal the access earns: SIGBUS
+ * past the end of the file (as Linux), SIGSEGV when memory runs out. */
+static uint64_t populate(struct vm *vm, struct vma *a, uint64_t va, bool write, int *sig)
+{
+	*sig = SIGSEGV;
+	if (!a->file)
+		return add_page(vm, va, a->prot);
+	if (vm->pages >= vm->limit_pages)
+		return 0;
+	void *page;
+	int r = vfs_file_page(a->file, a->off + (va - a->start), &page);
+	if (r == -ENXIO)
+		*sig = SIGBUS;
+	if (r)
+		return 0;
+	if (!page)
+		return add_page(vm, va, a->prot); /* a hole */
+	uint64_t pa = virt_to_phys(page);
+	if (write) {
+		uint64_t copy = pmm_alloc_page(mm_pmm());
+		if (copy)
+			memcpy(phys_to_virt(copy), page, 4096);
+		if (pageref_drop(pa)) /* the file let go of it meanwhile */
+			pmm_free_page(mm_pmm(), pa);
+		if (!copy)
+			return 0;
+		pa = copy;
+		if (!uvm_map(vm->pml4, va, pa, page_flags(a->prot))) {
+			pmm_free_page(mm_pmm(), pa);
+			return 0;
+		}
+	} else if (!uvm_map_shared(vm->pml4, va, pa, page_flags(a->prot))) {
+		if (pageref_drop(pa))
+			pmm_free_page(mm_pmm(), pa);
+		return 0;
+	}
+	vm->pages++;
+	return pa;
+}
+
+int vm_fault(struct vm *vm, uint64_t addr, uint64_t err)
 {
 	if (addr >= USER_TOP)
-		return false;
+		return SIGSEGV;
 	mutex_lock(&vm->lock);
 	struct vma *a = find(vm, addr);
 	bool ok = a && (!(err & PF_WRITE) || (a->prot & VM_WRITE)) &&
 	          (!(err & PF_INSTR) || (a->prot & VM_EXEC)) && (a->prot & (VM_READ | VM_WRITE | VM_EXEC));
+	int sig = SIGSEGV;
 	if (ok) {
 		uint64_t va = vm_page_down(addr);
-		/* Present: a write to a page shared since fork (copy-on-write:
-		 * the area allows it, the entry did not), or a fault that
-		 * raced with another mapping it. */
+		/* Present: a write to a page shared since fork or with a file
+		 * (copy-on-write: the area allows it, the entry did not), or a
+		 * fault that raced with another mapping it. */
 		if (uvm_lookup(vm->pml4, va, NULL))
 			ok = (err & PF_PRESENT) && (err & PF_WRITE) ? uvm_unshare(vm->pml4, va) != 0
 			                                            : !(err & PF_PRESENT);
 		else
-			ok = add_page(vm, va, a->prot) != 0;
+			ok = populate(vm, a, va, (err & PF_WRITE) != 0, &sig) != 0;
 	}
 	mutex_unlock(&vm->lock);
-	return ok;
+	return ok ? 0 : sig;
 }
+
+int vm_zero(struct vm *vm, uint64_t va, size_t n) { return vm_write(vm, va, NULL, n); }
 
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n)
 {
@@ -335,14 +491,19 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n)
 			}
 		} else {
 			struct vma *a = find(vm, page);
-			pa = a ? add_page(vm, page, a->prot) : 0;
+			int sig;
+			pa = a ? populate(vm, a, page, true, &sig) : 0;
 			if (!pa) {
 				mutex_unlock(&vm->lock);
-				return a ? -ENOMEM : -EFAULT;
+				return a && sig != SIGBUS ? -ENOMEM : -EFAULT;
 			}
 		}
-		memcpy((uint8_t *)phys_to_virt(pa) + off, s, chunk);
-		s += chunk;
+		if (s) {
+			memcpy((uint8_t *)phys_to_virt(pa) + off, s, chunk);
+			s += chunk;
+		} else {
+			memset((uint8_t *)phys_to_virt(pa) + off, 0, chunk);
+		}
 		va += chunk;
 		n -= chunk;
 	}
@@ -366,6 +527,8 @@ struct vm *vm_fork(struct vm *src)
 		}
 		*n = *a;
 		n->next = NULL;
+		if (n->file)
+			file_get(n->file);
 		*tail = n;
 		tail = &n->next;
 	}

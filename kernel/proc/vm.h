@@ -37,10 +37,15 @@
 
 enum vma_kind { VMA_ANON, VMA_PROGRAM, VMA_HEAP, VMA_STACK };
 
+struct file;
+
 struct vma {
 	uint64_t start, end; /* page-aligned, end exclusive */
 	unsigned prot;       /* VM_* */
 	enum vma_kind kind;
+	struct file *file;   /* backing file (a reference), or NULL: anonymous */
+	uint64_t off;        /* the file offset that start maps */
+	bool shared_ro;      /* MAP_SHARED of a file: may never become writable */
 	struct vma *next;    /* sorted by start */
 };
 
@@ -64,19 +69,41 @@ struct vm *vm_fork(struct vm *src);
  * free range below the stack gap. 0 and *out, or -ENOMEM/-EINVAL. */
 int vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_kind kind,
            bool fixed, uint64_t *out);
+/* What backs a mapping: a file from offset off (page-aligned) on, or
+ * nothing (anonymous). A file mapping is private: its pages are the file's
+ * until written (the area takes its own reference on the file). */
+struct vm_map_opts {
+	struct file *file;
+	uint64_t off;
+	bool shared_ro; /* MAP_SHARED read-only: mprotect may not add VM_WRITE */
+};
+int vm_map_file(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum vma_kind kind,
+                bool fixed, const struct vm_map_opts *o, uint64_t *out);
 int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+/* mprotect: -ENOMEM where part of the range is unmapped, -EACCES to make
+ * a read-only shared file mapping writable. */
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
+/* mremap(2): resize the mapping [old, old + old_len), which must lie in one
+ * area (-EFAULT otherwise): shrink in place; grow in place when the
+ * addresses above are free; else, with may_move, move it (its pages keep
+ * their frames: page table entries move, nothing is copied), to new_addr
+ * exactly with fixed. The new address, or -EINVAL / -ENOMEM. */
+int64_t vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move,
+                 bool fixed, uint64_t new_addr);
 /* madvise(MADV_DONTNEED): drop the pages of [addr, addr + len); the areas
  * stay, so the next touch gets zeroed pages again. */
 int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
 /* brk(2): move the end of the heap (0 asks). Returns the new (or old) end. */
 uint64_t vm_brk(struct vm *vm, uint64_t new_end);
-/* Resolve a page fault at addr (x86 #PF error code bits). False: the
- * access is not allowed (SIGSEGV) or there is no memory. */
-bool vm_fault(struct vm *vm, uint64_t addr, uint64_t error_code);
+/* Resolve a page fault at addr (x86 #PF error code bits): 0, or the
+ * signal the access earns: SIGSEGV when it is not allowed or there is no
+ * memory, SIGBUS past the end of a mapped file. */
+int vm_fault(struct vm *vm, uint64_t addr, uint64_t error_code);
 /* Copy n kernel bytes to va in vm, mapping pages as needed (execve
  * filling segments and the stack before the program runs). */
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n);
+/* The same with n zero bytes (the tail of a program's last file page). */
+int vm_zero(struct vm *vm, uint64_t va, size_t n);
 /* Page-aligned helpers. */
 static inline uint64_t vm_page_down(uint64_t a) { return a & ~4095ull; }
 static inline uint64_t vm_page_up(uint64_t a) { return (a + 4095) & ~4095ull; }

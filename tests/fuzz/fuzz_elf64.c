@@ -15,10 +15,28 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* exec.c's way: only the first `headers` bytes of the file are read. It
+ * must agree with the whole-file parse whenever those bytes hold every
+ * header, and refuse otherwise. */
+static void check_headers_only(const uint8_t *data, size_t size, int whole_ok,
+                               const struct elf64_image *whole)
+{
+	uint64_t end = elf64_headers_end(data, size);
+	size_t headers = end < size ? (size_t)end : size;
+	struct elf64_image im;
+	const char *why = elf64_parse_headers(data, headers, size, MIN, LIMIT, BIAS, &im);
+	if ((why == NULL) != whole_ok)
+		abort();
+	if (!why && (im.nloads != whole->nloads || im.entry != whole->entry || im.hi != whole->hi))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct elf64_image im;
-	if (elf64_parse(data, size, MIN, LIMIT, BIAS, &im))
+	int ok = elf64_parse(data, size, MIN, LIMIT, BIAS, &im) == NULL;
+	check_headers_only(data, size, ok, &im);
+	if (!ok)
 		return 0;
 	uint64_t bias = im.type == ELF64_ET_DYN ? BIAS : 0;
 	if (im.nloads == 0 || im.nloads > ELF64_MAX_LOADS || im.lo + bias < MIN || im.hi + bias > LIMIT)

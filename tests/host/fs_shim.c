@@ -95,16 +95,55 @@ static void *page_alloc(void)
 	return p;
 }
 
+/* Mappings of file pages (vfs_file_page), as the kernel's pageref counts
+ * them: a page is freed by whichever of the file and its sharers lets go
+ * last. A short table is enough for the tests. */
+static struct {
+	void *page;
+	int shares;
+} shared[16];
+
+static int *shares_of(void *p, bool add)
+{
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (shared[i].page == p && shared[i].shares)
+			return &shared[i].shares;
+	if (!add)
+		return NULL;
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!shared[i].shares) {
+			shared[i].page = p;
+			return &shared[i].shares;
+		}
+	return NULL;
+}
+
+static bool page_share(void *p)
+{
+	int *n = shares_of(p, true);
+	if (!n)
+		return false;
+	++*n;
+	return true;
+}
+
 static void page_free(void *p)
 {
 	assert_non_null(p);
+	int *n = shares_of(p, false);
+	if (n) { /* a mapping still has it */
+		--*n;
+		return;
+	}
 	counts.pages--;
 	free(p);
 }
 
+void shim_page_unshare(void *p) { page_free(p); }
+
 static void now(struct vfs_time *t) { *t = shim_time; }
 
-const struct vfs_platform shim_platform = {page_alloc, page_free, now};
+const struct vfs_platform shim_platform = {page_alloc, page_free, now, page_share};
 
 int kvprintf(const char *fmt, va_list ap)
 {

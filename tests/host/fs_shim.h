@@ -24,6 +24,8 @@ extern struct vfs_time shim_time; /* what the clock says */
 extern long shim_kmalloc_budget, shim_page_budget;
 
 struct shim_counts shim_counts(void);
+/* A mapping lets go of a file page it got from vfs_file_page. */
+void shim_page_unshare(void *page);
 /* Everything kprintf printed since the last shim_output_clear. */
 const char *shim_output(void);
 void shim_output_clear(void);

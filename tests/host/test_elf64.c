@@ -195,6 +195,41 @@ static void test_static_pie(void **state)
 	refused(&im, sizeof(im), "segments lie outside the user address range");
 }
 
+/* A loader that reads only the headers: the same verdicts, with segment
+ * ranges checked against the whole file's size, and headers it did not
+ * read refused by name rather than read past the buffer. */
+static void test_headers_only(void **state)
+{
+	(void)state;
+	struct image im;
+	make(&im);
+	struct elf64_image out;
+	size_t hdrs = offsetof(struct image, ph) + 2 * sizeof(Elf64_Phdr);
+	assert_int_equal(elf64_headers_end(&im, 10), 64);
+	assert_int_equal(elf64_headers_end(&im, sizeof(im)), hdrs);
+	assert_null(elf64_parse_headers(&im, hdrs, sizeof(im), MIN, LIMIT, BIAS, &out));
+	assert_int_equal(out.nloads, 2);
+	assert_int_equal(out.loads[1].offset, 0x2000);
+	/* The second program header was not read. */
+	const char *why = elf64_parse_headers(&im, hdrs - 1, sizeof(im), MIN, LIMIT, BIAS, &out);
+	assert_non_null(why);
+	assert_string_equal(why, "program headers lie beyond the bytes read");
+	why = elf64_parse_headers(&im, 40, sizeof(im), MIN, LIMIT, BIAS, &out);
+	assert_non_null(why);
+	assert_string_equal(why, "the ELF header was not read");
+	/* A file shorter than its data segment's bytes. */
+	why = elf64_parse_headers(&im, hdrs, 0x2000 + 0x7ff, MIN, LIMIT, BIAS, &out);
+	assert_non_null(why);
+	assert_string_equal(why, "a segment's data extends past the end of the file");
+	/* A buffer longer than the file counts only up to the file's end. */
+	why = elf64_parse_headers(&im, sizeof(im), 10, MIN, LIMIT, BIAS, &out);
+	assert_non_null(why);
+	assert_string_equal(why, "shorter than an ELF header");
+	/* Numbers that wrap. */
+	make(&im), im.eh.e_phoff = ~0ull - 8;
+	assert_int_equal(elf64_headers_end(&im, sizeof(im)), UINT64_MAX);
+}
+
 /* The real programs: the project's own test program and Debian's busybox. */
 static void test_real_files(void **state)
 {
@@ -235,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_segments_may_share_a_page),
 		cmocka_unit_test(test_interp_phdr_stack),
 		cmocka_unit_test(test_static_pie),
+		cmocka_unit_test(test_headers_only),
 		cmocka_unit_test(test_real_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -707,6 +707,54 @@ static void test_unlink_open_file(void **state)
 	assert_int_equal(shim_counts().pages, with.pages - 1);
 }
 
+/* vfs_file_page, what execve and mmap map: the file's own page, shared;
+ * holes and the end of the file; a page outlives the file's hold on it
+ * while a mapping has it, and is freed by the last to let go. */
+static void test_file_pages(void **state)
+{
+	(void)state;
+	struct file *f;
+	assert_int_equal(vfs_open(NULL, "/p", O_RDWR | O_CREAT, 0644, &f), 0);
+	assert_int_equal(vfs_pwrite(f, "page one", 8, 0), 8);
+	assert_int_equal(vfs_pwrite(f, "page three", 10, 8192), 10);
+	void *page = (void *)1;
+	assert_int_equal(vfs_file_page(f, 4096, &page), 0); /* never written: a hole */
+	assert_null(page);
+	assert_int_equal(vfs_file_page(f, 12288, &page), -ENXIO); /* past the last page */
+	assert_int_equal(vfs_file_page(f, 8192, &page), 0);
+	assert_non_null(page);
+	assert_memory_equal(page, "page three", 10);
+	/* A write through the file shows in the shared page (no copy). */
+	assert_int_equal(vfs_pwrite(f, "PAGE", 4, 8192), 4);
+	assert_memory_equal(page, "PAGE three", 10);
+	/* Truncated away: the file lets go, the mapping keeps the page. */
+	struct shim_counts before = shim_counts();
+	assert_int_equal(vfs_ftruncate(f, 100), 0);
+	assert_int_equal(shim_counts().pages, before.pages);
+	assert_memory_equal(page, "PAGE three", 10);
+	shim_page_unshare(page);
+	assert_int_equal(shim_counts().pages, before.pages - 1);
+	/* Not a regular file, or not open for reading. */
+	struct file *d, *w;
+	assert_int_equal(vfs_open(NULL, "/", O_RDONLY, 0, &d), 0);
+	assert_int_equal(vfs_file_page(d, 0, &page), -ENODEV);
+	assert_int_equal(vfs_open(NULL, "/p", O_WRONLY, 0, &w), 0);
+	assert_int_equal(vfs_file_page(w, 0, &page), -EACCES);
+	file_put(d);
+	file_put(w);
+	/* A share taken, then the file deleted and closed: the page lives on
+	 * until the mapping lets go. */
+	assert_int_equal(vfs_file_page(f, 0, &page), 0);
+	assert_non_null(page);
+	before = shim_counts();
+	file_put(f);
+	assert_int_equal(vfs_unlink(NULL, "/p"), 0);
+	assert_int_equal(shim_counts().pages, before.pages);
+	assert_memory_equal(page, "page one", 8);
+	shim_page_unshare(page);
+	assert_int_equal(shim_counts().pages, before.pages - 1);
+}
+
 static void test_hard_links(void **state)
 {
 	(void)state;
@@ -1069,6 +1117,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_removed_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_getdents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlink_open_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stat_and_attributes, setup, teardown),

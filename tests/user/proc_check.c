@@ -336,6 +336,121 @@ static void check_misc(void)
 	CHECK(sys3(NR_execve, 1, argv, argv) == -EFAULT, 0);
 }
 
+/* ---- File mappings and mremap ---- */
+
+#define PAGE 4096
+#define AT_FDCWD (-100)
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define MAP_SHARED 1
+#define MAP_PRIVATE 2
+#define MAP_FIXED 0x10
+#define MAP_ANON 0x20
+
+static volatile char *bus_at;
+static void touch_bus(void) { (void)*bus_at; }
+
+static volatile char *private_at;
+static void write_private(void) { private_at[0] = 'c'; }
+
+static void check_file_mappings(void)
+{
+	static char page[PAGE];
+	long fd = sys4(NR_openat, AT_FDCWD, "/tmp/map", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0, fd);
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < PAGE; k++)
+			page[k] = (char)('A' + i);
+		CHECK(sys4(NR_pwrite64, fd, page, PAGE, i * PAGE) == PAGE, 0);
+	}
+	CHECK(sys4(NR_pwrite64, fd, "tail", 4, 2 * PAGE) == 4, 0); /* 8196 bytes */
+
+	/* A private read-only mapping: the file's bytes, zeros past its end. */
+	volatile char *m = (volatile char *)sys6(NR_mmap, 0, 3 * PAGE, 1, MAP_PRIVATE, fd, 0);
+	CHECK((long)m > 0, (long)m);
+	CHECK(m[0] == 'A' && m[PAGE - 1] == 'A' && m[PAGE] == 'B', m[PAGE]);
+	CHECK(m[2 * PAGE] == 't' && m[2 * PAGE + 3] == 'l' && m[2 * PAGE + 4] == 0, m[2 * PAGE + 4]);
+	/* Not yet written, the pages are the file's: a write to the file shows. */
+	CHECK(sys4(NR_pwrite64, fd, "Z", 1, 0) == 1, 0);
+	CHECK(m[0] == 'Z', m[0]);
+
+	/* A private writable mapping: writes stay in this process. */
+	volatile char *w = (volatile char *)sys6(NR_mmap, 0, PAGE, 3, MAP_PRIVATE, fd, PAGE);
+	CHECK((long)w > 0, (long)w);
+	CHECK(w[0] == 'B', w[0]);
+	w[0] = 'q';
+	char c = 0;
+	CHECK(sys4(NR_pread64, fd, &c, 1, PAGE) == 1 && c == 'B', c);
+	CHECK(m[PAGE] == 'B', m[PAGE]); /* the read-only mapping still sees the file */
+	/* After fork, the child's write is its own too. */
+	private_at = w;
+	CHECK(WIFEXITED_CODE(in_child(write_private)) == 0, 0);
+	CHECK(w[0] == 'q', w[0]);
+
+	/* Past the file's last page: SIGBUS, as on Linux. */
+	long past = sys6(NR_mmap, 0, PAGE, 1, MAP_PRIVATE, fd, 4 * PAGE);
+	CHECK(past > 0, past);
+	bus_at = (volatile char *)past;
+	CHECK(WTERMSIG(in_child(touch_bus)) == 7 /* SIGBUS */, 0);
+
+	/* What mmap refuses. */
+	CHECK(sys6(NR_mmap, 0, PAGE, 1, MAP_PRIVATE, fd, 100) == -EINVAL, 0);
+	CHECK(sys6(NR_mmap, 0, PAGE, 1, MAP_PRIVATE, 77, 0) == -EBADF, 0);
+	long ro = sys4(NR_openat, AT_FDCWD, "/tmp/map", 0, 0);
+	CHECK(ro >= 0, ro);
+	CHECK(sys6(NR_mmap, 0, PAGE, 3, MAP_SHARED, ro, 0) == -13 /* EACCES */, 0);
+	long s = sys6(NR_mmap, 0, PAGE, 1, MAP_SHARED, ro, 0);
+	CHECK(s > 0 && *(volatile char *)s == 'Z', s);
+	CHECK(sys3(NR_mprotect, s, PAGE, 3) == -13 /* EACCES */, 0);
+	long dir = sys4(NR_openat, AT_FDCWD, "/tmp", 0, 0);
+	CHECK(sys6(NR_mmap, 0, PAGE, 1, MAP_PRIVATE, dir, 0) == -19 /* ENODEV */, 0);
+	long zero = sys4(NR_openat, AT_FDCWD, "/dev/zero", O_RDWR, 0);
+	volatile char *z = (volatile char *)sys6(NR_mmap, 0, PAGE, 3, MAP_PRIVATE, zero, 0);
+	CHECK((long)z > 0 && z[5] == 0, (long)z);
+	z[5] = 1;
+	CHECK(z[5] == 1, 0);
+	sys1(NR_close, zero);
+	sys1(NR_close, dir);
+	sys1(NR_close, ro);
+	sys2(NR_munmap, s, PAGE);
+	sys2(NR_munmap, past, PAGE);
+	sys2(NR_munmap, (long)w, PAGE);
+	sys2(NR_munmap, (long)m, 3 * PAGE);
+	sys2(NR_munmap, (long)z, PAGE);
+	/* The mapping holds the file: closed and unlinked, its pages stay. */
+	m = (volatile char *)sys6(NR_mmap, 0, PAGE, 1, MAP_PRIVATE, fd, PAGE);
+	sys1(NR_close, fd);
+	CHECK(sys1(NR_unlink, "/tmp/map") == 0, 0);
+	CHECK(m[0] == 'B' && m[PAGE - 1] == 'B', m[0]);
+	sys2(NR_munmap, (long)m, PAGE);
+
+	/* mremap: grow by moving (the pages go along, the new part is zero),
+	 * in place when the addresses above are free, shrink; and refusals. */
+	volatile long *a = (volatile long *)sys6(NR_mmap, 0, 2 * PAGE, 3, MAP_PRIVATE | MAP_ANON, -1, 0);
+	a[0] = 11;
+	a[PAGE / 8] = 22;
+	/* A neighbour right above, so growing in place is impossible. */
+	long above = sys6(NR_mmap, (long)a + 2 * PAGE, PAGE, 1, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+	CHECK(above == (long)a + 2 * PAGE, above);
+	CHECK(sys4(NR_mremap, a, 2 * PAGE, 8 * PAGE, 0) == -12 /* ENOMEM: may not move */, 0);
+	volatile long *b = (volatile long *)sys4(NR_mremap, a, 2 * PAGE, 8 * PAGE, 1 /* MAYMOVE */);
+	CHECK((long)b > 0 && b != a, (long)b);
+	CHECK(b[0] == 11 && b[PAGE / 8] == 22 && b[7 * PAGE / 8] == 0, b[0]);
+	CHECK(sys3(NR_mprotect, a, PAGE, 1) == -12 /* ENOMEM: the old range is gone */, 0);
+	volatile long *c2 = (volatile long *)sys4(NR_mremap, b, 8 * PAGE, 2 * PAGE, 0);
+	CHECK(c2 == b && c2[PAGE / 8] == 22, (long)c2);
+	CHECK(sys3(NR_mprotect, (long)b + 2 * PAGE, PAGE, 1) == -12, 0); /* shrunk */
+	long target = (long)b + 64 * PAGE;
+	CHECK(sys5(NR_mremap, b, 2 * PAGE, 2 * PAGE, 3 /* MAYMOVE|FIXED */, target) == target, 0);
+	CHECK(((volatile long *)target)[0] == 11, 0);
+	CHECK(sys4(NR_mremap, target + 1, PAGE, PAGE, 1) == -EINVAL, 0);
+	CHECK(sys4(NR_mremap, target, PAGE, PAGE, 8) == -EINVAL, 0);
+	CHECK(sys4(NR_mremap, target, 4 * PAGE, 8 * PAGE, 1) == -EFAULT, 0); /* past the area */
+	sys2(NR_munmap, target, 2 * PAGE);
+	sys2(NR_munmap, above, PAGE);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -346,6 +461,7 @@ int main(int argc, char **argv, char **envp)
 	check_memory();
 	check_processes();
 	check_misc();
+	check_file_mappings();
 	check_signals();
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);

@@ -27,10 +27,12 @@ static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
 #define sys2(n, a, b) sys6((n), (long)(a), (long)(b), 0, 0, 0, 0)
 #define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define sys4(n, a, b, c, d) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) sys6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
 /* Linux x86-64 numbers (asm/unistd_64.h) of what the tests call. */
 enum {
 	NR_read = 0, NR_write = 1, NR_close = 3, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11,
+	NR_pread64 = 17, NR_pwrite64 = 18, NR_mremap = 25, NR_unlink = 87, NR_openat = 257,
 	NR_brk = 12, NR_rt_sigaction = 13, NR_ioctl = 16, NR_writev = 20, NR_sched_yield = 24,
 	NR_madvise = 28, NR_dup = 32, NR_dup2 = 33, NR_nanosleep = 35, NR_getpid = 39,
 	NR_fork = 57, NR_execve = 59, NR_exit = 60, NR_wait4 = 61, NR_kill = 62, NR_uname = 63,
