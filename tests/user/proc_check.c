@@ -61,7 +61,9 @@ static void deref_null(void) { *(volatile int *)0 = 1; }
 static void exit_seven(void) { sys1(NR_exit_group, 7); }
 static void execute_data(void)
 {
-	static unsigned char ret[1] = {0xc3};
+	/* A page of its own: in proc-check-packed, the page where text ends
+	 * and data begins is both writable and executable. */
+	static unsigned char ret[4096] __attribute__((aligned(4096))) = {0xc3};
 	((void (*)(void))ret)();
 }
 static void write_readonly(void)
