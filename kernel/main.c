@@ -93,7 +93,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	cpu_init_protections();                // CR0.WP: read-only means read-only
 	stacks_init();                         // guard pages under the fixed stacks
 	tss_init(this_cpu());                  // TSS with the IST stacks
-	fpu_init_cpu();                        // x87 and SSE on, for user programs
+	fpu_init_cpu();                        // x87, SSE and AVX on, for user programs
 	idt_init();                            // every exception reports from here on
 	console_init_framebuffer(&bi->fb);     // text on the screen too
 	boot_summary();                        // what we booted on, and how fast

@@ -58,6 +58,23 @@ struct ucontext_user { /* asm/ucontext.h */
 _Static_assert(sizeof(struct ucontext_user) == 304, "struct ucontext");
 _Static_assert(__builtin_offsetof(struct ucontext_user, mc) == 40, "uc_mcontext");
 
+#define ABI_UC_FP_XSTATE 0x1         /* uc_flags: the frame's FPU state is an XSAVE area */
+#define ABI_UC_SIGCONTEXT_SS 0x2
+#define ABI_UC_STRICT_RESTORE_SS 0x4
+#define ABI_FP_XSTATE_MAGIC1 0x46505853u /* in fpx_sw_bytes.magic1 */
+#define ABI_FP_XSTATE_MAGIC2 0x46505845u /* the 4 bytes after the XSAVE area */
+
+/* Bytes 464..511 of the FXSAVE image in a signal frame (Linux's struct
+ * _fpx_sw_bytes, asm/sigcontext.h), which the hardware leaves to software. */
+struct fpx_sw_bytes {
+	uint32_t magic1;        /* ABI_FP_XSTATE_MAGIC1 when an XSAVE area follows */
+	uint32_t extended_size; /* the whole state with MAGIC2: xstate_size + 4 */
+	uint64_t xfeatures;     /* the components in the frame */
+	uint32_t xstate_size;   /* the XSAVE area, without MAGIC2 */
+	uint32_t padding[7];
+};
+_Static_assert(sizeof(struct fpx_sw_bytes) == 48, "struct _fpx_sw_bytes");
+
 struct siginfo_user {
 	int32_t signo, err, code, pad;
 	int32_t pid, uid, status, pad2;

@@ -252,7 +252,7 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	/* The point of no return: the new program replaces the old. */
 	struct thread *t = p->thread;
 	struct fpu_state *fpu = t->arch.fpu;
-	if (!fpu && !(fpu = kmalloc(sizeof(*fpu)))) {
+	if (!fpu && !(fpu = fpu_state_alloc())) {
 		vm_destroy(vm);
 		return -ENOMEM;
 	}

@@ -354,7 +354,7 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 	if (!c)
 		return -EAGAIN;
 	c->vm = vm_fork(me->vm);
-	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
+	struct fpu_state *fpu = fpu_state_alloc();
 	struct thread *t = c->vm && fpu ? thread_prepare(me->comm, fork_child, NULL) : NULL;
 	if (!t || proc_files_fork(c, me)) {
 		if (t)

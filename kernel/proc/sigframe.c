@@ -10,7 +10,10 @@
  *
  *   higher addresses (the interrupted stack, 128-byte red zone skipped)
  *   +-------------------------------+
- *   | FXSAVE image (512, aligned 64)|  uc.uc_mcontext.fpstate points here
+ *   | FP_XSTATE_MAGIC2 (4 bytes)    |  with XSAVE only
+ *   | register state (aligned 64):  |  uc.uc_mcontext.fpstate points here
+ *   |   FXSAVE image (512), then    |
+ *   |   XSAVE header and AVX (320)  |
  *   +-------------------------------+
  *   | siginfo (128)                 |  rsi
  *   | ucontext (304): flags, link,  |  rdx
@@ -19,12 +22,20 @@
  *   | return address: sa_restorer   |  rsp at the handler's entry
  *   +-------------------------------+  (rsp + 8 is 16-byte aligned)
  *
- * rdi holds the signal number. Registers given back by rt_sigreturn are
- * checked: CS and SS are always the user's, RFLAGS keeps only flags a
+ * rdi holds the signal number. With XSAVE the register state is the
+ * XSAVE area, and bytes 464-511 of its FXSAVE part describe it (Linux's
+ * struct _fpx_sw_bytes: FP_XSTATE_MAGIC1, the sizes, the components), with
+ * FP_XSTATE_MAGIC2 right after it, and uc_flags has UC_FP_XSTATE: that is
+ * how the C library and rt_sigreturn know the frame has more than the
+ * FXSAVE image. A frame without those marks gives back only the FXSAVE
+ * part (the AVX halves start from zero), as Linux does.
+ *
+ * Registers given back by rt_sigreturn are checked: CS and SS are always the user's, RFLAGS keeps only flags a
  * program may change, RIP and RSP must lie in user space (an IRETQ to a
  * non-canonical address would fault inside the kernel), MXCSR's reserved
- * bits are cleared (FXRSTOR would raise #GP). A frame that cannot be
- * written or read ends the process with SIGSEGV, as on Linux.
+ * bits are cleared and the XSAVE header must be one XRSTOR accepts
+ * (fpu_state_sanitize; either would raise #GP in the kernel). A frame that
+ * cannot be written or read ends the process with SIGSEGV, as on Linux.
  */
 #include <stdatomic.h>
 
@@ -53,8 +64,8 @@
 #define CLD_EXITED 1
 #define RED_ZONE 128
 #define RFLAGS_USER 0x40dd5ull /* CF PF AF ZF SF TF DF OF AC */
-#define MXCSR_OFFSET 24
-#define MXCSR_VALID 0xffbfu
+_Static_assert(FPU_SW_BYTES_OFFSET + sizeof(struct fpx_sw_bytes) == FPU_LEGACY_SIZE,
+               "the software bytes end the FXSAVE image");
 
 
 struct rt_sigframe {
@@ -87,12 +98,14 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
                         uint64_t old_mask)
 {
 	struct fpu_state *fpu = t->arch.fpu;
+	size_t xsize = fpu_xfeatures() ? fpu_state_size() : 0; /* 0: FXSAVE image only */
+	size_t fpsize = xsize ? xsize + 4 : FPU_LEGACY_SIZE;
 	uint64_t sp = tf->rsp - RED_ZONE;
 	/* SA_ONSTACK: the alternate stack, unless already running on it. */
 	bool on_alt = p->altstack_size && tf->rsp - p->altstack_sp <= p->altstack_size;
 	if ((p->sigactions[sig - 1].flags & SA_ONSTACK) && p->altstack_size && !on_alt)
 		sp = p->altstack_sp + p->altstack_size;
-	uint64_t fpstate = (sp - sizeof(*fpu)) & ~63ull;
+	uint64_t fpstate = (sp - fpsize) & ~63ull;
 	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ull) - 8;
 	struct rt_sigframe f;
 	memset(&f, 0, sizeof(f));
@@ -105,6 +118,7 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 		.ss = (uint16_t)tf->ss, .err = tf->error_code, .trapno = tf->vector,
 		.oldmask = old_mask, .fpstate = fpstate,
 	};
+	f.uc.flags = ABI_UC_SIGCONTEXT_SS | ABI_UC_STRICT_RESTORE_SS | (xsize ? ABI_UC_FP_XSTATE : 0);
 	f.uc.sigmask = old_mask;
 	f.uc.ss_sp = p->altstack_sp;
 	f.uc.ss_size = p->altstack_size;
@@ -114,7 +128,16 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 	uint64_t flags = cpu_irq_save();
 	fpu_save(fpu); /* the live registers are the program's */
 	cpu_irq_restore(flags);
-	if (copy_to_user(fpstate, fpu, sizeof(*fpu)) || copy_to_user(frame, &f, sizeof(f)))
+	if (xsize) {
+		struct fpx_sw_bytes sw = {.magic1 = ABI_FP_XSTATE_MAGIC1, .extended_size = (uint32_t)fpsize,
+		                          .xfeatures = fpu_xfeatures(), .xstate_size = (uint32_t)xsize};
+		memcpy(fpu_bytes(fpu) + FPU_SW_BYTES_OFFSET, &sw, sizeof(sw));
+		uint32_t magic2 = ABI_FP_XSTATE_MAGIC2;
+		if (copy_to_user(fpstate + xsize, &magic2, 4))
+			return false;
+	}
+	if (copy_to_user(fpstate, fpu_bytes(fpu), xsize ? xsize : FPU_LEGACY_SIZE) ||
+	    copy_to_user(frame, &f, sizeof(f)))
 		return false;
 	const uint64_t handler = p->sigactions[sig - 1].handler;
 	tf->rip = handler;
@@ -179,6 +202,43 @@ void signal_deliver(struct trap_frame *tf)
 		atomic_store_explicit(&t->interrupted, false, memory_order_release);
 }
 
+/* The registers saved at fpstate back into fpu and the CPU; false if they
+ * cannot be read or would make XRSTOR fault. */
+static bool restore_fpu(struct fpu_state *fpu, uint64_t fpstate)
+{
+	uint8_t *b = fpu_bytes(fpu);
+	if (copy_from_user(b, fpstate, FPU_LEGACY_SIZE))
+		return false;
+	uint64_t allowed = XFEATURE_X87 | XFEATURE_SSE;
+	size_t xsize = fpu_xfeatures() ? fpu_state_size() : 0;
+	if (xsize) {
+		struct fpx_sw_bytes sw;
+		memcpy(&sw, b + FPU_SW_BYTES_OFFSET, sizeof(sw));
+		uint32_t magic2 = 0;
+		bool extended = sw.magic1 == ABI_FP_XSTATE_MAGIC1 && sw.xstate_size == xsize &&
+		                sw.extended_size == xsize + 4 &&
+		                !copy_from_user(&magic2, fpstate + xsize, 4) && magic2 == ABI_FP_XSTATE_MAGIC2;
+		if (extended) {
+			if (copy_from_user(b + FPU_LEGACY_SIZE, fpstate + FPU_LEGACY_SIZE,
+			                   xsize - FPU_LEGACY_SIZE))
+				return false;
+			allowed = sw.xfeatures;
+		} else {
+			/* The FXSAVE image alone: its x87 and SSE state, the
+			 * rest in its initial state. */
+			uint64_t bv = XFEATURE_X87 | XFEATURE_SSE;
+			memset(b + FPU_XSAVE_HEADER, 0, FPU_XSAVE_HEADER_SIZE);
+			memcpy(b + FPU_XSAVE_HEADER, &bv, sizeof(bv));
+		}
+	}
+	if (!fpu_state_sanitize(fpu, allowed))
+		return false;
+	uint64_t f = cpu_irq_save();
+	fpu_restore(fpu);
+	cpu_irq_restore(f);
+	return true;
+}
+
 SYSCALL(rt_sigreturn)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
@@ -192,17 +252,8 @@ SYSCALL(rt_sigreturn)
 	if (m->rip >= USER_TOP || m->rsp >= USER_TOP)
 		goto bad;
 	struct fpu_state *fpu = t->arch.fpu;
-	if (m->fpstate) {
-		if (copy_from_user(fpu, m->fpstate, sizeof(*fpu)))
-			goto bad;
-		uint32_t mxcsr;
-		memcpy(&mxcsr, fpu->fxsave + MXCSR_OFFSET, 4);
-		mxcsr &= MXCSR_VALID;
-		memcpy(fpu->fxsave + MXCSR_OFFSET, &mxcsr, 4);
-		uint64_t f = cpu_irq_save();
-		fpu_restore(fpu);
-		cpu_irq_restore(f);
-	}
+	if (m->fpstate && !restore_fpu(fpu, m->fpstate))
+		goto bad;
 	*tf = (struct trap_frame){
 		.r8 = m->r8, .r9 = m->r9, .r10 = m->r10, .r11 = m->r11, .r12 = m->r12,
 		.r13 = m->r13, .r14 = m->r14, .r15 = m->r15, .rdi = m->rdi, .rsi = m->rsi,

@@ -6,8 +6,8 @@
                       -mgeneral-regs-only must really hold, including in
                       assembly files); the one exception is arch/x86_64/fpu.c,
                       whose fpu_* functions save, restore and reset user
-                      programs' registers (fxsave64, fxrstor64, fninit) and
-                      compute nothing with them;
+                      programs' registers (fxsave64, fxrstor64, xsave64,
+                      xrstor64, xsetbv, fninit) and compute nothing with them;
   kernel-no-red-zone: no access below %rsp (an interrupt would overwrite the
                       red zone: -mno-red-zone must really hold);
   kernel-layout:      exactly the PT_LOAD segments R+X, R, R+W and R (the
@@ -71,8 +71,9 @@ def no_simd(path):
         m = re.match(r"^[0-9a-f]+ <(.*)>:$", l)
         if m:
             function = m.group(1)
-        elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor|ninit)", l):
-            if function.startswith("fpu_") and re.search(r"\b(fxsave64|fxrstor64|fninit)\b", l):
+        elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor|ninit)|\bx(save|rstor|setbv)", l):
+            if function.startswith("fpu_") and re.search(
+                    r"\b(fxsave64|fxrstor64|xsave64|xrstor64|xsetbv|fninit)\b", l):
                 continue  # the user state's save/restore (fpu.c)
             bad.append("%s: %s" % (function, l.strip()))
     if bad:

@@ -131,6 +131,17 @@ static void test_layouts(void **state)
 	assert_int_equal(offsetof(struct ucontext_user, ss_sp), offsetof(struct ucontext, uc_stack));
 	assert_int_equal(offsetof(struct ucontext_user, sigmask), offsetof(struct ucontext, uc_sigmask));
 	assert_int_equal(sizeof(struct siginfo_user), 128); /* SI_MAX_SIZE */
+
+	assert_int_equal(sizeof(struct fpx_sw_bytes), sizeof(struct _fpx_sw_bytes));
+	SAME(fpx_sw_bytes, magic1, _fpx_sw_bytes, magic1);
+	SAME(fpx_sw_bytes, extended_size, _fpx_sw_bytes, extended_size);
+	SAME(fpx_sw_bytes, xfeatures, _fpx_sw_bytes, xfeatures);
+	SAME(fpx_sw_bytes, xstate_size, _fpx_sw_bytes, xstate_size);
+	assert_int_equal(ABI_FP_XSTATE_MAGIC1, FP_XSTATE_MAGIC1);
+	assert_int_equal(ABI_FP_XSTATE_MAGIC2, FP_XSTATE_MAGIC2);
+	assert_int_equal(ABI_UC_FP_XSTATE, UC_FP_XSTATE);
+	assert_int_equal(ABI_UC_SIGCONTEXT_SS, UC_SIGCONTEXT_SS);
+	assert_int_equal(ABI_UC_STRICT_RESTORE_SS, UC_STRICT_RESTORE_SS);
 }
 
 int main(void)

@@ -453,6 +453,145 @@ static void check_file_mappings(void)
 	sys2(NR_munmap, above, PAGE);
 }
 
+/* ---- AVX state (where the kernel enabled it) ---- */
+
+/* Whether AVX registers are usable: CPUID says AVX and OSXSAVE (the
+ * kernel set CR4.OSXSAVE), and XCR0 has the SSE and AVX bits. */
+static int avx_usable(void)
+{
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 27)) || !(c & (1u << 28)))
+		return 0;
+	unsigned lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+static volatile int avx_frame_ok, avx_handler_ran;
+static unsigned char ymm_pattern[32], ymm_back[32];
+
+/* A SA_SIGINFO handler that looks at its frame: UC_FP_XSTATE, the XSAVE
+ * area described by FP_XSTATE_MAGIC1 and ended by MAGIC2, and ymm8's
+ * upper half saved in it; then it clobbers ymm8, which sigreturn must
+ * undo. */
+static void on_usr2(int sig, void *info, void *ucv)
+{
+	(void)sig, (void)info;
+	unsigned char *uc = ucv;
+	unsigned long uc_flags = *(unsigned long *)uc;
+	unsigned char *fp = *(unsigned char **)(uc + 40 + 184); /* uc_mcontext.fpstate */
+	unsigned magic1 = *(unsigned *)(fp + 464), xsize = *(unsigned *)(fp + 464 + 16);
+	unsigned a, ymm_off, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(ymm_off), "=c"(c), "=d"(d) : "a"(0xd), "c"(2));
+	int upper_saved = 1;
+	for (int i = 0; i < 16; i++)
+		upper_saved &= fp[ymm_off + 8 * 16 + i] == ymm_pattern[16 + i];
+	avx_frame_ok = (uc_flags & 1) && magic1 == 0x46505853u && xsize >= 576 + 256 &&
+	               *(unsigned *)(fp + xsize) == 0x46505845u && upper_saved;
+	__asm__ volatile("vpcmpeqb %%ymm8, %%ymm8, %%ymm8" ::: "xmm8"); /* all ones */
+	avx_handler_ran = 1;
+}
+
+/* ymm8 holds the pattern across n yields (other processes run and use
+ * their own values) or across a signal handler that overwrites it. */
+static int ymm8_survives(int yields, long signal_to)
+{
+	__asm__ volatile(
+		"vmovdqu (%[in]), %%ymm8\n\t"
+		"1: test %[n], %[n]\n\t"
+		"jz 2f\n\t"
+		"mov $24, %%eax\n\t" /* sched_yield */
+		"syscall\n\t"
+		"dec %[n]\n\t"
+		"jmp 1b\n\t"
+		"2: test %[pid], %[pid]\n\t"
+		"jz 3f\n\t"
+		"mov $62, %%eax\n\t" /* kill(pid, SIGUSR2) */
+		"mov %[pid], %%rdi\n\t"
+		"mov $12, %%esi\n\t"
+		"syscall\n\t"
+		"3: vmovdqu %%ymm8, (%[out])\n\t"
+		"vzeroupper"
+		: [n] "+r"((long){yields})
+		: [in] "r"(ymm_pattern), [out] "r"(ymm_back), [pid] "r"(signal_to)
+		: "rax", "rcx", "rdx", "rdi", "rsi", "r11", "xmm8", "memory");
+	for (int i = 0; i < 32; i++)
+		if (ymm_back[i] != ymm_pattern[i])
+			return 0;
+	return 1;
+}
+
+/* Handlers that spoil their frame's register state before returning. */
+static void spoil_xsave_header(int sig, void *info, void *ucv)
+{
+	(void)sig, (void)info;
+	unsigned char *fp = *(unsigned char **)((unsigned char *)ucv + 40 + 184);
+	*(unsigned long *)(fp + 512 + 8) = 1ul << 63; /* XCOMP_BV: compacted */
+}
+
+static void spoil_mxcsr(int sig, void *info, void *ucv)
+{
+	(void)sig, (void)info;
+	unsigned char *fp = *(unsigned char **)((unsigned char *)ucv + 40 + 184);
+	*(unsigned *)(fp + 24) = 0xffffffffu; /* reserved MXCSR bits */
+}
+
+static void (*volatile spoiler)(int, void *, void *);
+
+static void signal_with_spoiler(void)
+{
+	struct k_sigaction sa;
+	*(void (*volatile *)(int, void *, void *)) & sa.handler = spoiler;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = 0x04000000 | 4; /* SA_RESTORER | SA_SIGINFO */
+	sa.mask = 0;
+	sys4(NR_rt_sigaction, 12, &sa, 0, 8);
+	sys2(NR_kill, sys0(NR_getpid), 12);
+	sys1(NR_exit_group, 0); /* sigreturn gave the registers back */
+}
+
+static void avx_child(void)
+{
+	for (int i = 0; i < 32; i++)
+		ymm_pattern[i] = (unsigned char)(0xa0 + i);
+	sys1(NR_exit_group, ymm8_survives(200, 0) ? 0 : 1);
+}
+
+static void check_avx(void)
+{
+	if (!avx_usable()) {
+		t_puts("proc-check: no AVX here; the AVX checks are skipped\n");
+		return;
+	}
+	for (int i = 0; i < 32; i++)
+		ymm_pattern[i] = (unsigned char)(i * 7 + 1);
+	/* Context switches: a child with its own ymm8 yields as we do. */
+	long pid = sys0(NR_fork);
+	if (pid == 0)
+		avx_child();
+	CHECK(ymm8_survives(200, 0), 0);
+	int status = -1;
+	CHECK(sys4(NR_wait4, pid, &status, 0, 0) == pid && WIFEXITED_CODE(status) == 0, status);
+	/* A signal handler in between. */
+	enum { SIGUSR2 = 12, SA_SIGINFO = 4, SA_RESTORER = 0x04000000 };
+	struct k_sigaction sa;
+	*(void (*volatile *)(int, void *, void *)) & sa.handler = on_usr2;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = SA_RESTORER | SA_SIGINFO;
+	sa.mask = 0;
+	CHECK(sys4(NR_rt_sigaction, SIGUSR2, &sa, 0, 8) == 0, 0);
+	CHECK(ymm8_survives(0, sys0(NR_getpid)), 0);
+	CHECK(avx_handler_ran && avx_frame_ok, avx_frame_ok);
+	/* A frame XRSTOR would fault on kills the program, not the kernel;
+	 * bad MXCSR bits are cleared and the program goes on. */
+	spoiler = spoil_xsave_header;
+	CHECK(WTERMSIG(in_child(signal_with_spoiler)) == 11 /* SIGSEGV */, 0);
+	spoiler = spoil_mxcsr;
+	CHECK(WIFEXITED_CODE(in_child(signal_with_spoiler)) == 0, 0);
+	t_puts("proc-check: AVX state checked\n");
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -465,6 +604,7 @@ int main(int argc, char **argv, char **envp)
 	check_misc();
 	check_file_mappings();
 	check_signals();
+	check_avx();
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
 	if (pid == 0) {
