@@ -20,7 +20,6 @@
 #include "boot/boot.h"
 #include "boot/summary.h"
 #include "console/console.h"
-#include "dev/console_dev.h"
 #include "dev/isa.h"
 #include "dev/memdev.h"
 #include "fs/initramfs.h"
@@ -40,6 +39,7 @@
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/timer.h"
+#include "tty/tty.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 
@@ -121,7 +121,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	fs_init_kernel();                      // the root file system: an empty ramfs
 	initramfs_init();                      // the loader's initramfs unpacked into it
 	memdev_init();                         // /dev/null, zero, full, random, urandom
-	console_dev_init();                    // /dev/console and /dev/tty
+	tty_init();                            // the console terminal: /dev/console, /dev/tty
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
 	run_init();                            // /init as process 1, as Linux does

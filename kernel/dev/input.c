@@ -63,6 +63,10 @@ static void counter_add(_Atomic uint64_t *c, uint64_t n)
 	                      memory_order_relaxed);
 }
 
+static void (*_Atomic listener)(void);
+
+void input_set_listener(void (*fn)(void)) { atomic_store(&listener, fn); }
+
 void input_push(enum input_source src, const char *bytes, size_t n)
 {
 	if ((unsigned)src >= INPUT_SOURCES || n == 0)
@@ -83,6 +87,9 @@ void input_push(enum input_source src, const char *bytes, size_t n)
 		q.buf[(head + i) & INPUT_MASK] = (uint8_t)bytes[i];
 	/* release: the bytes above become visible no later than the new head. */
 	atomic_store_explicit(&q.head, head + (uint32_t)n, memory_order_release);
+	void (*fn)(void) = atomic_load(&listener);
+	if (fn)
+		fn();
 }
 
 int input_getc(void)

@@ -50,6 +50,10 @@ void input_init(void);
  * if fewer than n bytes are free. n == 0 does nothing. */
 void input_push(enum input_source src, const char *bytes, size_t n);
 
+/* Called after every successful input_push, in the producer's (interrupt)
+ * context: the consumer's wake-up (the terminal's). NULL: none. */
+void input_set_listener(void (*fn)(void));
+
 /* Consumer side: the oldest byte (0-255), or -1 if the queue is empty. */
 int input_getc(void);
 

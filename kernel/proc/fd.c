@@ -5,10 +5,10 @@
  * share them.
  */
 #include "core/kprintf.h"
-#include "dev/console_dev.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "proc/proc.h"
+#include "tty/tty.h"
 
 void proc_files_init(struct proc *p)
 {
@@ -24,7 +24,7 @@ void proc_files_init(struct proc *p)
 		}
 		p->fds[fd].file = f;
 	}
-	console_dev_set_pgrp(p->pid);
+	tty_set_foreground(p->pid);
 }
 
 void proc_files_close(struct proc *p)

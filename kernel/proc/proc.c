@@ -11,6 +11,7 @@
  * signal number for a death by signal (WIFSIGNALED).
  */
 #include "proc/proc.h"
+#include "tty/tty.h"
 
 #include "arch/x86_64/context.h"
 #include "arch/x86_64/cpu.h"
@@ -444,6 +445,7 @@ static bool resolve(uint64_t addr, uint64_t err)
 void proc_init(void)
 {
 	trap_set_user_exception(user_exception);
+	tty_set_signal_sender(proc_kill_pgrp);
 	syscall_set_user_return(user_return);
 	uaccess_set_fault_handler(resolve);
 	syscall_set_handler(syscall_handle);
@@ -471,6 +473,20 @@ int proc_kill_pid(int pid, int sig)
 				proc_kill(q, sig);
 			r = 0;
 			break;
+		}
+	spin_unlock(&tree_lock);
+	return r;
+}
+
+int proc_kill_pgrp(int pgrp, int sig)
+{
+	int r = -ESRCH;
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		if (q->pgid == pgrp && q->state == PROC_ALIVE) {
+			if (sig)
+				proc_kill(q, sig);
+			r = 0;
 		}
 	spin_unlock(&tree_lock);
 	return r;

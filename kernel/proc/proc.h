@@ -110,6 +110,9 @@ int proc_parent_pid(const struct proc *p);
 /* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0
  * only checks. */
 int proc_kill_pid(int pid, int sig);
+/* The same for every live process of group pgrp (kill(-pgrp), and the
+ * terminal's signal keys). */
+int proc_kill_pgrp(int pgrp, int sig);
 /* The running process's user-mode trap frame (its thread's stack top). */
 struct trap_frame *proc_frame(void);
 /* Its descriptor table and working directory (fd.c): closed at exit,

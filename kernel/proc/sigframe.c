@@ -88,6 +88,10 @@ static bool default_ignores(int sig)
 bool signal_wanted(const struct proc *p, int sig)
 {
 	uint64_t h = p->sigactions[sig - 1].handler;
+	/* Process 1 gets only the signals it has a handler for (Linux's
+	 * SIGNAL_UNKILLABLE): ^C at the console must not end the system. */
+	if (p->pid == 1 && (h == 0 || sig == SIGKILL))
+		return false;
 	if (sig == SIGKILL)
 		return true;
 	return h == 0 ? !default_ignores(sig) : h != 1 /* SIG_IGN */;

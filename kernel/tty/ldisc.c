@@ -167,7 +167,14 @@ void ldisc_set_termios(struct ldisc *l, const struct tty_termios *t)
 	if (was_canon && !is_canon(l)) {
 		l->canon_head = l->head; /* the line being edited is input now */
 	} else if (!was_canon && is_canon(l)) {
-		l->canon_head = l->read_tail; /* unread input starts a line */
+		/* Unread input stays readable, as one line ending at its last
+		 * byte (Linux does the same: typed-ahead bytes are not lost in
+		 * a line that nobody can finish). */
+		if (l->head != l->read_tail) {
+			set_bit(l->delim, l->head - 1, true);
+			set_bit(l->eof, l->head - 1, false);
+		}
+		l->canon_head = l->head;
 		l->canon_column = l->column;
 	}
 	l->lnext = false;

@@ -121,7 +121,7 @@ struct ldisc {
 void ldisc_init(struct ldisc *l, void (*emit)(void *ctx, const uint8_t *s, size_t n), void *ctx);
 void ldisc_default_termios(struct tty_termios *t);
 /* New settings. Leaving canonical mode makes the line being edited
- * readable; entering it makes unread input the start of a line (Linux). */
+ * readable; entering it keeps unread input readable, as one line (Linux). */
 void ldisc_set_termios(struct ldisc *l, const struct tty_termios *t);
 /* One byte from the keyboard or the line. Returns the signal it raises
  * (LDISC_SIGINT, LDISC_SIGQUIT, LDISC_SIGTSTP), for the caller to send to

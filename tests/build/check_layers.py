@@ -13,6 +13,8 @@ caught in review rather than discovered as a cycle later:
   console/ never boot/, shell/, sched/, test/
   sync/    spinlocks and the lock checker: arch/, core/, lib/, sync/ only
   mm/      never shell/, test/, sched/
+  tty/     terminals: never proc/, shell/, test/, boot/ (processes are above
+           them: the signal keys reach proc/ through a registered function)
   only main.c, shell/ and test/ include test/ and shell/ (the top layer)
 """
 import os
@@ -25,6 +27,7 @@ RULES = {
     "console": {"deny": {"boot", "shell", "sched", "test"}},
     "sync": {"allow": {"arch", "core", "lib", "sync"}},
     "mm": {"deny": {"shell", "test", "sched"}},
+    "tty": {"deny": {"proc", "shell", "test", "boot"}},
 }
 EVERYWHERE_DENY = {"test": {"test", "shell"}, "shell": {"shell", "test"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z0-9_]+)/')

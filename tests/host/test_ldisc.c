@@ -275,14 +275,16 @@ static void test_mode_switches(void **state)
 	raw.lflag &= ~TTY_ICANON;
 	ldisc_set_termios(&l, &raw);
 	expect_read("partial");
-	/* Unread raw input starts the line when canonical mode returns. */
+	/* Unread raw input stays readable, as one line, when canonical
+	 * mode returns; what is typed next is a new line. */
 	type("ab");
 	struct tty_termios cooked = l.t;
 	cooked.lflag |= TTY_ICANON;
 	ldisc_set_termios(&l, &cooked);
-	assert_false(ldisc_read_ready(&l, 1));
-	type("\x7f" "c\r");
-	expect_read("ac\n");
+	assert_true(ldisc_read_ready(&l, 1));
+	type("x\x7f" "c\r");
+	expect_read("ab");
+	expect_read("c\n");
 	ldisc_flush_input(&l);
 	assert_int_equal(ldisc_available(&l), 0);
 }

@@ -1,0 +1,299 @@
+/*
+ * The console terminal (see tty.h): its device operations, the ioctls
+ * Linux programs use on a terminal, and the thread that feeds keys into
+ * the line discipline.
+ */
+#include "tty/tty.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "arch/x86_64/uaccess.h"
+#include "console/console.h"
+#include "core/kprintf.h"
+#include "dev/input.h"
+#include "fs/vfs.h"
+#include "lib/string.h"
+#include "sched/thread.h"
+#include "sched/wait.h"
+#include "tty/ldisc.h"
+
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TCSBRK 0x5409
+#define TCXONC 0x540a
+#define TCFLSH 0x540b
+#define TIOCSCTTY 0x540e
+#define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
+#define TIOCOUTQ 0x5411
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541b
+#define TIOCNOTTY 0x5422
+#define TIOCGSID 0x5429
+#define TCIFLUSH 0
+#define TCIOFLUSH 2
+#define VTIME_STEP_NS (10u * 1000 * 1000) /* VTIME waits look every 10 ms */
+#define WRITE_CHUNK 512
+
+struct winsize_user { /* asm-generic/termios.h */
+	uint16_t rows, cols, xpixel, ypixel;
+};
+_Static_assert(sizeof(struct winsize_user) == 8, "struct winsize");
+
+struct tty {
+	struct mutex lock;        /* the line discipline, the settings */
+	struct ldisc ld;
+	struct wait_queue readers; /* woken when input may have become readable */
+	struct wait_queue input;  /* the input thread sleeps here */
+	_Atomic int32_t fg_pgrp;
+	struct winsize_user ws;
+	_Atomic bool started;     /* the input thread runs */
+};
+
+static struct tty console;
+static int (*signal_sender)(int pgrp, int sig);
+
+void tty_set_signal_sender(int (*send)(int pgrp, int sig)) { signal_sender = send; }
+void tty_set_foreground(int32_t pgrp) { atomic_store(&console.fg_pgrp, pgrp); }
+
+static void emit(void *ctx, const uint8_t *s, size_t n)
+{
+	(void)ctx;
+	console_write((const char *)s, n);
+}
+
+/* ---- Input ---- */
+
+static bool input_ready(void *arg)
+{
+	(void)arg;
+	return input_pending() != 0;
+}
+
+/* Called from the input interrupts (dev/input.c): only a wake-up. */
+static void input_arrived(void) { wake_one(&console.input); }
+
+static void input_thread(void *arg)
+{
+	struct tty *t = arg;
+	for (;;) {
+		wait_event(&t->input, input_ready, NULL);
+		int sig = 0;
+		mutex_lock(&t->lock);
+		for (int c; (c = input_getc()) >= 0;) {
+			int s = ldisc_receive(&t->ld, (uint8_t)c);
+			if (s)
+				sig = s; /* several in one batch: the last one */
+		}
+		mutex_unlock(&t->lock);
+		wake_all(&t->readers);
+		int32_t pg = atomic_load(&t->fg_pgrp);
+		if (sig && pg > 0 && signal_sender)
+			signal_sender(pg, sig);
+	}
+}
+
+static void start(struct tty *t)
+{
+	bool no = false;
+	if (!atomic_compare_exchange_strong(&t->started, &no, true))
+		return;
+	input_set_listener(input_arrived);
+	if (!thread_spawn_detached("tty", input_thread, t, ~0ull)) {
+		kprintf("tty: cannot start the console's input thread; input stays unread\n");
+		return;
+	}
+	wake_one(&t->input); /* whatever was typed before */
+}
+
+/* ---- Reading ---- */
+
+struct ready_arg {
+	struct tty *t;
+	unsigned min;
+};
+
+static bool readable(void *arg)
+{
+	struct ready_arg *a = arg;
+	/* Without the lock: a stale answer only means one more look, since
+	 * the input thread wakes the readers after every batch. */
+	return ldisc_read_ready(&a->t->ld, a->min);
+}
+
+static int64_t tty_read(struct file *f, void *buf, size_t n)
+{
+	struct tty *t = &console;
+	if (n == 0)
+		return 0;
+	mutex_lock(&t->lock);
+	bool canon = t->ld.t.lflag & TTY_ICANON;
+	unsigned vmin = t->ld.t.cc[TTY_VMIN], vtime = t->ld.t.cc[TTY_VTIME];
+	mutex_unlock(&t->lock);
+	/* Non-canonical: VMIN bytes (at most n) are enough; with VTIME, a
+	 * timer of VTIME tenths of a second (POSIX 11.1.7). */
+	unsigned min = canon ? 1 : (vmin < n ? vmin : (unsigned)n);
+	if (!canon && vmin == 0)
+		min = vtime ? 1 : 0;
+	struct ready_arg a = {t, min};
+	if (!readable(&a)) {
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (!canon && vtime) {
+			/* VTIME: from the call (VMIN 0) or, simplified, also
+			 * with VMIN > 0, a total wait; then what is there. */
+			uint64_t waited = 0, limit = (uint64_t)vtime * 100 * 1000 * 1000;
+			while (!readable(&a) && waited < limit) {
+				if (thread_interrupted())
+					return -EINTR;
+				thread_sleep_ns(VTIME_STEP_NS);
+				waited += VTIME_STEP_NS;
+			}
+		} else if (!wait_event_interruptible(&t->readers, readable, &a)) {
+			return -EINTR;
+		}
+	}
+	mutex_lock(&t->lock);
+	size_t got = ldisc_read(&t->ld, buf, n);
+	mutex_unlock(&t->lock);
+	return (int64_t)got;
+}
+
+static int64_t tty_write(struct file *f, const void *buf, size_t n)
+{
+	(void)f;
+	struct tty *t = &console;
+	const uint8_t *p = buf;
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < WRITE_CHUNK ? n - done : WRITE_CHUNK;
+		mutex_lock(&t->lock);
+		ldisc_write(&t->ld, p + done, k);
+		mutex_unlock(&t->lock);
+		done += k;
+	}
+	return (int64_t)n;
+}
+
+/* ---- Settings ---- */
+
+static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
+{
+	(void)f;
+	struct tty *t = &console;
+	switch (req) {
+	case TCGETS: {
+		mutex_lock(&t->lock);
+		struct tty_termios tio = t->ld.t;
+		mutex_unlock(&t->lock);
+		return copy_to_user(arg, &tio, sizeof(tio));
+	}
+	case TCSETS:
+	case TCSETSW: /* output is written synchronously: always drained */
+	case TCSETSF: {
+		struct tty_termios tio;
+		if (copy_from_user(&tio, arg, sizeof(tio)))
+			return -EFAULT;
+		mutex_lock(&t->lock);
+		if (req == TCSETSF)
+			ldisc_flush_input(&t->ld);
+		ldisc_set_termios(&t->ld, &tio);
+		mutex_unlock(&t->lock);
+		wake_all(&t->readers); /* a mode change can make input readable */
+		return 0;
+	}
+	case TCFLSH:
+		if (arg != TCIFLUSH && arg != TCIOFLUSH)
+			return arg == 1 ? 0 : -EINVAL; /* TCOFLUSH: nothing is queued */
+		mutex_lock(&t->lock);
+		ldisc_flush_input(&t->ld);
+		mutex_unlock(&t->lock);
+		return 0;
+	case TCSBRK: /* tcdrain: output is never queued */
+	case TCXONC:
+		return 0;
+	case TIOCGWINSZ: {
+		mutex_lock(&t->lock);
+		struct winsize_user ws = t->ws;
+		mutex_unlock(&t->lock);
+		return copy_to_user(arg, &ws, sizeof(ws));
+	}
+	case TIOCSWINSZ: {
+		struct winsize_user ws;
+		if (copy_from_user(&ws, arg, sizeof(ws)))
+			return -EFAULT;
+		mutex_lock(&t->lock);
+		t->ws = ws;
+		mutex_unlock(&t->lock);
+		return 0;
+	}
+	case TIOCGPGRP: {
+		int32_t pg = atomic_load(&t->fg_pgrp);
+		return copy_to_user(arg, &pg, sizeof(pg));
+	}
+	case TIOCSPGRP: {
+		int32_t pg;
+		if (copy_from_user(&pg, arg, sizeof(pg)))
+			return -EFAULT;
+		if (pg <= 0)
+			return -EINVAL;
+		atomic_store(&t->fg_pgrp, pg);
+		return 0;
+	}
+	case TIOCGSID: {
+		int32_t sid = 1; /* the console's session: init's */
+		return copy_to_user(arg, &sid, sizeof(sid));
+	}
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return 0;
+	case FIONREAD: {
+		mutex_lock(&t->lock);
+		int32_t avail = (int32_t)ldisc_available(&t->ld);
+		mutex_unlock(&t->lock);
+		return copy_to_user(arg, &avail, sizeof(avail));
+	}
+	case TIOCOUTQ: {
+		int32_t zero = 0;
+		return copy_to_user(arg, &zero, sizeof(zero));
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static unsigned tty_poll(struct file *f)
+{
+	(void)f;
+	struct ready_arg a = {&console, 1};
+	return (readable(&a) ? VFS_POLLIN : 0) | VFS_POLLOUT;
+}
+
+static int tty_open(struct file *f)
+{
+	(void)f;
+	start(&console);
+	return 0;
+}
+
+static const struct file_ops tty_ops = {
+	.open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+};
+
+void tty_init(void)
+{
+	struct tty *t = &console;
+	mutex_init(&t->lock, "tty");
+	wait_queue_init(&t->readers, "tty readers");
+	wait_queue_init(&t->input, "tty input");
+	ldisc_init(&t->ld, emit, t);
+	unsigned cols, rows;
+	console_size(&cols, &rows);
+	t->ws = (struct winsize_user){.rows = (uint16_t)rows, .cols = (uint16_t)cols};
+	atomic_store(&t->fg_pgrp, 1);
+	if (vfs_register_chrdev(5, 1, &tty_ops) || vfs_register_chrdev(5, 0, &tty_ops))
+		kprintf("tty: cannot register /dev/console and /dev/tty\n");
+}
