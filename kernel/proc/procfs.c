@@ -270,6 +270,20 @@ static const struct synth_entry root_files[] = {
 	{"version", S_IFREG | 0444, &version_ops},
 };
 
+/* The mounted root, as stat shows it: for procfs_mount. */
+static struct kstat root_stat;
+
+int procfs_mount(struct inode *dir, const char *path)
+{
+	struct kstat st;
+	int err = vfs_stat(dir, path, &st, 0);
+	if (err)
+		return err;
+	if (!S_ISDIR(st.mode))
+		return -ENOTDIR;
+	return st.dev == root_stat.dev && st.ino == root_stat.ino ? 0 : -EBUSY;
+}
+
 void procfs_init(void)
 {
 	struct inode *root;
@@ -282,6 +296,8 @@ void procfs_init(void)
 	}
 	if (!err)
 		err = vfs_mount("/proc", root);
+	if (!err)
+		err = vfs_stat(NULL, "/proc", &root_stat, 0);
 	if (err)
 		kprintf("procfs: no /proc: %s (%s)\n", errno_text(err), errno_name(err));
 }

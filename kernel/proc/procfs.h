@@ -6,6 +6,12 @@
  */
 #pragma once
 
+struct inode;
+
 /* Build the tree and mount it on /proc (made if the initramfs has no
  * such directory). Once, after the root file system is up. */
 void procfs_init(void);
+/* mount(2) of type "proc" on path: 0 if path is where /proc already is
+ * (there is one instance, mounted at boot), else -EBUSY; the lookup's
+ * errors. */
+int procfs_mount(struct inode *dir, const char *path);

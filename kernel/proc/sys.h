@@ -66,6 +66,7 @@ SYSCALL(chown);
 SYSCALL(fchown);
 SYSCALL(lchown);
 SYSCALL(umask);
+SYSCALL(mount);
 SYSCALL(gettimeofday);
 SYSCALL(getrlimit);
 SYSCALL(getrusage);
