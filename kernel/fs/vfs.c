@@ -527,11 +527,11 @@ int vfs_utimes(struct inode *dir, const char *path, const struct vfs_time *atime
 	return err;
 }
 
-int vfs_mount(const char *path, struct inode *root)
+int vfs_mount(struct inode *dir, const char *path, struct inode *root)
 {
 	struct inode *mp;
 	fs_lock();
-	int err = fs_lookup_node(NULL, path, LOOKUP_FOLLOW, &mp);
+	int err = fs_lookup_node(dir, path, LOOKUP_FOLLOW, &mp);
 	if (!err && !S_ISDIR(mp->mode))
 		err = -ENOTDIR;
 	else if (!err && (mp == fs_root || mp->synth || !S_ISDIR(root->mode) || root->mounted))

@@ -263,10 +263,11 @@ int vfs_utimes(struct inode *dir, const char *path, const struct vfs_time *atime
 int vfs_register_chrdev(uint32_t major, uint32_t minor, const struct file_ops *ops);
 
 /* Mount the root of another file system (a synthetic tree: fs/synth.h) on
- * the directory at path: lookups that reach it continue in root, whose ".."
- * is the directory's parent. -ENOTDIR, -EBUSY (already a mount point, or
- * the root), the lookup's errors. There is no unmount. */
-int vfs_mount(const char *path, struct inode *root);
+ * the directory at path (from dir, as for the other calls): lookups that
+ * reach it continue in root, whose ".." is the directory's parent.
+ * -ENOTDIR, -EBUSY (already a mount point, or the root), the lookup's
+ * errors. There is no unmount. */
+int vfs_mount(struct inode *dir, const char *path, struct inode *root);
 /* st_dev of synthetic nodes (/proc): Linux gives its pseudo file systems
  * anonymous devices of major 0 too. */
 #define VFS_SYNTH_DEV vfs_makedev(0, 4)

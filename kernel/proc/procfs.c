@@ -31,6 +31,7 @@
 #include "proc/procfs_fmt.h"
 #include "sched/loadavg.h"
 #include "sched/sched.h"
+#include "sched/wait.h"
 #include "time/clock.h"
 
 /* ---- /proc/PID ---------------------------------------------------------------- */
@@ -270,34 +271,51 @@ static const struct synth_entry root_files[] = {
 	{"version", S_IFREG | 0444, &version_ops},
 };
 
-/* The mounted root, as stat shows it: for procfs_mount. */
+/* The one instance (procfs_init makes it), and once mounted, where it is
+ * as stat shows it. Guarded by mount_lock. */
+static struct inode *root;
+static bool mounted;
 static struct kstat root_stat;
+static struct mutex mount_lock = MUTEX_INIT("procfs mount");
 
 int procfs_mount(struct inode *dir, const char *path)
 {
-	struct kstat st;
-	int err = vfs_stat(dir, path, &st, 0);
-	if (err)
-		return err;
-	if (!S_ISDIR(st.mode))
-		return -ENOTDIR;
-	return st.dev == root_stat.dev && st.ino == root_stat.ino ? 0 : -EBUSY;
+	if (!root)
+		return -ENODEV;
+	mutex_lock(&mount_lock);
+	int err;
+	if (mounted) {
+		/* Mounted already: there again is a no-op, elsewhere busy. */
+		struct kstat st;
+		err = vfs_stat(dir, path, &st, 0);
+		if (!err && !S_ISDIR(st.mode))
+			err = -ENOTDIR;
+		if (!err && (st.dev != root_stat.dev || st.ino != root_stat.ino))
+			err = -EBUSY;
+	} else {
+		err = vfs_mount(dir, path, root);
+		if (!err)
+			err = vfs_stat(dir, path, &root_stat, 0);
+		mounted = !err;
+	}
+	mutex_unlock(&mount_lock);
+	return err;
 }
 
+/* Build the tree, and mount it on /proc if the root file system has that
+ * directory, as every Linux initramfs and root does (without one, the
+ * root stays empty and mount(2) can put /proc where it is wanted). */
 void procfs_init(void)
 {
-	struct inode *root;
+	struct inode *r;
 	int err = synth_new_root(&root_ops, 0, root_files, sizeof(root_files) / sizeof(root_files[0]),
-	                         &root);
-	if (!err) {
-		err = vfs_mkdir(NULL, "/proc", 0555);
-		if (err == -EEXIST)
-			err = 0;
-	}
-	if (!err)
-		err = vfs_mount("/proc", root);
-	if (!err)
-		err = vfs_stat(NULL, "/proc", &root_stat, 0);
-	if (err)
+	                         &r);
+	if (err) {
 		kprintf("procfs: no /proc: %s (%s)\n", errno_text(err), errno_name(err));
+		return;
+	}
+	root = r;
+	struct kstat st;
+	if (vfs_stat(NULL, "/proc", &st, 0) == 0 && (err = procfs_mount(NULL, "/proc")))
+		kprintf("procfs: cannot mount on /proc: %s (%s)\n", errno_text(err), errno_name(err));
 }

@@ -8,10 +8,10 @@
 
 struct inode;
 
-/* Build the tree and mount it on /proc (made if the initramfs has no
- * such directory). Once, after the root file system is up. */
+/* Build the tree, and mount it on /proc if that directory exists (the
+ * initramfs has it). Once, after the root file system is up. */
 void procfs_init(void);
-/* mount(2) of type "proc" on path: 0 if path is where /proc already is
- * (there is one instance, mounted at boot), else -EBUSY; the lookup's
- * errors. */
+/* mount(2) of type "proc" on path (from dir): mounts the one instance if
+ * it is not mounted yet; if it is, 0 when path is where it is and -EBUSY
+ * elsewhere. The lookup's errors, -ENOTDIR. */
 int procfs_mount(struct inode *dir, const char *path);

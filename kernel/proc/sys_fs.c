@@ -722,9 +722,9 @@ SYSCALL(umask)
  * mount(2), for the one file system there is to mount: "proc", which the
  * kernel itself mounts on /proc at boot (procfs.c). Mounting it there again,
  * as an init script does, succeeds and changes nothing (Linux would stack a
- * second instance showing the same); anywhere else it is EBUSY, and any
- * other type is ENODEV, Linux's error for a type it does not know. The
- * source, flags and data are not looked at.
+ * second instance showing the same); anywhere else it is EBUSY (unless it
+ * was not mounted yet), and any other type is ENODEV, Linux's error for a
+ * type it does not know. The source, flags and data are not looked at.
  */
 SYSCALL(mount) /* (const char *source, const char *target, const char *type, flags, data) */
 {

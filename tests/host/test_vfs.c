@@ -1151,9 +1151,9 @@ static void test_synthetic_mount(void **state)
 	struct inode *root;
 	assert_int_equal(vfs_mkdir(NULL, "/m", 0555), 0);
 	assert_int_equal(synth_new_root(&root_ops, 0, root_files, 2, &root), 0);
-	assert_int_equal(vfs_mount("/m/", root), 0);
-	assert_int_equal(vfs_mount("/m", root), -EBUSY);
-	assert_int_equal(vfs_mount("/", root), -EBUSY);
+	assert_int_equal(vfs_mount(NULL, "/m/", root), 0);
+	assert_int_equal(vfs_mount(NULL, "/m", root), -EBUSY);
+	assert_int_equal(vfs_mount(NULL, "/", root), -EBUSY);
 	/* A synthetic link keeps the room for its target from its first use. */
 	char target[16] = {0};
 	assert_int_equal(vfs_readlink(NULL, "/m/first", target, sizeof(target)), -ENOENT);
