@@ -306,7 +306,10 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = (int64_t)f->pos; break;
 	/* A directory's positions are not byte offsets: no SEEK_END. */
-	case SEEK_END: base = S_ISDIR(n->mode) ? -1 : f->snap ? (int64_t)f->snap_len : (int64_t)n->size; break;
+	case SEEK_END:
+		/* A synthetic file ends where its snapshot does. */
+		base = S_ISDIR(n->mode) ? -1 : f->snap ? (int64_t)f->snap_len : (int64_t)n->size;
+		break;
 	default: base = -1; break;
 	}
 	if (base < 0 || (off > 0 && base > INT64_MAX - off) || base + off < 0) {

@@ -75,8 +75,8 @@ static int add_node(struct inode *dir, const char *name, size_t len, uint32_t mo
 		dir->nlink++;
 	}
 	for (size_t i = 0; i < nfixed; i++) {
-		int err = add_node(n, fixed[i].name, strlen(fixed[i].name), fixed[i].mode, fixed[i].ops,
-		                   arg, NULL, 0);
+		int err = add_node(n, fixed[i].name, strlen(fixed[i].name), fixed[i].mode,
+		                   fixed[i].ops, arg, NULL, 0);
 		if (err) {
 			remove_entry(dir, d); /* all or nothing */
 			return err;
@@ -107,8 +107,8 @@ int synth_new_root(const struct synth_ops *ops, uint64_t arg, const struct synth
 	root->nlink = 2;
 	root->refs = 1; /* for good: a mounted root is never freed */
 	for (size_t i = 0; i < nfixed && !err; i++)
-		err = add_node(root, fixed[i].name, strlen(fixed[i].name), fixed[i].mode, fixed[i].ops,
-		               arg, NULL, 0);
+		err = add_node(root, fixed[i].name, strlen(fixed[i].name), fixed[i].mode,
+		               fixed[i].ops, arg, NULL, 0);
 	*out = root;
 out:
 	fs_unlock();

@@ -247,7 +247,8 @@ static int64_t show_version(uint64_t arg, char *buf, size_t size)
 static int64_t show_mounts(uint64_t arg, char *buf, size_t size)
 {
 	(void)arg;
-	return ksnprintf(buf, size, "rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+	return ksnprintf(buf, size,
+	                 "rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
 }
 
 static const struct synth_ops cpustat_ops = {.show = show_cpustat};
@@ -308,8 +309,8 @@ int procfs_mount(struct inode *dir, const char *path)
 void procfs_init(void)
 {
 	struct inode *r;
-	int err = synth_new_root(&root_ops, 0, root_files, sizeof(root_files) / sizeof(root_files[0]),
-	                         &r);
+	size_t nfiles = sizeof(root_files) / sizeof(root_files[0]);
+	int err = synth_new_root(&root_ops, 0, root_files, nfiles, &r);
 	if (err) {
 		kprintf("procfs: no /proc: %s (%s)\n", errno_text(err), errno_name(err));
 		return;
@@ -317,5 +318,6 @@ void procfs_init(void)
 	root = r;
 	struct kstat st;
 	if (vfs_stat(NULL, "/proc", &st, 0) == 0 && (err = procfs_mount(NULL, "/proc")))
-		kprintf("procfs: cannot mount on /proc: %s (%s)\n", errno_text(err), errno_name(err));
+		kprintf("procfs: cannot mount on /proc: %s (%s)\n", errno_text(err),
+		        errno_name(err));
 }

@@ -102,7 +102,8 @@ int64_t procfs_fmt_status(char *buf, size_t size, const struct proc_info *p)
 	put(&o, "Name:\t%s\n", p->comm);
 	put(&o, "Umask:\t%04o\n", p->umask);
 	put(&o, "State:\t%s\n", state_name(p->state));
-	put(&o, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p->pid, p->pid, p->ppid);
+	put(&o, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", p->pid, p->pid,
+	    p->ppid);
 	put(&o, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t\n");
 	if (p->state != 'Z') {
 		uint64_t size_kb = p->vm_bytes / 1024, rss_kb = p->rss_pages * 4;
@@ -259,8 +260,8 @@ int64_t procfs_fmt_cpuinfo(char *buf, size_t size, const struct procfs_cpuid *c,
 		put(&o, "model name\t: %s\nstepping\t: %u\n", c->model_name, c->stepping);
 		put(&o, "cpu MHz\t\t: %llu.%03llu\n", (unsigned long long)(khz / 1000),
 		    (unsigned long long)(khz % 1000));
-		put(&o, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n", ncpus,
-		    i, ncpus);
+		put(&o, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n",
+		    ncpus, i, ncpus);
 		put(&o, "fpu\t\t: yes\nfpu_exception\t: yes\nwp\t\t: yes\n\n");
 	}
 	return done(&o);

@@ -81,7 +81,8 @@ void sched_cpu_time(uint32_t cpu, uint64_t *idle_ns, uint64_t *total_ns)
 		return;
 	uint64_t tsc = __atomic_load_n(&rq->idle->run_tsc, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&percpu_get(cpu)->current, __ATOMIC_RELAXED) == rq->idle) {
-		uint64_t since = __atomic_load_n(&rq->switch_tsc, __ATOMIC_RELAXED), now = cpu_rdtsc();
+		uint64_t since = __atomic_load_n(&rq->switch_tsc, __ATOMIC_RELAXED);
+		uint64_t now = cpu_rdtsc();
 		if (now > since)
 			tsc += now - since; /* idling right now */
 	}
