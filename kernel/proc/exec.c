@@ -192,9 +192,10 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 		           VM_READ | VM_WRITE | (img.exec_stack ? VM_EXEC : 0), VMA_STACK, true, &at);
 	if (!r)
 		r = build_stack(vm, args, path, &img, bias, &sp);
-	/* argv for /proc/PID/cmdline: a bounded copy, each string with its
-	 * NUL, as Linux shows it (from the stack it built, which we keep out
-	 * of reach of other processes' readers). */
+	/* argv for /proc/PID/cmdline: a bounded copy of the strings, each
+	 * with its NUL, as Linux shows them. Linux reads them from the
+	 * process's stack; a copy in struct proc spares /proc any access to
+	 * another process's memory. */
 	char *cmdline = r ? NULL : kmalloc(PROC_CMDLINE_MAX);
 	if (!r && !cmdline)
 		r = -ENOMEM;
