@@ -23,6 +23,7 @@
 #include "dev/isa.h"
 #include "dev/memdev.h"
 #include "fs/initramfs.h"
+#include "proc/procfs.h"
 #include "fs/platform.h"
 #include "core/kprintf.h"
 #include "core/random.h"
@@ -120,6 +121,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_ready();                          // "kernel ready"
 	fs_init_kernel();                      // the root file system: an empty ramfs
 	initramfs_init();                      // the loader's initramfs unpacked into it
+	procfs_init();                         // /proc: processes and figures as files
 	memdev_init();                         // /dev/null, zero, full, random, urandom
 	tty_init();                            // the console terminal: /dev/console, /dev/tty
 

@@ -13,6 +13,7 @@
 #include "fs/inode.h"
 
 #include "core/panic.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 
 /* Linux's MAX_RW_COUNT: one read or write moves at most this much. */
@@ -73,6 +74,8 @@ static int open_node(struct nameidata *nd, int flags, uint32_t mode, struct inod
 		return -ENOTDIR;
 	if (S_ISDIR(n->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
 		return -EISDIR;
+	if (n->synth && acc != O_RDONLY)
+		return -EACCES; /* synthetic files are read-only */
 	if (S_ISCHR(n->mode)) {
 		*ops = find_chrdev(n);
 		if (!*ops)
@@ -115,12 +118,20 @@ int vfs_open(struct inode *dir, const char *path, int flags, uint32_t mode, stru
 		f->inode = n;
 		f->ops = ops;
 		f->private = NULL;
+		f->snap = NULL;
+		f->snap_len = 0;
 		fs_iget(n);
 		open_files++;
 	}
 	fs_unlock();
 	if (err) {
 		kfree(f);
+		return err;
+	}
+	/* A synthetic file's contents, made now without the lock (the node
+	 * cannot go: f holds it), for this open file alone. */
+	if (n->synth && S_ISREG(n->mode) && (err = synth_snapshot(n, &f->snap, &f->snap_len))) {
+		file_put(f);
 		return err;
 	}
 	if (ops && ops->open && (err = ops->open(f)) != 0) {
@@ -157,6 +168,8 @@ int file_new_anon(const struct file_ops *ops, void *private, int flags, uint32_t
 	f->inode = n;
 	f->ops = ops;
 	f->private = private;
+	f->snap = NULL;
+	f->snap_len = 0;
 	*out = f;
 	return 0;
 }
@@ -181,6 +194,7 @@ void file_put(struct file *f)
 	fs_iput(f->inode);
 	open_files--;
 	fs_unlock();
+	kfree(f->snap);
 	kfree(f);
 }
 
@@ -193,6 +207,15 @@ static int64_t read_at(struct file *f, void *buf, size_t n, uint64_t *pos)
 	struct inode *node = f->inode;
 	if (S_ISDIR(node->mode))
 		return -EISDIR;
+	if (f->snap) {
+		/* A synthetic file: its snapshot. */
+		if (*pos >= f->snap_len)
+			return 0;
+		size_t k = f->snap_len - (size_t)*pos < n ? f->snap_len - (size_t)*pos : n;
+		memcpy(buf, f->snap + *pos, k);
+		*pos += k;
+		return (int64_t)k;
+	}
 	int64_t r = ramfs_read(node, buf, n < MAX_RW ? n : MAX_RW, *pos);
 	if (r > 0)
 		*pos += (uint64_t)r;
@@ -296,7 +319,10 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = (int64_t)f->pos; break;
 	/* A directory's positions are not byte offsets: no SEEK_END. */
-	case SEEK_END: base = S_ISDIR(n->mode) ? -1 : (int64_t)n->size; break;
+	case SEEK_END:
+		/* A synthetic file ends where its snapshot does. */
+		base = S_ISDIR(n->mode) ? -1 : f->snap ? (int64_t)f->snap_len : (int64_t)n->size;
+		break;
 	default: base = -1; break;
 	}
 	if (base < 0 || (off > 0 && base > INT64_MAX - off) || base + off < 0) {
@@ -377,6 +403,7 @@ int vfs_getdents(struct file *f, vfs_filldir_fn fill, void *ctx)
 	}
 	if (dir->nlink == 0)
 		goto out; /* removed: nothing to list, as on Linux */
+	synth_refresh(dir); /* /proc: the processes alive now */
 	if (f->pos == 0) {
 		if (fill(ctx, ".", 1, dir->ino, DT_DIR, 1))
 			goto out;

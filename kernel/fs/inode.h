@@ -56,6 +56,15 @@ struct inode {
 		} reg;
 		char *target;                 /* symlinks: size bytes and a NUL */
 	};
+	/* A synthetic node (synth.c): its contents, target or entries come
+	 * from ops, for arg; NULL for a ramfs node. */
+	const struct synth_ops *synth;
+	uint64_t synth_arg;
+	/* A mount point (vfs_mount): a lookup that reaches this directory
+	 * continues at the root of the file system mounted on it. */
+	struct inode *mounted;
+	/* synth.c: taken out of its tree, freed at the next fs_unlock. */
+	struct inode *grave_next;
 };
 
 /* ---- The lock (vfs.c) ---------------------------------------------------- */
@@ -136,3 +145,19 @@ int ramfs_share_page(struct inode *n, uint64_t off, void **page);
 int ramfs_set_target(struct inode *n, const char *target, size_t len);
 
 void ramfs_usage(uint64_t *inodes, uint64_t *data_pages);
+
+/* ---- Synthetic nodes (synth.c) ---------------------------------------------- */
+
+/* Bring a synthetic directory's entries up to date (its refresh), before
+ * a lookup in it or a listing of it; nothing for other nodes. */
+void synth_refresh(struct inode *dir);
+/* A synthetic symlink's target, made now, in the node (valid while the
+ * lock is held): its length and *out, or a negated error. */
+int synth_target(struct inode *link, const char **out);
+/* Free the nodes refresh took out of their trees (fs_unlock calls it,
+ * so a lookup never sees a node freed under it). */
+void synth_bury(void);
+/* A synthetic regular file's contents, made now (its show), in a kmalloc'd
+ * buffer for one open file: 0 with *buf and *len, or a negated error.
+ * Called without the lock, on a node the caller holds a reference to. */
+int synth_snapshot(struct inode *n, char **buf, size_t *len);

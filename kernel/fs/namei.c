@@ -17,7 +17,15 @@
  * A symlink's target is resolved by calling the walk again on it, so the
  * nesting depth is bounded by the symlink count (40 small frames). Nothing
  * takes references: the whole lookup runs under the file-system lock, and
- * nothing is freed while it is held.
+ * nothing is freed while it is held (synthetic entries a refresh removes
+ * wait for the lock's release: synth.c).
+ *
+ * Two things make more than one file system: a directory that is a mount
+ * point (vfs_mount) is crossed into the root mounted on it as soon as a
+ * step reaches it, so the mount point itself is never a lookup's result;
+ * and a synthetic directory (/proc) brings its entries up to date before
+ * a name is looked up in it. The mounted root's ".." is the mount point's
+ * parent.
  */
 #include "fs/inode.h"
 
@@ -33,8 +41,23 @@ static struct inode *step(struct inode *dir, const char *name, size_t len)
 		return dir;
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return dir->dir.parent;
+	synth_refresh(dir);
 	struct ramfs_dirent *d = ramfs_dir_find(dir, name, len);
-	return d ? d->node : NULL;
+	struct inode *n = d ? d->node : NULL;
+	while (n && n->mounted)
+		n = n->mounted;
+	return n;
+}
+
+/* A symlink's target: stored, or made now for a synthetic one. */
+static int link_target(struct inode *link, const char **out)
+{
+	if (link->synth) {
+		int r = synth_target(link, out);
+		return r < 0 ? r : 0;
+	}
+	*out = link->target;
+	return 0;
 }
 
 /* The node a symlink in dir resolves to (all of it followed). */
@@ -44,7 +67,10 @@ static int follow(struct inode *dir, struct inode *link, struct nameidata *nd,
 	if (++nd->links > VFS_SYMLOOP_MAX)
 		return -ELOOP;
 	struct nameidata sub = {.links = nd->links};
-	int err = walk(dir, link->target, LOOKUP_FOLLOW, &sub);
+	const char *target;
+	int err = link_target(link, &target);
+	if (!err)
+		err = walk(dir, target, LOOKUP_FOLLOW, &sub);
 	nd->links = sub.links;
 	if (err)
 		return err;
@@ -92,7 +118,10 @@ static int walk(struct inode *start, const char *path, unsigned flags, struct na
 				if (++nd->links > VFS_SYMLOOP_MAX)
 					return -ELOOP;
 				struct nameidata sub = {.links = nd->links};
-				int err = walk(cur, nd->node->target, LOOKUP_FOLLOW, &sub);
+				const char *target;
+				int err = link_target(nd->node, &target);
+				if (!err)
+					err = walk(cur, target, LOOKUP_FOLLOW, &sub);
 				if (err)
 					return err;
 				sub.trailing_slash |= slash;
@@ -167,8 +196,9 @@ int64_t vfs_getcwd(struct inode *dir, char *buf, size_t size)
 	buf[--at] = 0;
 	for (struct inode *n = dir; n != fs_root;) {
 		struct inode *parent = n->dir.parent;
+		/* A mounted root's name is its mount point's. */
 		struct ramfs_dirent *d = parent->dir.first;
-		while (d && d->node != n)
+		while (d && d->node != n && d->node->mounted != n)
 			d = d->next;
 		if (!d) {
 			err = -ENOENT;

@@ -28,7 +28,11 @@ static const struct vfs_platform *platform;
 struct inode *fs_root;
 
 void fs_lock(void) { mutex_lock(&lock); }
-void fs_unlock(void) { mutex_unlock(&lock); }
+void fs_unlock(void)
+{
+	synth_bury(); /* what a refresh removed, now that no lookup runs */
+	mutex_unlock(&lock);
+}
 bool fs_lock_held(void) { return mutex_held(&lock); }
 void fs_now(struct vfs_time *t) { platform->now(t); }
 
@@ -97,7 +101,7 @@ int vfs_lookup(struct inode *dir, const char *path, struct inode **out)
 void fs_fill_stat(struct inode *n, struct kstat *st)
 {
 	*st = (struct kstat){
-		.dev = vfs_makedev(0, 1),
+		.dev = n->synth ? VFS_SYNTH_DEV : vfs_makedev(0, 1),
 		.ino = n->ino,
 		.mode = n->mode,
 		.nlink = n->nlink,
@@ -124,6 +128,8 @@ static void dir_changed(struct inode *dir)
 int fs_create(struct nameidata *nd, uint32_t mode, const char *target, struct inode **out)
 {
 	struct inode *dir = nd->dir;
+	if (dir->synth)
+		return -EACCES; /* nothing is made in a synthetic tree */
 	if (dir->nlink == 0)
 		return -ENOENT; /* a removed directory takes no new names */
 	if (nd->last_len == 0)
@@ -255,6 +261,8 @@ int vfs_unlink(struct inode *dir, const char *path)
 		err = -ENOENT;
 	else if (!err && S_ISDIR(nd.node->mode))
 		err = -EISDIR;
+	else if (!err && nd.dir->synth)
+		err = -EACCES;
 	if (!err)
 		drop_name(nd.dir, ramfs_dir_find(nd.dir, nd.last, nd.last_len));
 	fs_unlock();
@@ -275,8 +283,10 @@ int vfs_rmdir(struct inode *dir, const char *path)
 	int err = fs_namei(dir, path, 0, &nd);
 	if (err)
 		goto out;
-	if (nd.last_len == 0 || nd.node == fs_root)
-		err = -EBUSY;
+	if (nd.dir->synth)
+		err = -EACCES;
+	else if (nd.last_len == 0 || nd.node == fs_root || (nd.node && nd.node->synth))
+		err = -EBUSY; /* the root, or a mounted file system's */
 	else if (is_dot(&nd))
 		err = -EINVAL;
 	else if (is_dotdot(&nd))
@@ -320,6 +330,12 @@ int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
 	struct inode *node = o.node;
 	if (!node) {
 		err = -ENOENT;
+	} else if (node->synth && !o.dir->synth) {
+		err = -EBUSY; /* a mount point */
+	} else if (n.node && n.node->synth && !n.dir->synth) {
+		err = -EBUSY;
+	} else if (o.dir->synth || n.dir->synth) {
+		err = -EXDEV; /* in or out of a synthetic tree */
 	} else if (o.last_len == 0 || n.last_len == 0 || is_dot(&o) || is_dotdot(&o) ||
 	           is_dot(&n) || is_dotdot(&n)) {
 		err = -EBUSY;
@@ -379,7 +395,9 @@ int vfs_link(struct inode *olddir, const char *oldpath, struct inode *newdir,
 		err = fs_namei(newdir, newpath, 0, &n);
 	if (err)
 		goto out;
-	if (S_ISDIR(o.node->mode))
+	if (o.node->synth || n.dir->synth)
+		err = -EXDEV;
+	else if (S_ISDIR(o.node->mode))
 		err = -EPERM;
 	else if (n.node || n.last_len == 0)
 		err = -EEXIST;
@@ -412,9 +430,15 @@ int64_t vfs_readlink(struct inode *dir, const char *path, char *buf, size_t size
 	int64_t ret = fs_lookup_node(dir, path, 0, &n);
 	if (!ret && !S_ISLNK(n->mode))
 		ret = -EINVAL;
+	const char *target = NULL;
+	if (!ret && n->synth) {
+		int r = synth_target(n, &target);
+		if (r < 0)
+			ret = r;
+	}
 	if (!ret) {
 		size_t k = n->size < size ? (size_t)n->size : size;
-		memcpy(buf, n->target, k);
+		memcpy(buf, n->synth ? target : n->target, k);
 		ret = (int64_t)k;
 	}
 	fs_unlock();
@@ -425,6 +449,8 @@ int fs_truncate_node(struct inode *n, int64_t length)
 {
 	if (S_ISDIR(n->mode))
 		return -EISDIR;
+	if (n->synth)
+		return -EACCES;
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
 	if (length < 0)
@@ -453,6 +479,8 @@ int vfs_chmod(struct inode *dir, const char *path, uint32_t mode)
 	struct inode *n;
 	fs_lock();
 	int err = fs_lookup_node(dir, path, LOOKUP_FOLLOW, &n);
+	if (!err && n->synth)
+		err = -EPERM;
 	if (!err) {
 		n->mode = (n->mode & S_IFMT) | (mode & S_IALLUGO);
 		fs_now(&n->ctime);
@@ -466,6 +494,8 @@ int vfs_chown(struct inode *dir, const char *path, uint32_t uid, uint32_t gid, u
 	struct inode *n;
 	fs_lock();
 	int err = fs_lookup_node(dir, path, flags & VFS_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &n);
+	if (!err && n->synth)
+		err = -EPERM;
 	if (!err) {
 		/* (uid_t)-1 leaves it, as chown(2). */
 		if (uid != UINT32_MAX)
@@ -484,12 +514,35 @@ int vfs_utimes(struct inode *dir, const char *path, const struct vfs_time *atime
 	struct inode *n;
 	fs_lock();
 	int err = fs_lookup_node(dir, path, flags & VFS_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &n);
+	if (!err && n->synth)
+		err = -EPERM;
 	if (!err) {
 		if (atime)
 			n->atime = *atime;
 		if (mtime)
 			n->mtime = *mtime;
 		fs_now(&n->ctime);
+	}
+	fs_unlock();
+	return err;
+}
+
+int vfs_mount(struct inode *dir, const char *path, struct inode *root)
+{
+	struct inode *mp;
+	fs_lock();
+	int err = fs_lookup_node(dir, path, LOOKUP_FOLLOW, &mp);
+	if (!err && !S_ISDIR(mp->mode))
+		err = -ENOTDIR;
+	else if (!err && (mp == fs_root || mp->synth || !S_ISDIR(root->mode) || root->mounted))
+		err = -EBUSY; /* the lookup crossed into a mounted root: taken */
+	if (!err) {
+		/* The mount point stays (its reference), and so does its parent,
+		 * which is the mounted root's ".." (a reference for that). */
+		fs_iget(mp);
+		fs_iget(mp->dir.parent);
+		root->dir.parent = mp->dir.parent;
+		mp->mounted = root;
 	}
 	fs_unlock();
 	return err;

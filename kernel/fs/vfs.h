@@ -153,6 +153,8 @@ struct file {
 	struct inode *inode;   /* holds a reference to the node */
 	const struct file_ops *ops; /* a device node's driver, else NULL */
 	void *private;         /* the driver's */
+	char *snap;            /* a synthetic file's contents, made at open (fs/synth.h) */
+	size_t snap_len;
 };
 
 /* The page source and the clock (the kernel's: page-frame allocator, RTC
@@ -270,6 +272,16 @@ int vfs_utimes(struct inode *dir, const char *path, const struct vfs_time *atime
  * ops. At most VFS_MAX_CHRDEVS; -EBUSY if taken, -ENOSPC if full. */
 #define VFS_MAX_CHRDEVS 16
 int vfs_register_chrdev(uint32_t major, uint32_t minor, const struct file_ops *ops);
+
+/* Mount the root of another file system (a synthetic tree: fs/synth.h) on
+ * the directory at path (from dir, as for the other calls): lookups that
+ * reach it continue in root, whose ".." is the directory's parent.
+ * -ENOTDIR, -EBUSY (already a mount point, or the root), the lookup's
+ * errors. There is no unmount. */
+int vfs_mount(struct inode *dir, const char *path, struct inode *root);
+/* st_dev of synthetic nodes (/proc): Linux gives its pseudo file systems
+ * anonymous devices of major 0 too. */
+#define VFS_SYNTH_DEV vfs_makedev(0, 4)
 
 struct vfs_usage {
 	uint64_t inodes;     /* nodes alive: linked or still open */

@@ -243,9 +243,24 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 		           VM_READ | VM_WRITE | (img.exec_stack ? VM_EXEC : 0), VMA_STACK, true, &at);
 	if (!r)
 		r = build_stack(vm, args, path, &img, bias, &sp);
+	/* argv for /proc/PID/cmdline: a bounded copy of the strings, each
+	 * with its NUL, as Linux shows them. Linux reads them from the
+	 * process's stack; a copy in struct proc spares /proc any access to
+	 * another process's memory. */
+	char *cmdline = r ? NULL : kmalloc(PROC_CMDLINE_MAX);
+	if (!r && !cmdline)
+		r = -ENOMEM;
 	if (r) {
 		vm_destroy(vm);
 		return r;
+	}
+	uint32_t cmdline_len = 0;
+	for (size_t i = 0; args->argv && args->argv[i] && cmdline_len < PROC_CMDLINE_MAX; i++) {
+		size_t k = strlen(args->argv[i]) + 1;
+		if (k > PROC_CMDLINE_MAX - cmdline_len)
+			k = PROC_CMDLINE_MAX - cmdline_len;
+		memcpy(cmdline + cmdline_len, args->argv[i], k);
+		cmdline_len += (uint32_t)k;
 	}
 	vm->brk_base = vm->brk = img.hi + bias;
 
@@ -253,12 +268,13 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	struct thread *t = p->thread;
 	struct fpu_state *fpu = t->arch.fpu;
 	if (!fpu && !(fpu = fpu_state_alloc())) {
+		kfree(cmdline);
 		vm_destroy(vm);
 		return -ENOMEM;
 	}
 	fpu_state_init(fpu);
-	struct vm *old = p->vm;
-	p->vm = vm;
+	struct vm *old = proc_exec_commit(p, vm, basename(path), cmdline, cmdline_len);
+	kfree(cmdline);
 	uint64_t f = cpu_irq_save();
 	t->arch.fpu = fpu;
 	t->arch.cr3 = vm->pml4;
@@ -268,7 +284,6 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	arch_thread_load(&t->arch);
 	cpu_irq_restore(f);
 	vm_destroy(old);
-	strncpy_safe(p->comm, basename(path), PROC_COMM_MAX);
 	user_frame_init(tf, img.entry + bias, sp);
 	return 0;
 }

@@ -39,6 +39,8 @@ static struct spinlock tree_lock = SPINLOCK_INIT("process tree");
 static struct proc *all_procs;
 static uint32_t nprocs;
 static int next_pid = 1;
+static int last_pid;
+static uint64_t forks; /* processes made since boot */
 static struct proc *init_proc;
 static struct wait_queue init_wait = WAIT_QUEUE_INIT("init ended");
 static bool init_ended;
@@ -76,6 +78,8 @@ static struct proc *proc_new(struct proc *parent)
 			used = q->pid == pid;
 		if (!used) {
 			p->pid = pid;
+			last_pid = pid;
+			forks++;
 			break;
 		}
 	}
@@ -214,8 +218,13 @@ void proc_exit(int wait_status)
 	t->arch.cr3 = 0;
 	arch_thread_load(&t->arch);
 	cpu_irq_restore(f);
-	vm_destroy(p->vm);
+	/* Off the tree's view before it goes: proc_info reads p->vm under the
+	 * tree lock. */
+	spin_lock(&tree_lock);
+	struct vm *vm = p->vm;
 	p->vm = NULL;
+	spin_unlock(&tree_lock);
+	vm_destroy(vm);
 	proc_files_close(p);
 
 	spin_lock(&tree_lock);
@@ -354,7 +363,8 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 	struct proc *c = proc_new(me);
 	if (!c)
 		return -EAGAIN;
-	c->vm = vm_fork(me->vm);
+	/* Published whole (release): proc_info may read it at once. */
+	__atomic_store_n(&c->vm, vm_fork(me->vm), __ATOMIC_RELEASE);
 	struct fpu_state *fpu = fpu_state_alloc();
 	struct thread *t = c->vm && fpu ? thread_prepare(me->comm, fork_child, NULL) : NULL;
 	if (!t || proc_files_fork(c, me)) {
@@ -364,7 +374,13 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 		proc_discard(c);
 		return -ENOMEM;
 	}
+	/* The child runs the parent's program: the same name and argv, as
+	 * Linux's child shares the memory its argv is in. */
+	spin_lock(&tree_lock);
 	memcpy(c->comm, me->comm, sizeof(c->comm));
+	memcpy(c->cmdline, me->cmdline, me->cmdline_len);
+	c->cmdline_len = me->cmdline_len;
+	spin_unlock(&tree_lock);
 	struct trap_frame *ctf = user_frame(t);
 	*ctf = *tf;
 	if (o->newsp)
@@ -506,3 +522,100 @@ void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 }
 
 uint32_t proc_count(void) { return nprocs; }
+
+static char state_letter(const struct proc *p)
+{
+	if (p->state == PROC_ZOMBIE || !p->thread)
+		return 'Z';
+	uint32_t st = atomic_load_explicit(&p->thread->state, memory_order_relaxed);
+	return st == THREAD_RUNNING || st == THREAD_READY ? 'R' : 'S';
+}
+
+/* Under the tree lock, every pointer read here is alive: p->vm is only
+ * replaced or dropped under it (proc_exec_commit, proc_exit), and
+ * p->thread is cleared under it before the thread ends. The counters the
+ * process's own thread updates meanwhile are read as they are. */
+int proc_info(int pid, struct proc_info *out)
+{
+	int r = -ENOENT;
+	spin_lock(&tree_lock);
+	for (struct proc *p = all_procs; p; p = p->all_next) {
+		if (p->pid != pid)
+			continue;
+		out->pid = p->pid;
+		out->ppid = p->ppid;
+		out->pgid = p->pgid;
+		out->sid = p->sid;
+		out->state = state_letter(p);
+		memcpy(out->comm, p->comm, sizeof(out->comm));
+		out->comm[PROC_COMM_MAX - 1] = 0;
+		out->threads = 1;
+		out->start_ns = p->start_ns;
+		out->children_cpu_ns = __atomic_load_n(&p->children_cpu_ns, __ATOMIC_RELAXED);
+		struct thread *t = p->thread;
+		out->cpu = t ? t->cpu : 0;
+		out->cpu_ns = t ? clock_tsc_to_ns(__atomic_load_n(&t->run_tsc, __ATOMIC_RELAXED))
+		                : p->cpu_ns;
+		struct vm *vm = p->vm;
+		out->vm_bytes = vm ? __atomic_load_n(&vm->size_bytes, __ATOMIC_RELAXED) : 0;
+		out->rss_pages = vm ? __atomic_load_n(&vm->pages, __ATOMIC_RELAXED) : 0;
+		out->brk_base = vm ? vm->brk_base : 0;
+		out->brk = vm ? __atomic_load_n(&vm->brk, __ATOMIC_RELAXED) : 0;
+		out->sig_pending = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
+		out->sig_blocked = p->sigmask;
+		out->sig_ignored = out->sig_caught = 0;
+		for (int i = 0; i < 64; i++) {
+			uint64_t h = p->sigactions[i].handler;
+			if (h == 1) /* SIG_IGN */
+				out->sig_ignored |= 1ull << i;
+			else if (h > 1)
+				out->sig_caught |= 1ull << i;
+		}
+		out->umask = p->umask;
+		out->cmdline_len = p->cmdline_len;
+		memcpy(out->cmdline, p->cmdline, p->cmdline_len);
+		r = 0;
+		break;
+	}
+	spin_unlock(&tree_lock);
+	return r;
+}
+
+uint32_t proc_pids(uint64_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+	spin_lock(&tree_lock);
+	for (struct proc *p = all_procs; p; p = p->all_next, n++)
+		if (n < max)
+			out[n] = (uint64_t)p->pid;
+	spin_unlock(&tree_lock);
+	return n;
+}
+
+uint64_t proc_forks(void) { return __atomic_load_n(&forks, __ATOMIC_RELAXED); }
+int proc_last_pid(void) { return __atomic_load_n(&last_pid, __ATOMIC_RELAXED); }
+
+uint32_t proc_runnable(void)
+{
+	uint32_t n = 0;
+	spin_lock(&tree_lock);
+	for (struct proc *p = all_procs; p; p = p->all_next)
+		n += state_letter(p) == 'R';
+	spin_unlock(&tree_lock);
+	return n;
+}
+
+struct vm *proc_exec_commit(struct proc *p, struct vm *vm, const char *comm, const char *cmdline,
+                            uint32_t len)
+{
+	if (len > PROC_CMDLINE_MAX)
+		len = PROC_CMDLINE_MAX;
+	spin_lock(&tree_lock);
+	struct vm *old = p->vm;
+	p->vm = vm;
+	strncpy_safe(p->comm, comm, PROC_COMM_MAX);
+	memcpy(p->cmdline, cmdline, len);
+	p->cmdline_len = len;
+	spin_unlock(&tree_lock);
+	return old;
+}

@@ -16,11 +16,11 @@
 #include <stdint.h>
 
 #include "arch/x86_64/trapframe.h"
+#include "proc/procinfo.h"
 #include "proc/vm.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
 
-#define PROC_COMM_MAX 16       /* as Linux's TASK_COMM_LEN */
 #define PROC_PID_MAX 32768     /* pids wrap below this, as Linux's default */
 #define PROC_MAX 512           /* processes at once: a fork bomb gets EAGAIN */
 #define PROC_MEM_LIMIT_PAGES (256ull << 20 >> 12) /* 256 MiB resident per process */
@@ -69,7 +69,11 @@ struct proc {
 	} sigactions[64];         /* rt_sigaction: recorded; delivery comes later */
 	struct fd fds[PROC_FD_MAX];
 	struct inode *cwd;        /* the working directory (a reference) */
+	/* The program's name and argv (for /proc), written under the tree
+	 * lock so that proc_info copies them whole. */
 	char comm[PROC_COMM_MAX];
+	uint32_t cmdline_len;
+	char cmdline[PROC_CMDLINE_MAX];
 };
 
 void proc_init(void);
@@ -105,6 +109,23 @@ bool proc_exists(int pid);
 /* Iterate over every process (for /proc and ps): fn under the tree lock. */
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx);
 uint32_t proc_count(void);
+/* A copy of process pid as it is now (procinfo.h), zombies included: 0,
+ * or -ENOENT if there is no such process. Takes the tree lock. */
+int proc_info(int pid, struct proc_info *out);
+/* The pids of every process, zombies included, into out (at most max):
+ * how many there are (which may be more than max). */
+uint32_t proc_pids(uint64_t *out, uint32_t max);
+/* Figures for /proc/stat and /proc/loadavg: processes made since boot
+ * (forks), processes whose thread is running or ready, the last pid given. */
+uint64_t proc_forks(void);
+uint32_t proc_runnable(void);
+int proc_last_pid(void);
+/* execve's point of no return: p's new address space, name and argv
+ * (cmdline: len bytes, NUL-separated), swapped in under the tree lock so
+ * /proc never reads an address space being destroyed. The old space,
+ * which the caller destroys. */
+struct vm *proc_exec_commit(struct proc *p, struct vm *vm, const char *comm, const char *cmdline,
+                            uint32_t len);
 /* The parent's pid (0 for none). */
 int proc_parent_pid(const struct proc *p);
 /* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0

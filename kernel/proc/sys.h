@@ -67,6 +67,7 @@ SYSCALL(chown);
 SYSCALL(fchown);
 SYSCALL(lchown);
 SYSCALL(umask);
+SYSCALL(mount);
 SYSCALL(gettimeofday);
 SYSCALL(getrlimit);
 SYSCALL(getrusage);

@@ -19,6 +19,7 @@
 #include "mm/heap.h"
 #include "proc/abi.h"
 #include "proc/proc.h"
+#include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/sys.h"
 #include "time/clock.h"
@@ -715,6 +716,32 @@ SYSCALL(umask)
 	uint32_t old = p->umask;
 	p->umask = (uint32_t)a0 & 0777;
 	return old;
+}
+
+/*
+ * mount(2), for the one file system there is to mount: "proc", which the
+ * kernel itself mounts on /proc at boot (procfs.c). Mounting it there again,
+ * as an init script does, succeeds and changes nothing (Linux would stack a
+ * second instance showing the same); anywhere else it is EBUSY (unless it
+ * was not mounted yet), and any other type is ENODEV, Linux's error for a
+ * type it does not know. The source, flags and data are not looked at.
+ */
+SYSCALL(mount) /* (const char *source, const char *target, const char *type, flags, data) */
+{
+	(void)a0, (void)a3, (void)a4, (void)a5;
+	char type[16];
+	int64_t r = strncpy_from_user(type, a2, sizeof(type));
+	if (r == -ENAMETOOLONG || (r >= 0 && strcmp(type, "proc") != 0))
+		return -ENODEV;
+	if (r < 0)
+		return r;
+	char *path;
+	struct inode *dir;
+	if ((r = path_at(AT_FDCWD, a1, &path, &dir)))
+		return r;
+	r = procfs_mount(dir, path);
+	kfree(path);
+	return r;
 }
 
 /* Everyone is root (uid 0): every permission holds, except that X_OK needs

@@ -12,12 +12,15 @@
 #include "arch/x86_64/uaccess.h"
 #include "core/random.h"
 #include "dev/rtc.h"
+#include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
 #include "proc/proc.h"
+#include "proc/procfs_fmt.h"
 #include "proc/sys.h"
+#include "sched/loadavg.h"
 #include "sync/spinlock.h"
 #include "time/clock.h"
 
@@ -226,10 +229,20 @@ SYSCALL(sysinfo)
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	struct pmm_stats st;
 	pmm_stats(mm_pmm(), &st);
+	struct vfs_usage u;
+	vfs_usage(&u);
+	uint64_t load[3];
+	loadavg_get(load);
+	/* The same figures as /proc/meminfo and /proc/loadavg: file contents
+	 * (ramfs) are shared memory, as tmpfs's are on Linux; loads have 16
+	 * fraction bits here (SI_LOAD_SHIFT), 11 in the scheduler's. */
 	struct sysinfo_user si = {
 		.uptime = (int64_t)(clock_ns() / NS),
+		.loads = {load[0] << (16 - LOADAVG_FSHIFT), load[1] << (16 - LOADAVG_FSHIFT),
+		          load[2] << (16 - LOADAVG_FSHIFT)},
 		.totalram = st.total_pages * 4096,
 		.freeram = st.free_pages * 4096,
+		.sharedram = u.data_pages * 4096,
 		.procs = (uint16_t)proc_count(),
 		.mem_unit = 1,
 	};
@@ -290,8 +303,8 @@ SYSCALL(uname)
 	strncpy_safe(u.nodename, hostname, sizeof(u.nodename));
 	strncpy_safe(u.domainname, domainname, sizeof(u.domainname));
 	spin_unlock(&names_lock);
-	strncpy_safe(u.release, "6.1.0-kestrel", sizeof(u.release));
-	strncpy_safe(u.version, "#1 SMP Kestrel", sizeof(u.version));
+	strncpy_safe(u.release, PROCFS_RELEASE, sizeof(u.release));
+	strncpy_safe(u.version, PROCFS_VERSION, sizeof(u.version));
 	strncpy_safe(u.machine, "x86_64", sizeof(u.machine));
 	return copy_to_user(a0, &u, sizeof(u));
 }

@@ -102,6 +102,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(157, prctl),
 	ENTRY(158, arch_prctl),
 	ENTRY(162, sync),
+	ENTRY(165, mount),
 	ENTRY(169, reboot),
 	ENTRY(170, sethostname),
 	ENTRY(171, setdomainname),

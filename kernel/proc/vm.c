@@ -81,6 +81,18 @@ void vm_destroy(struct vm *vm)
 	kfree(vm);
 }
 
+/* Sum the areas into size_bytes, after every change to the list (the lock
+ * held). A handful of areas: cheaper than keeping the sum through every
+ * split and cut, and obviously right. Other threads read it without the
+ * lock (/proc), hence the atomic store. */
+static void recount(struct vm *vm)
+{
+	uint64_t bytes = 0;
+	for (struct vma *a = vm->vmas; a; a = a->next)
+		bytes += a->end - a->start;
+	__atomic_store_n(&vm->size_bytes, bytes, __ATOMIC_RELAXED);
+}
+
 static struct vma *find(struct vm *vm, uint64_t addr)
 {
 	for (struct vma *a = vm->vmas; a && a->start <= addr; a = a->next)
@@ -211,6 +223,7 @@ int vm_map_file(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, enum 
 	                  .file = o->file ? file_get(o->file) : NULL, .off = o->off,
 	                  .shared_ro = o->shared_ro};
 	insert(vm, n);
+	recount(vm);
 	mutex_unlock(&vm->lock);
 	*out = start;
 	return 0;
@@ -222,6 +235,7 @@ int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
 	int r = remove_range(vm, addr, vm_page_up(addr + len));
+	recount(vm);
 	mutex_unlock(&vm->lock);
 	return r;
 }
@@ -312,6 +326,7 @@ uint64_t vm_brk(struct vm *vm, uint64_t new_end)
 		remove_range(vm, new_top, old_top);
 	}
 	vm->brk = new_end;
+	recount(vm);
 	mutex_unlock(&vm->lock);
 	return new_end;
 }
@@ -536,6 +551,7 @@ struct vm *vm_fork(struct vm *src)
 	vm->brk_base = src->brk_base;
 	vm->brk = src->brk;
 	vm->pages = src->pages;
+	vm->size_bytes = src->size_bytes;
 	mutex_unlock(&src->lock);
 	if (!ok) {
 		vm_destroy(vm);

@@ -55,6 +55,7 @@ struct vm {
 	struct vma *vmas;
 	uint64_t brk_base, brk; /* the heap area is [brk_base, page_up(brk)) */
 	size_t pages;           /* resident pages */
+	uint64_t size_bytes;    /* bytes of all areas (/proc's VmSize), kept by recount */
 	size_t limit_pages;     /* at most this many resident */
 };
 

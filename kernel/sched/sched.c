@@ -30,6 +30,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/vectors.h"
 #include "core/panic.h"
+#include "sched/loadavg.h"
 #include "sched/thread.h"
 #include "sched/thread_internal.h"
 #include "sched/thread_queue.h"
@@ -46,6 +47,7 @@ struct runqueue {
 	struct thread *prev;        /* during a switch: the thread left */
 	uint64_t switch_tsc;        /* when the current thread started */
 	uint64_t switches;
+	uint64_t online_ns;         /* clock_ns() when this CPU started scheduling */
 } __attribute__((aligned(64)));
 
 static struct runqueue rqs[MAX_CPUS];
@@ -68,6 +70,42 @@ static inline void set_state(struct thread *t, uint32_t s)
 bool sched_running(void) { return running; }
 uint32_t sched_ready(uint32_t cpu) { return rqs[cpu].nready; }
 uint64_t sched_switches(uint32_t cpu) { return rqs[cpu].switches; }
+
+/* Without the queue's lock: the idle thread's count only grows, and a
+ * figure a moment old is as good as one taken under the lock. */
+void sched_cpu_time(uint32_t cpu, uint64_t *idle_ns, uint64_t *total_ns)
+{
+	struct runqueue *rq = &rqs[cpu];
+	*idle_ns = *total_ns = 0;
+	if (!rq->idle || !percpu_get(cpu)->online)
+		return;
+	uint64_t tsc = __atomic_load_n(&rq->idle->run_tsc, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&percpu_get(cpu)->current, __ATOMIC_RELAXED) == rq->idle) {
+		uint64_t since = __atomic_load_n(&rq->switch_tsc, __ATOMIC_RELAXED);
+		uint64_t now = cpu_rdtsc();
+		if (now > since)
+			tsc += now - since; /* idling right now */
+	}
+	*total_ns = clock_ns() - rq->online_ns;
+	*idle_ns = clock_tsc_to_ns(tsc);
+	if (*idle_ns > *total_ns)
+		*idle_ns = *total_ns;
+}
+
+/* Threads running (not idle) or ready, on every CPU: what the load average
+ * counts. Reads other CPUs' queues without their locks (a racy count). */
+static uint32_t active_threads(void)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < percpu_count(); i++) {
+		struct cpu *c = percpu_get(i);
+		if (!c->online || !rqs[i].idle)
+			continue;
+		n += __atomic_load_n(&rqs[i].nready, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&c->current, __ATOMIC_RELAXED) != rqs[i].idle;
+	}
+	return n;
+}
 
 static void enqueue(struct runqueue *rq, struct thread *t)
 {
@@ -333,6 +371,12 @@ static void tick(void)
 	struct runqueue *rq = &rqs[c->index];
 	if (!rq->idle)
 		return; /* this CPU has no scheduler yet */
+	/* The load average: CPU 0 samples every LOADAVG_PERIOD_S seconds. */
+	static uint64_t ticks_to_sample;
+	if (c->index == 0 && ticks_to_sample-- == 0) {
+		ticks_to_sample = (uint64_t)timer_hz() * LOADAVG_PERIOD_S - 1;
+		loadavg_sample(active_threads());
+	}
 	/* Only threads on this CPU add sleepers (with interrupts off) and only
 	 * this tick removes them, so a look at the head needs no lock; the
 	 * lock is taken when there is someone to wake. */
@@ -430,6 +474,7 @@ void sched_init(void)
 	this_cpu()->online = true; /* the boot CPU takes threads from now on */
 	for (uint32_t i = 0; i < MAX_CPUS; i++)
 		spin_init(&rqs[i].lock, "runqueue");
+	rqs[0].online_ns = clock_ns();
 	struct thread *main = adopt("main", false, 0);
 	main->affinity = THREAD_ANY_CPU;
 	struct thread *idle = thread_alloc("idle 0", idle_loop, NULL);
@@ -451,6 +496,7 @@ __attribute__((noreturn)) void sched_run_ap(void)
 	struct cpu *c = this_cpu();
 	static char names[MAX_CPUS][THREAD_NAME_MAX];
 	thread_name_format(names[c->index], "idle", c->index);
+	rqs[c->index].online_ns = clock_ns();
 	rqs[c->index].idle = adopt(names[c->index], true, c->boot_stack_top);
 	smp_ap_online();
 	cpu_sti();

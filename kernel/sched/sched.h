@@ -42,4 +42,7 @@ void sched_migrate(void);
 /* Per CPU: threads ready to run, context switches so far. */
 uint32_t sched_ready(uint32_t cpu);
 uint64_t sched_switches(uint32_t cpu);
+/* CPU time of one CPU since it started scheduling: *total_ns, of which its
+ * idle thread ran *idle_ns (for /proc/stat and /proc/uptime). */
+void sched_cpu_time(uint32_t cpu, uint64_t *idle_ns, uint64_t *total_ns);
 bool sched_running(void);

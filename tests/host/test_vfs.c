@@ -1,6 +1,6 @@
 /*
  * Host tests for the file system (kernel/fs/: namei.c, vfs.c, file.c,
- * ramfs.c, initramfs.c) on the shim of fs_shim.c. The oracle is Linux's
+ * ramfs.c, synth.c, initramfs.c) on the shim of fs_shim.c. The oracle is Linux's
  * behaviour as its man pages state it (path_resolution(7), open(2),
  * rename(2), getdents(2), ...): each case names the error Linux gives.
  *
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "fs/initramfs.h"
+#include "fs/synth.h"
 #include "fs/vfs.h"
 #include "tests/host/cpio_build.h"
 #include "tests/host/fs_shim.h"
@@ -1100,6 +1101,199 @@ static void test_unpack_malformed(void **state)
 	free(a.p);
 }
 
+/* ---- Synthetic nodes and a mount (synth.c) ------------------------------------ */
+
+/* The "world" a synthetic directory mirrors, as /proc mirrors processes. */
+static uint64_t world[8];
+static size_t world_n;
+static bool shrink_on_refresh; /* each refresh drops world[0] first */
+
+static bool in_world(uint64_t v)
+{
+	for (size_t i = 0; i < world_n; i++)
+		if (world[i] == v)
+			return true;
+	return false;
+}
+
+static void world_set(const uint64_t *v, size_t n)
+{
+	memmove(world, v, n * sizeof(*v));
+	world_n = n;
+}
+
+static int64_t show_item(uint64_t arg, char *buf, size_t size)
+{
+	if (!in_world(arg))
+		return -ENOENT;
+	return snprintf(buf, size, "item %llu\n", (unsigned long long)arg);
+}
+
+/* Bigger than the first buffer: made twice. */
+static int64_t show_big(uint64_t arg, char *buf, size_t size)
+{
+	(void)arg;
+	if (size > 10000) {
+		memset(buf, 'z', 10000);
+		buf[10000] = 0;
+	}
+	return 10000;
+}
+
+static int first_target(uint64_t arg, char *buf, size_t size)
+{
+	(void)arg;
+	return world_n ? snprintf(buf, size, "%llu", (unsigned long long)world[0]) : -ENOENT;
+}
+
+static const struct synth_ops item_file_ops = {.show = show_item};
+static const struct synth_entry item_files[] = {{"f", S_IFREG | 0444, &item_file_ops}};
+static const struct synth_ops item_ops = {0};
+
+static void make_item(struct inode *dir, uint64_t arg)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)arg);
+	assert_int_equal(synth_add(dir, name, S_IFDIR | 0555, &item_ops, arg, item_files, 1), 0);
+}
+
+static void refresh_items(struct inode *dir, uint64_t arg)
+{
+	(void)arg;
+	if (shrink_on_refresh && world_n)
+		world_set(world + 1, world_n - 1);
+	synth_sync(dir, &item_ops, world, world_n, make_item);
+}
+
+static const struct synth_ops big_ops = {.show = show_big};
+static const struct synth_ops first_ops = {.target = first_target};
+static const struct synth_ops root_ops = {.refresh = refresh_items};
+static const struct synth_entry root_files[] = {
+	{"big", S_IFREG | 0444, &big_ops},
+	{"first", S_IFLNK | 0777, &first_ops},
+};
+
+static size_t list(const char *path, struct names *l)
+{
+	struct file *f;
+	assert_int_equal(vfs_open(NULL, path, O_RDONLY | O_DIRECTORY, 0, &f), 0);
+	l->n = 0;
+	l->limit = 64;
+	assert_true(vfs_getdents(f, collect, l) >= 0);
+	file_put(f);
+	return l->n;
+}
+
+/*
+ * A synthetic tree mounted on /m, mirroring a set of numbers: entries come
+ * and go with the set, contents are made at open and stay with the open
+ * file, nothing can be changed, and every node a refresh removes is freed
+ * (after the lookup that removed it, which may still hold it: the rename
+ * below walks through a directory its second lookup removes, which
+ * AddressSanitizer would catch if it were freed at once). It runs last:
+ * the mount stays, so the tree is not empty afterwards.
+ */
+static void test_synthetic_mount(void **state)
+{
+	(void)state;
+	struct inode *root;
+	assert_int_equal(vfs_mkdir(NULL, "/m", 0555), 0);
+	assert_int_equal(synth_new_root(&root_ops, 0, root_files, 2, &root), 0);
+	assert_int_equal(vfs_mount(NULL, "/m/", root), 0);
+	assert_int_equal(vfs_mount(NULL, "/m", root), -EBUSY);
+	assert_int_equal(vfs_mount(NULL, "/", root), -EBUSY);
+	/* A synthetic link keeps the room for its target from its first use. */
+	char target[16] = {0};
+	assert_int_equal(vfs_readlink(NULL, "/m/first", target, sizeof(target)), -ENOENT);
+	struct shim_counts mounted = shim_counts();
+
+	static const uint64_t three[] = {1, 2, 3};
+	world_set(three, 3);
+	struct names *l = calloc(1, sizeof(*l));
+	assert_int_equal(list("/m", l), 7); /* . .. big first 1 2 3 */
+	assert_string_equal(l->name[4], "1");
+	assert_string_equal(l->name[6], "3");
+	expect_text("/m/2/f", "item 2\n");
+	expect_text("/m/first/f", "item 1\n");
+	char *big = slurp("/m/big");
+	assert_int_equal(strlen(big), 10000);
+	free(big);
+	assert_int_equal(vfs_readlink(NULL, "/m/first", target, sizeof(target)), 1);
+	assert_string_equal(target, "1");
+
+	/* A file system of its own, whose ".." is the mount point's parent. */
+	assert_int_equal(st_of("/m/2/f", 0).dev, VFS_SYNTH_DEV);
+	assert_int_equal(st_of("/m", 0).dev, VFS_SYNTH_DEV);
+	assert_int_equal(st_of("/m/..", 0).ino, st_of("/", 0).ino);
+	assert_int_equal(st_of("/m/2/../../m/1", 0).ino, st_of("/m/1", 0).ino);
+	struct inode *two;
+	assert_int_equal(vfs_lookup(NULL, "/m/2", &two), 0);
+	char cwd[64];
+	assert_int_equal(vfs_getcwd(two, cwd, sizeof(cwd)), 5);
+	assert_string_equal(cwd, "/m/2");
+	vfs_inode_put(two);
+
+	/* Read-only. */
+	struct file *f;
+	assert_int_equal(vfs_open(NULL, "/m/1/f", O_WRONLY, 0, &f), -EACCES);
+	assert_int_equal(vfs_open(NULL, "/m/new", O_WRONLY | O_CREAT, 0644, &f), -EACCES);
+	assert_int_equal(vfs_mkdir(NULL, "/m/d", 0755), -EACCES);
+	assert_int_equal(vfs_unlink(NULL, "/m/1/f"), -EACCES);
+	assert_int_equal(vfs_rmdir(NULL, "/m/1"), -EACCES);
+	assert_int_equal(vfs_rmdir(NULL, "/m"), -EBUSY);
+	assert_int_equal(vfs_rename(NULL, "/m", NULL, "/n"), -EBUSY);
+	assert_int_equal(vfs_rename(NULL, "/m/1/f", NULL, "/g"), -EXDEV);
+	assert_int_equal(vfs_link(NULL, "/m/1/f", NULL, "/g"), -EXDEV);
+	assert_int_equal(vfs_chmod(NULL, "/m/1/f", 0777), -EPERM);
+	assert_int_equal(vfs_truncate(NULL, "/m/1/f", 0), -EACCES);
+
+	/* A file opened before its item goes keeps its snapshot; the item's
+	 * directory, held open, lives on empty. */
+	struct file *f3, *d2;
+	assert_int_equal(vfs_open(NULL, "/m/3/f", O_RDONLY, 0, &f3), 0);
+	assert_int_equal(vfs_open(NULL, "/m/2", O_RDONLY | O_DIRECTORY, 0, &d2), 0);
+	static const uint64_t one[] = {1};
+	world_set(one, 1);
+	struct kstat st;
+	assert_int_equal(vfs_stat(NULL, "/m/3", &st, 0), -ENOENT);
+	char buf[32] = {0};
+	assert_int_equal(vfs_read(f3, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "item 3\n");
+	assert_int_equal(vfs_lseek(f3, 0, SEEK_END), 7);
+	assert_int_equal(vfs_pread(f3, buf, 4, 5), 2);
+	file_put(f3);
+	assert_int_equal(vfs_open(d2->inode, "f", O_RDONLY, 0, &f), -ENOENT);
+	l->n = 0;
+	assert_int_equal(vfs_getdents(d2, collect, l), 0);
+	file_put(d2);
+	assert_int_equal(list("/m", l), 5);
+
+	/* An item that goes after its directory was found: show's -ENOENT
+	 * fails the open. Then /m/first leads nowhere. */
+	struct file *d1;
+	assert_int_equal(vfs_open(NULL, "/m/1", O_RDONLY | O_DIRECTORY, 0, &d1), 0);
+	world_n = 0;
+	assert_int_equal(vfs_open(d1->inode, "f", O_RDONLY, 0, &f), -ENOENT);
+	file_put(d1);
+	assert_int_equal(vfs_open(NULL, "/m/first", O_RDONLY, 0, &f), -ENOENT);
+
+	/* The second lookup of a rename removes what the first one found. */
+	world_set(three, 3);
+	shrink_on_refresh = true;
+	assert_int_equal(vfs_rename(NULL, "/m/2/f", NULL, "/m/3/g"), -EXDEV);
+	shrink_on_refresh = false;
+	assert_int_equal(world_n, 1);
+
+	/* Everything made since the mount is gone with the world. */
+	world_n = 0;
+	assert_int_equal(list("/m", l), 4);
+	free(l);
+	struct shim_counts c = shim_counts();
+	assert_int_equal(c.allocs, mounted.allocs);
+	assert_int_equal(c.bytes, mounted.bytes);
+	assert_int_equal(c.pages, mounted.pages);
+}
+
 int main(void)
 {
 	if (vfs_init(&shim_platform) != 0)
@@ -1126,6 +1320,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unpack_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpack_hard_links_and_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpack_malformed, setup, teardown),
+		cmocka_unit_test_setup(test_synthetic_mount, setup), /* last: the mount stays */
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@ set(_kestrel_fs ${PROJECT_SOURCE_DIR}/kernel/fs)
 kestrel_host_test(test_vfs
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_vfs.c ${CMAKE_CURRENT_LIST_DIR}/fs_shim.c
           ${_kestrel_fs}/file.c ${_kestrel_fs}/initramfs.c ${_kestrel_fs}/namei.c
-          ${_kestrel_fs}/ramfs.c ${_kestrel_fs}/vfs.c
+          ${_kestrel_fs}/ramfs.c ${_kestrel_fs}/synth.c ${_kestrel_fs}/vfs.c
           ${PROJECT_SOURCE_DIR}/kernel/lib/cpio.c ${PROJECT_SOURCE_DIR}/kernel/lib/errno.c
           ${PROJECT_SOURCE_DIR}/kernel/lib/vsnprintf.c)
 target_include_directories(test_vfs BEFORE PRIVATE ${CMAKE_CURRENT_LIST_DIR}/fake_sched)

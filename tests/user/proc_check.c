@@ -592,6 +592,175 @@ static void check_avx(void)
 	t_puts("proc-check: AVX state checked\n");
 }
 
+/* ---- /proc ---- */
+
+enum { NR_open = 2, NR_stat = 4, NR_lseek = 8, NR_readlink = 89, NR_getdents64 = 217,
+       O_WRONLY = 1, O_DIRECTORY = 0200000, EACCES = 13, SEEK_END = 2 };
+
+/* The whole of a small file (at most size - 1 bytes, NUL-terminated), or -errno. */
+static long read_file(const char *path, char *buf, long size)
+{
+	long fd = sys2(NR_open, path, 0);
+	if (fd < 0)
+		return fd;
+	long n = 0, r;
+	while (n < size - 1 && (r = sys3(NR_read, fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	sys1(NR_close, fd);
+	buf[n] = 0;
+	return n;
+}
+
+static long parse_num(const char *s)
+{
+	long v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+static void format_num(char *out, long v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*out++ = tmp[--n];
+	*out = 0;
+}
+
+/* "/proc/PID/name" into out. */
+static void proc_path(char *out, long pid, const char *name)
+{
+	const char *pre = "/proc/";
+	while (*pre)
+		*out++ = *pre++;
+	format_num(out, pid);
+	while (*out)
+		out++;
+	if (name) {
+		*out++ = '/';
+		while (*name)
+			*out++ = *name++;
+	}
+	*out = 0;
+}
+
+/* The state letter in a /proc/PID/stat line (after the last ')'). */
+static char stat_state(const char *line)
+{
+	const char *close = 0;
+	for (const char *p = line; *p; p++)
+		if (*p == ')')
+			close = p;
+	return close && close[1] == ' ' ? close[2] : '?';
+}
+
+static void check_procfs(const char *argv0)
+{
+	static char buf[4096];
+	long pid = sys0(NR_getpid);
+
+	/* /proc/self/stat: our pid, our name, running, the fields ps reads. */
+	long n = read_file("/proc/self/stat", buf, sizeof(buf));
+	CHECK(n > 0, n);
+	CHECK(parse_num(buf) == pid, parse_num(buf));
+	const char *name = "proc-check";
+	int i = 0;
+	while (buf[i] && buf[i] != '(')
+		i++;
+	int same = buf[i] == '(';
+	for (int k = 0; name[k] && same; k++)
+		same = buf[i + 1 + k] == name[k];
+	CHECK(same, i);
+	CHECK(stat_state(buf) == 'R', stat_state(buf));
+	int fields = 1;
+	for (const char *p = buf; *p; p++)
+		fields += *p == ' ';
+	CHECK(fields == 52, fields);
+
+	/* /proc/self is a symlink to our pid. */
+	char link[32] = {0}, want[32];
+	format_num(want, pid);
+	CHECK(sys3(NR_readlink, "/proc/self", link, sizeof(link) - 1) == (long)t_strlen(want), 0);
+	CHECK(t_streq(link, want), 0);
+
+	/* cmdline: argv, NUL-separated: the first string is argv[0]. */
+	n = read_file("/proc/self/cmdline", buf, sizeof(buf));
+	CHECK(n > (long)t_strlen(argv0) && t_streq(buf, argv0), n);
+
+	/* Read-only, and a snapshot with a length (SEEK_END). */
+	CHECK(sys2(NR_open, "/proc/meminfo", O_WRONLY) == -EACCES, 0);
+	long fd = sys2(NR_open, "/proc/meminfo", 0);
+	CHECK(fd >= 0, fd);
+	CHECK(sys3(NR_lseek, fd, 0, SEEK_END) > 100, 0);
+	sys1(NR_close, fd);
+
+	/* MemTotal is sysinfo's total RAM. */
+	n = read_file("/proc/meminfo", buf, sizeof(buf));
+	CHECK(n > 0 && buf[0] == 'M', n);
+	i = 0;
+	while (buf[i] && (buf[i] < '0' || buf[i] > '9'))
+		i++;
+	struct t_sysinfo si;
+	sys1(99, &si);
+	CHECK(parse_num(buf + i) * 1024 == (long)si.totalram, parse_num(buf + i));
+
+	/* getdents64 on /proc lists our pid and "self". */
+	fd = sys2(NR_open, "/proc", O_DIRECTORY);
+	CHECK(fd >= 0, fd);
+	int saw_pid = 0, saw_self = 0;
+	for (;;) {
+		long got = sys3(NR_getdents64, fd, buf, sizeof(buf));
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			unsigned short reclen = *(unsigned short *)(buf + off + 16);
+			const char *d_name = buf + off + 19;
+			saw_pid |= t_streq(d_name, want);
+			saw_self |= t_streq(d_name, "self");
+			off += reclen;
+		}
+	}
+	sys1(NR_close, fd);
+	CHECK(saw_pid && saw_self, saw_pid);
+
+	/* A child: a zombie shows as Z; once reaped its directory is gone
+	 * (ENOENT), a file opened before still reads its snapshot, and a
+	 * lookup under its directory opened before fails cleanly. */
+	long child = sys0(NR_fork);
+	if (child == 0)
+		sys1(NR_exit_group, 0);
+	char path[64];
+	proc_path(path, child, "stat");
+	long stat_fd = sys2(NR_open, path, 0);
+	CHECK(stat_fd >= 0, stat_fd);
+	proc_path(path, child, 0);
+	long dir_fd = sys2(NR_open, path, O_DIRECTORY);
+	CHECK(dir_fd >= 0, dir_fd);
+	proc_path(path, child, "stat");
+	char state = '?';
+	for (int tries = 0; tries < 200 && state != 'Z'; tries++) {
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		sys2(NR_nanosleep, &ts, 0);
+		if (read_file(path, buf, sizeof(buf)) > 0)
+			state = stat_state(buf);
+	}
+	CHECK(state == 'Z', state);
+	int status;
+	CHECK(sys4(NR_wait4, child, &status, 0, 0) == child, 0);
+	CHECK(read_file(path, buf, sizeof(buf)) == -ENOENT, 0);
+	proc_path(path, child, 0);
+	char st[144];
+	CHECK(sys2(NR_stat, path, st) == -ENOENT, 0);
+	CHECK(sys3(NR_read, stat_fd, buf, sizeof(buf)) > 0, 0);
+	CHECK(sys3(NR_openat, dir_fd, "stat", 0) == -ENOENT, 0);
+	sys1(NR_close, stat_fd);
+	sys1(NR_close, dir_fd);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -605,6 +774,7 @@ int main(int argc, char **argv, char **envp)
 	check_file_mappings();
 	check_signals();
 	check_avx();
+	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
 	if (pid == 0) {
