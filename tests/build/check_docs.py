@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""build.docs: README.md and docs/ point only at things that exist.
+
+For every Markdown file (README.md, docs/*.md):
+
+  links        every relative link [text](path) resolves to a file or folder
+               of the tree, and every anchor (#heading) to a heading of the
+               file it names, as the forge makes heading anchors (lower case,
+               punctuation dropped, spaces to dashes);
+  functions    every `name()` in backquotes, outside fenced code blocks, is
+               an identifier that occurs in the sources (kernel/, loader/,
+               include/, tests/, scripts/), so a renamed function cannot
+               leave the prose behind;
+  paths        every backquoted path that names a file of the tree
+               (`kernel/mm/pmm.c`, `scripts/bench`, or relative to kernel/
+               like `proc/vm.c`) exists.
+
+Each problem is printed with its file and line; any problem fails the check.
+"""
+import os
+import re
+import sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))
+SOURCE_DIRS = ["kernel", "loader", "include", "tests", "scripts", "cmake"]
+SOURCE_EXT = (".c", ".h", ".S", ".py", ".cmake", ".txt", "")
+PATH_TOPS = ("kernel/", "loader/", "include/", "tests/", "scripts/", "docs/", "cmake/", ".ci/")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)|!\[[^\]]*\]\(([^)\s]+)\)")
+CODE = re.compile(r"`([^`\n]+)`")
+FUNC = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\(\)$")
+PATHLIKE = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)+/?$")
+
+
+def slug(heading):
+    """The anchor GitHub-style forges give a heading."""
+    s = heading.strip().lower()
+    s = re.sub(r"`", "", s)
+    s = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", s)  # links: their text
+    s = re.sub(r"[^\w\- ]", "", s)
+    return s.replace(" ", "-")
+
+
+def headings(path):
+    anchors, seen = set(), {}
+    fenced = False
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("```"):
+                fenced = not fenced
+            if fenced:
+                continue
+            m = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if m:
+                base = slug(m.group(1))
+                n = seen.get(base, 0)
+                anchors.add(base if n == 0 else "%s-%d" % (base, n))
+                seen[base] = n + 1
+    return anchors
+
+
+def source_identifiers():
+    idents = set()
+    for d in SOURCE_DIRS:
+        for dirpath, _, files in os.walk(os.path.join(ROOT, d)):
+            for name in files:
+                if not name.endswith(SOURCE_EXT) and "." in name:
+                    continue
+                try:
+                    with open(os.path.join(dirpath, name), errors="replace") as f:
+                        idents.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", f.read()))
+                except OSError:
+                    pass
+    return idents
+
+
+def markdown_files():
+    files = [os.path.join(ROOT, "README.md")]
+    docs = os.path.join(ROOT, "docs")
+    files += sorted(os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md"))
+    return files
+
+
+def main():
+    idents = source_identifiers()
+    problems = []
+    anchor_cache = {}
+    for md in markdown_files():
+        rel_md = os.path.relpath(md, ROOT)
+        fenced = False
+        with open(md, errors="replace") as f:
+            lines = f.readlines()
+        for no, line in enumerate(lines, 1):
+            if line.startswith("```"):
+                fenced = not fenced
+                continue
+            if fenced:
+                continue
+            for m in LINK.finditer(line):
+                target = m.group(1) or m.group(2)
+                if re.match(r"^[a-z]+:", target):
+                    continue  # http:, https:, mailto:
+                path, _, anchor = target.partition("#")
+                dest = os.path.normpath(os.path.join(os.path.dirname(md), path)) if path else md
+                if not os.path.exists(dest):
+                    problems.append("%s:%d: link to %s: no such file" % (rel_md, no, target))
+                    continue
+                if anchor and dest.endswith(".md"):
+                    if dest not in anchor_cache:
+                        anchor_cache[dest] = headings(dest)
+                    if anchor not in anchor_cache[dest]:
+                        problems.append("%s:%d: link to %s: no heading with that anchor in %s"
+                                        % (rel_md, no, target, os.path.relpath(dest, ROOT)))
+            for m in CODE.finditer(line):
+                code = m.group(1).strip()
+                f = FUNC.match(code)
+                if f:
+                    if f.group(1) not in idents:
+                        problems.append("%s:%d: `%s`: no such identifier in the sources"
+                                        % (rel_md, no, code))
+                    continue
+                template = re.search(r"(^|/|_)[A-Z]{3,}", code)  # test_NAME.c: a pattern
+                if PATHLIKE.match(code) and code.startswith(PATH_TOPS) and not template:
+                    if not os.path.exists(os.path.join(ROOT, code)):
+                        problems.append("%s:%d: `%s`: no such file" % (rel_md, no, code))
+    for p in problems:
+        print("FAIL: " + p)
+    if problems:
+        print("%d problems in README.md and docs/" % len(problems))
+        return 1
+    print("ok: every link, anchor, function name and path in README.md and docs/ exists")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
