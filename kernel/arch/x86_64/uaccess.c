@@ -13,7 +13,9 @@ uint64_t uaccess_zero(void *dst, uint64_t n);
 int64_t uaccess_strncpy(char *dst, const char *usrc, uint64_t max);
 
 extern const char uaccess_copy_fault_begin[], uaccess_copy_fault_end[], uaccess_copy_fixup[];
+extern const char uaccess_copyq_fault_begin[], uaccess_copyq_fault_end[], uaccess_copyq_fixup[];
 extern const char uaccess_zero_fault_begin[], uaccess_zero_fault_end[], uaccess_zero_fixup[];
+extern const char uaccess_zeroq_fault_begin[], uaccess_zeroq_fault_end[], uaccess_zeroq_fixup[];
 extern const char uaccess_str_fault_begin[], uaccess_str_fault_end[], uaccess_str_fixup[];
 
 /* Read by uaccess.S. */
@@ -23,7 +25,9 @@ static const struct {
 	const char *begin, *end, *fixup;
 } sites[] = {
 	{uaccess_copy_fault_begin, uaccess_copy_fault_end, uaccess_copy_fixup},
+	{uaccess_copyq_fault_begin, uaccess_copyq_fault_end, uaccess_copyq_fixup},
 	{uaccess_zero_fault_begin, uaccess_zero_fault_end, uaccess_zero_fixup},
+	{uaccess_zeroq_fault_begin, uaccess_zeroq_fault_end, uaccess_zeroq_fixup},
 	{uaccess_str_fault_begin, uaccess_str_fault_end, uaccess_str_fixup},
 };
 
