@@ -226,6 +226,7 @@ void proc_exit(int wait_status)
 	spin_unlock(&tree_lock);
 	vm_destroy(vm);
 	proc_files_close(p);
+	itimer_exit(p->pid);
 
 	spin_lock(&tree_lock);
 	bool is_init = p == init_proc;

@@ -134,6 +134,8 @@ int proc_kill_pid(int pid, int sig);
 /* The same for every live process of group pgrp (kill(-pgrp), and the
  * terminal's signal keys). */
 int proc_kill_pgrp(int pgrp, int sig);
+/* A process ends: its interval timer goes (itimer.c). */
+void itimer_exit(int pid);
 /* The running process's user-mode trap frame (its thread's stack top). */
 struct trap_frame *proc_frame(void);
 /* Its descriptor table and working directory (fd.c): closed at exit,

@@ -12,6 +12,8 @@
  */
 #include "time/timer.h"
 
+#include <stdatomic.h>
+
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/trap.h"
@@ -19,6 +21,7 @@
 #include "boot/boot.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
+#include "sync/spinlock.h"
 #include "time/clock.h"
 
 #define CALIBRATION_NS 5000000ull /* 5 ms: QEMU's timer runs at ~62 MHz / 16 here */
@@ -28,6 +31,12 @@ static volatile uint64_t ticks; /* the boot CPU's: the system's tick count */
 static uint32_t hz;
 static uint64_t lapic_hz;
 static void (*tick_hook)(void);
+/* More listeners: few, added once, never removed; read without a lock (a
+ * slot is published by the count's release store after it is written). */
+#define TIMER_MAX_HOOKS 4
+static void (*extra_hooks[TIMER_MAX_HOOKS])(void);
+static _Atomic unsigned extra_count;
+
 
 /* Every CPU's timer: its own count; the boot CPU's is the system's. */
 static void timer_tick(struct trap_frame *tf)
@@ -37,11 +46,28 @@ static void timer_tick(struct trap_frame *tf)
 	c->ticks++;
 	if (c->index == 0)
 		ticks++;
+	unsigned extra = atomic_load_explicit(&extra_count, memory_order_acquire);
+	for (unsigned i = 0; i < extra; i++)
+		extra_hooks[i]();
 	if (tick_hook)
 		tick_hook();
 }
 
 void timer_set_hook(void (*fn)(void)) { tick_hook = fn; }
+
+bool timer_add_hook(void (*fn)(void))
+{
+	static struct spinlock add_lock = SPINLOCK_INIT("timer hooks");
+	spin_lock(&add_lock);
+	unsigned n = atomic_load_explicit(&extra_count, memory_order_relaxed);
+	bool ok = n < TIMER_MAX_HOOKS;
+	if (ok) {
+		extra_hooks[n] = fn;
+		atomic_store_explicit(&extra_count, n + 1, memory_order_release);
+	}
+	spin_unlock(&add_lock);
+	return ok;
+}
 
 void timer_init_cpu(void)
 {

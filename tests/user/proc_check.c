@@ -761,6 +761,70 @@ static void check_procfs(const char *argv0)
 	sys1(NR_close, dir_fd);
 }
 
+/* ---- Interval timers: alarm, setitimer, getitimer ---- */
+
+struct itimerval {
+	struct { long sec, usec; } interval, value;
+};
+
+static volatile int alarms;
+static void on_alarm(int sig) { alarms += sig == 14; }
+
+static void die_by_alarm(void)
+{
+	struct k_sigaction dfl = {0, 0, 0, 0}; /* the parent's handler, inherited: back to SIG_DFL */
+	sys4(NR_rt_sigaction, 14, &dfl, 0, 8);
+	struct itimerval it = {{0, 0}, {0, 10000}};
+	sys3(38 /* setitimer */, 0, &it, 0);
+	struct timespec ts = {2, 0};
+	sys2(NR_nanosleep, &ts, 0);
+	sys1(NR_exit_group, 3); /* not reached: SIGALRM's default ends it */
+}
+
+static void check_timers(void)
+{
+	enum { NR_getitimer = 36, NR_alarm = 37, NR_setitimer = 38, SIGALRM = 14,
+	       SA_RESTORER = 0x04000000 };
+	struct k_sigaction sa;
+	*(void (*volatile *)(int)) & sa.handler = on_alarm;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = SA_RESTORER;
+	sa.mask = 0;
+	CHECK(sys4(NR_rt_sigaction, SIGALRM, &sa, 0, 8) == 0, 0);
+	/* Once, 50 ms from now: a long sleep is interrupted by it. */
+	struct itimerval it = {{0, 0}, {0, 50000}}, cur, old;
+	long t0 = now_ns();
+	CHECK(sys3(NR_setitimer, 0, &it, 0) == 0, 0);
+	CHECK(sys2(NR_getitimer, 0, &cur) == 0, 0);
+	CHECK(cur.value.sec == 0 && cur.value.usec > 0 && cur.value.usec <= 50000, cur.value.usec);
+	struct timespec ts = {2, 0};
+	CHECK(sys2(NR_nanosleep, &ts, 0) == -4 /* EINTR */, 0);
+	long waited = now_ns() - t0;
+	CHECK(alarms == 1, alarms);
+	CHECK(waited >= 50 * 1000 * 1000 && waited < 1000 * 1000 * 1000, waited);
+	CHECK(sys2(NR_getitimer, 0, &cur) == 0 && cur.value.sec == 0 && cur.value.usec == 0, 0);
+	/* Every 20 ms: three periods, then off; the old value comes back. */
+	struct itimerval every = {{0, 20000}, {0, 20000}}, off = {{0, 0}, {0, 0}};
+	alarms = 0;
+	CHECK(sys3(NR_setitimer, 0, &every, 0) == 0, 0);
+	struct timespec step = {0, 5 * 1000 * 1000};
+	for (int i = 0; i < 400 && alarms < 3; i++)
+		sys2(NR_nanosleep, &step, 0);
+	CHECK(alarms >= 3, alarms);
+	CHECK(sys3(NR_setitimer, 0, &off, &old) == 0, 0);
+	CHECK(old.interval.usec == 20000, old.interval.usec);
+	/* alarm: seconds, the previous one's remainder rounded. */
+	CHECK(sys1(NR_alarm, 5) == 0, 0);
+	CHECK(sys1(NR_alarm, 0) == 5, 0);
+	/* Refused: a bad timeval, an unknown timer, a bad pointer. */
+	struct itimerval bad = {{0, 0}, {0, 1000000}};
+	CHECK(sys3(NR_setitimer, 0, &bad, 0) == -EINVAL, 0);
+	CHECK(sys3(NR_setitimer, 7, &it, 0) == -EINVAL, 0);
+	CHECK(sys2(NR_getitimer, 0, 16) == -EFAULT, 0);
+	/* No handler: SIGALRM ends the process. */
+	CHECK(WTERMSIG(in_child(die_by_alarm)) == SIGALRM, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -774,6 +838,7 @@ int main(int argc, char **argv, char **envp)
 	check_file_mappings();
 	check_signals();
 	check_avx();
+	check_timers();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
