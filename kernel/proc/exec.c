@@ -193,18 +193,25 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	if (!r)
 		r = build_stack(vm, args, path, &img, bias, &sp);
 	if (r) {
-		vm_destroy(vm);
+		vm_put(vm);
 		return r;
 	}
 	vm->brk_base = vm->brk = img.hi + bias;
 
 	/* The point of no return: the new program replaces the old. */
-	struct thread *t = p->thread;
+	struct thread *t = thread_current();
 	struct fpu_state *fpu = t->arch.fpu;
 	if (!fpu && !(fpu = kmalloc(sizeof(*fpu)))) {
-		vm_destroy(vm);
+		vm_put(vm);
 		return -ENOMEM;
 	}
+	/* Other threads of the process end first (they run the old program
+	 * in the old address space); this one becomes the only one. */
+	proc_exec_single();
+	struct task *task = task_current();
+	task->altstack_sp = task->altstack_size = 0;
+	task->clear_child_tid = 0;
+	task->robust_list = 0;
 	fpu_state_init(fpu);
 	struct vm *old = p->vm;
 	p->vm = vm;
@@ -216,7 +223,8 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	t->arch.user = true;
 	arch_thread_load(&t->arch);
 	cpu_irq_restore(f);
-	vm_destroy(old);
+	vm_put(old); /* a vfork parent keeps its share */
+	proc_vfork_release();
 	strncpy_safe(p->comm, basename(path), PROC_COMM_MAX);
 	user_frame_init(tf, img.entry + bias, sp);
 	return 0;
@@ -224,8 +232,7 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 
 int exec_read_file(const char *path, void **data, size_t *size)
 {
-	struct proc *p = proc_current();
-	struct inode *dir = p && p->cwd ? p->cwd : vfs_root();
+	struct inode *dir = proc_cwd();
 	struct file *f;
 	int r = vfs_open(dir, path, O_RDONLY, 0, &f);
 	if (r)

@@ -1,11 +1,27 @@
 /*
- * The process tree: creation of init, fork, exit, wait4, and what happens
- * when a program faults (see proc.h).
+ * The process tree and its threads: creation of init, fork and clone,
+ * the end of a thread and of a process, wait4, and what happens when a
+ * program faults (see proc.h and task.h).
  *
- * A process's thread always has its user-mode trap frame at the top of its
+ * A user thread always has its user-mode trap frame at the top of its
  * kernel stack (THREAD_TOP_RESERVE): the SYSCALL entry and every interrupt
- * from ring 3 put it there, so fork copies it from there and a new thread
+ * from ring 3 put it there, so clone copies it from there and a new thread
  * starts by filling its own and "returning" to user mode through it.
+ *
+ * How a process ends. Each task leaves by task_exit: it clears and wakes
+ * its clear_child_tid word (pthread_join waits on it), switches its CPU to
+ * the kernel's page tables, drops its share of the address space, and
+ * unlinks itself under the tree lock. The task that finds itself the last
+ * one turns the process into a zombie. exit_group (proc_exit) first marks
+ * the process exiting with its status and tells every other task to leave
+ * (must_exit, a SIGKILL bit and an interrupt out of any wait); each leaves
+ * at its next return to user mode. execve does the same to the others but
+ * without marking the process, and waits for them (proc_exec_single).
+ *
+ * Nothing runs on freed memory: a kernel stack is freed by the scheduler
+ * only after its thread's last switch away (sched/thread.c); a task's
+ * struct is freed by the task itself after it has left every list; the
+ * address space goes with its last user, which is off its tables by then.
  *
  * Wait status words are Linux's: (code & 0xff) << 8 for an exit, the
  * signal number for a death by signal (WIFSIGNALED).
@@ -24,6 +40,7 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "proc/exec.h"
+#include "proc/futex.h"
 #include "proc/signal.h"
 #include "proc/syscall.h"
 #include "sync/spinlock.h"
@@ -33,15 +50,19 @@ _Static_assert(THREAD_TOP_RESERVE == sizeof(struct trap_frame),
                "a user thread's trap frame fills the reserve at its stack top");
 
 /* Guards the tree: parent/children/sibling links, state, wait_status,
- * all_procs, nprocs, next_pid. */
+ * all_procs, nids, next_pid, and in every process its task list, ntasks,
+ * exiting, group_status, execing and sigactions (writers). Lock order:
+ * the tree lock, then a thread's wait_lock, then a wait queue's lock. */
 static struct spinlock tree_lock = SPINLOCK_INIT("process tree");
 static struct proc *all_procs;
-static uint32_t nprocs;
+static uint32_t nids; /* ids in use: every listed process's, and each non-leader thread's */
 static int next_pid = 1;
 static struct proc *init_proc;
 static struct wait_queue init_wait = WAIT_QUEUE_INIT("init ended");
 static bool init_ended;
 static int init_status;
+
+static uint64_t sigbit(int sig) { return 1ull << (sig - 1); }
 
 static struct trap_frame *user_frame(struct thread *t)
 {
@@ -50,6 +71,83 @@ static struct trap_frame *user_frame(struct thread *t)
 
 struct trap_frame *proc_frame(void) { return user_frame(thread_current()); }
 
+/* ---- ids ---- */
+
+/* Under the tree lock. An id is in use while a process has it as its pid
+ * (zombies included: wait4 reports it) or a live thread as its tid. */
+static bool id_used(int id)
+{
+	for (struct proc *q = all_procs; q; q = q->all_next) {
+		if (q->pid == id)
+			return true;
+		for (struct task *t = q->tasks; t; t = t->group_next)
+			if (t->tid == id)
+				return true;
+	}
+	return false;
+}
+
+/* Under the tree lock: a free id, or 0 at the limit. Ids count up and
+ * wrap below PROC_PID_MAX, skipping ones in use. */
+static int id_alloc(void)
+{
+	if (nids >= PROC_MAX)
+		return 0;
+	for (;;) {
+		int id = next_pid;
+		next_pid = next_pid >= PROC_PID_MAX ? 2 : next_pid + 1;
+		if (!id_used(id)) {
+			nids++;
+			return id;
+		}
+	}
+}
+
+/* ---- tasks ---- */
+
+static struct task *task_new(struct thread *th)
+{
+	struct task *t = kcalloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	wait_queue_init(&t->sig_wait, "sigsuspend");
+	t->syscall_nr = -1;
+	t->thread = th;
+	th->task = t;
+	return t;
+}
+
+/* Under the tree lock. */
+static void task_link(struct proc *p, struct task *t)
+{
+	t->proc = p;
+	t->group_next = p->tasks;
+	p->tasks = t;
+	p->ntasks++;
+}
+
+static void task_unlink(struct proc *p, struct task *t)
+{
+	for (struct task **q = &p->tasks; *q; q = &(*q)->group_next)
+		if (*q == t) {
+			*q = t->group_next;
+			p->ntasks--;
+			return;
+		}
+	panic("proc: task %d is not in process %d", t->tid, p->pid);
+}
+
+/* Under the tree lock: make t leave at its next return to user mode, and
+ * get it out of any interruptible wait now. */
+static void tell_to_exit(struct task *t)
+{
+	t->must_exit = true;
+	__atomic_or_fetch(&t->sig_pending, sigbit(SIGKILL), __ATOMIC_ACQ_REL);
+	thread_interrupt(t->thread);
+}
+
+/* ---- processes ---- */
+
 /* A new struct with a pid, in the tree under parent; NULL at the limit. */
 static struct proc *proc_new(struct proc *parent)
 {
@@ -57,30 +155,18 @@ static struct proc *proc_new(struct proc *parent)
 	if (!p)
 		return NULL;
 	wait_queue_init(&p->child_wait, "child wait");
-	wait_queue_init(&p->sig_wait, "sigsuspend");
-	p->syscall_nr = -1;
+	wait_queue_init(&p->task_gone, "execve waits for threads");
+	spin_init(&p->files_lock, "descriptors");
 	p->start_ns = clock_ns();
 	spin_lock(&tree_lock);
-	if (nprocs >= PROC_MAX) {
+	p->pid = id_alloc();
+	if (!p->pid) {
 		spin_unlock(&tree_lock);
 		kfree(p);
 		return NULL;
 	}
-	/* Pids count up and wrap below PROC_PID_MAX, skipping ones in use. */
-	for (;;) {
-		int pid = next_pid;
-		next_pid = next_pid >= PROC_PID_MAX ? 2 : next_pid + 1;
-		bool used = false;
-		for (struct proc *q = all_procs; q && !used; q = q->all_next)
-			used = q->pid == pid;
-		if (!used) {
-			p->pid = pid;
-			break;
-		}
-	}
 	p->all_next = all_procs;
 	all_procs = p;
-	nprocs++;
 	p->parent = parent;
 	p->ppid = parent ? parent->pid : 0;
 	if (parent) {
@@ -102,7 +188,7 @@ static void unlist(struct proc *p)
 	for (struct proc **q = &all_procs; *q; q = &(*q)->all_next)
 		if (*q == p) {
 			*q = p->all_next;
-			nprocs--;
+			nids--;
 			return;
 		}
 }
@@ -125,7 +211,7 @@ static void proc_discard(struct proc *p)
 	unlink_child(p);
 	unlist(p);
 	spin_unlock(&tree_lock);
-	vm_destroy(p->vm);
+	vm_put(p->vm);
 	proc_files_close(p);
 	kfree(p);
 }
@@ -162,21 +248,30 @@ bool proc_start_init(const char *path, const char *const argv[], const char *con
 	proc_files_init(p);
 	struct init_start s = {.p = p, .path = path, .argv = argv, .envp = envp};
 	sem_init(&s.done, 0);
-	struct thread *t = thread_prepare("init", init_thread, &s);
+	struct thread *th = thread_prepare("init", init_thread, &s);
+	struct task *t = th ? task_new(th) : NULL;
 	if (!t) {
+		if (th)
+			thread_discard(th);
 		proc_discard(p);
 		return false;
 	}
-	p->thread = t;
-	t->proc = p;
+	t->tid = p->pid;
+	spin_lock(&tree_lock);
+	task_link(p, t);
+	spin_unlock(&tree_lock);
 	init_proc = p;
 	init_ended = false;
-	thread_start(t);
+	thread_start(th);
 	sem_down(&s.done);
 	if (s.result) {
 		kprintf("init: cannot start %s: %s (%s)\n", path, errno_text(s.result),
 		        errno_name(s.result));
 		init_proc = NULL;
+		spin_lock(&tree_lock);
+		task_unlink(p, t);
+		spin_unlock(&tree_lock);
+		kfree(t); /* its thread ended by itself */
 		proc_discard(p);
 		return false;
 	}
@@ -199,24 +294,11 @@ int proc_wait_init(void)
 
 static bool zombie_child(void *arg);
 
-void proc_exit(int wait_status)
+/* The last task of p has gone (p->vm is gone with it): close what the
+ * process holds, hand its children to init and become a zombie. */
+static void proc_end(struct proc *p, int wait_status)
 {
-	struct proc *p = proc_current();
-	struct thread *t = thread_current();
-	if (p->clear_child_tid) { /* for a joining thread (set_tid_address) */
-		int32_t zero = 0;
-		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
-	}
-	/* Off the process's page tables before they go. */
-	uint64_t f = cpu_irq_save();
-	t->arch.user = false;
-	t->arch.cr3 = 0;
-	arch_thread_load(&t->arch);
-	cpu_irq_restore(f);
-	vm_destroy(p->vm);
-	p->vm = NULL;
 	proc_files_close(p);
-
 	spin_lock(&tree_lock);
 	bool is_init = p == init_proc;
 	struct proc *reaper = is_init ? NULL : init_proc;
@@ -242,8 +324,6 @@ void proc_exit(int wait_status)
 		}
 	}
 	p->wait_status = wait_status;
-	p->cpu_ns = clock_tsc_to_ns(t->run_tsc);
-	p->thread = NULL;
 	__atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
 	struct proc *parent = p->parent;
 	bool orphan = !parent;
@@ -275,7 +355,104 @@ void proc_exit(int wait_status)
 	} else if (orphan) {
 		kfree(p);
 	}
+}
+
+void task_exit(int wait_status)
+{
+	struct task *t = task_current();
+	struct proc *p = t->proc;
+	struct thread *th = thread_current();
+	/* For pthread_join: zero the thread's id word and wake a joiner
+	 * (CLONE_CHILD_CLEARTID, set_tid_address). A bad address is ignored. */
+	if (t->clear_child_tid) {
+		int32_t zero = 0;
+		if (!copy_to_user(t->clear_child_tid, &zero, sizeof(zero)))
+			futex_wake(p->vm, t->clear_child_tid, 1, FUTEX_BITSET_ANY);
+	}
+	if (t->vfork_done) { /* the parent of a vfork goes on */
+		sem_up(t->vfork_done);
+		t->vfork_done = NULL;
+	}
+	task_release_borrowed(t);
+	/* Off the page tables before our share of them goes. */
+	uint64_t f = cpu_irq_save();
+	th->arch.user = false;
+	th->arch.cr3 = 0;
+	arch_thread_load(&th->arch);
+	cpu_irq_restore(f);
+	/* p->vm is stable here: execve swaps it only once this task has
+	 * left the list below (proc_exec_single waits for that), and it then
+	 * drops its own share, not ours. */
+	struct vm *vm = p->vm;
+
+	spin_lock(&tree_lock);
+	task_unlink(p, t);
+	bool last = p->ntasks == 0; /* decided here, under the lock: exactly one task sees it */
+	if (last)
+		p->vm = NULL;
+	p->cpu_ns += clock_tsc_to_ns(th->run_tsc);
+	if (t->tid != p->pid)
+		nids--; /* a leader's id stays with the process until it is reaped */
+	int status = p->exiting ? p->group_status : wait_status;
+	if (!last)
+		wake_all(&p->task_gone);
+	spin_unlock(&tree_lock);
+	vm_put(vm);
+	th->task = NULL;
+	kfree(t);
+	if (last)
+		proc_end(p, status);
 	thread_exit(0);
+}
+
+void proc_exit(int wait_status)
+{
+	struct task *me = task_current();
+	struct proc *p = me->proc;
+	spin_lock(&tree_lock);
+	if (!p->exiting) {
+		p->exiting = true;
+		p->group_status = wait_status;
+	}
+	for (struct task *t = p->tasks; t; t = t->group_next)
+		if (t != me)
+			tell_to_exit(t);
+	spin_unlock(&tree_lock);
+	task_exit(wait_status);
+}
+
+static bool alone(void *arg)
+{
+	struct proc *p = arg;
+	return __atomic_load_n(&p->ntasks, __ATOMIC_ACQUIRE) == 1;
+}
+
+void proc_exec_single(void)
+{
+	struct task *me = task_current();
+	struct proc *p = me->proc;
+	spin_lock(&tree_lock);
+	bool others = p->ntasks > 1;
+	if (others) {
+		p->execing = me;
+		for (struct task *t = p->tasks; t; t = t->group_next)
+			if (t != me)
+				tell_to_exit(t);
+	}
+	spin_unlock(&tree_lock);
+	if (!others)
+		return;
+	/* Uninterruptible: the others leave at their next return to user
+	 * mode, and a thread that exit_groups meanwhile leaves us to finish
+	 * and be told to exit in turn. */
+	wait_event(&p->task_gone, alone, p);
+	spin_lock(&tree_lock);
+	p->execing = NULL;
+	if (me->tid != p->pid) { /* the new program runs as the leader, as on Linux */
+		nids--;
+		me->tid = p->pid;
+	}
+	spin_unlock(&tree_lock);
 }
 
 struct wait_match {
@@ -287,11 +464,12 @@ struct wait_match {
 static bool matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
 
 /* The wait4 sleep condition. It runs under the wait queue's lock, so it
- * must not take the tree lock (proc_exit wakes the queue while holding
+ * must not take the tree lock (proc_end wakes the queue while holding
  * the tree lock: tree, then queue). It reads the child list without it,
  * which is safe: only the parent itself removes children, and the others
  * only push at the head (after setting the new node's sibling), so a
- * reader sees either list, both well formed. */
+ * reader sees either list, both well formed. Another thread of the same
+ * process may reap meanwhile: the wait4 loop rechecks under the lock. */
 static bool zombie_child(void *arg)
 {
 	struct wait_match *w = arg;
@@ -319,10 +497,10 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 				continue;
 			*q = c->sibling;
 			unlist(c);
+			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
 			spin_unlock(&tree_lock);
 			int got = c->pid;
 			*status = c->wait_status;
-			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
 			kfree(c);
 			return got;
 		}
@@ -337,7 +515,7 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 	}
 }
 
-/* ---- fork ---- */
+/* ---- fork and clone ---- */
 
 static void fork_child(void *arg)
 {
@@ -347,43 +525,125 @@ static void fork_child(void *arg)
 	user_enter(tf);
 }
 
-int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
+/* The new thread's registers: the parent's at the system call, on the
+ * stack and with the TLS clone asked for. */
+static void setup_thread(struct thread *th, struct vm *vm, const struct trap_frame *tf,
+                         const struct fork_opts *o, struct fpu_state *fpu)
 {
-	struct proc *me = proc_current();
-	struct proc *c = proc_new(me);
-	if (!c)
-		return -EAGAIN;
-	c->vm = vm_fork(me->vm);
-	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
-	struct thread *t = c->vm && fpu ? thread_prepare(me->comm, fork_child, NULL) : NULL;
-	if (!t || proc_files_fork(c, me)) {
-		if (t)
-			thread_discard(t);
-		kfree(fpu);
-		proc_discard(c);
-		return -ENOMEM;
-	}
-	memcpy(c->comm, me->comm, sizeof(c->comm));
-	struct trap_frame *ctf = user_frame(t);
+	struct trap_frame *ctf = user_frame(th);
 	*ctf = *tf;
 	if (o->newsp)
 		ctf->rsp = o->newsp;
 	struct thread *self = thread_current();
 	fpu_save(fpu); /* this thread's live registers, as the child's */
-	t->arch = (struct arch_thread){.user = true, .kstack_top = t->arch.kstack_top,
-	                               .cr3 = c->vm->pml4,
-	                               .fs_base = o->set_tls ? o->tls : self->arch.fs_base,
-	                               .gs_base = self->arch.gs_base, .fpu = fpu};
-	c->clear_child_tid = o->child_cleartid;
-	if (o->child_settid) {
-		int32_t v = c->pid;
-		vm_write(c->vm, o->child_settid, &v, sizeof(v)); /* a bad address is ignored, as in Linux */
+	th->arch = (struct arch_thread){.user = true, .kstack_top = th->arch.kstack_top,
+	                                .cr3 = vm->pml4,
+	                                .fs_base = o->set_tls ? o->tls : self->arch.fs_base,
+	                                .gs_base = self->arch.gs_base, .fpu = fpu};
+}
+
+/* clone(CLONE_THREAD): a new task in the current process. */
+static int64_t new_thread(const struct trap_frame *tf, const struct fork_opts *o)
+{
+	struct task *me = task_current();
+	struct proc *p = me->proc;
+	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
+	struct thread *th = fpu ? thread_prepare(p->comm, fork_child, NULL) : NULL;
+	struct task *t = th ? task_new(th) : NULL;
+	if (!t) {
+		if (th)
+			thread_discard(th);
+		kfree(fpu);
+		return -ENOMEM;
 	}
-	t->proc = c;
-	c->thread = t;
+	setup_thread(th, p->vm, tf, o, fpu);
+	t->sigmask = me->sigmask; /* the altstack is not inherited (CLONE_VM) */
+	t->clear_child_tid = o->child_cleartid;
+	spin_lock(&tree_lock);
+	int tid = p->exiting || p->execing ? -1 : id_alloc();
+	if (tid <= 0) {
+		spin_unlock(&tree_lock);
+		thread_discard(th); /* frees the fpu with it */
+		kfree(t);
+		return tid < 0 ? -EINTR : -EAGAIN; /* -EINTR: we are about to be ended anyway */
+	}
+	t->tid = tid;
+	vm_get(p->vm);
+	task_link(p, t);
+	spin_unlock(&tree_lock);
+	/* Both id words before the thread can run: pthread_create reads the
+	 * parent's, and the child may look at its own at once. */
+	int32_t v = tid;
+	if (o->parent_settid)
+		copy_to_user(o->parent_settid, &v, sizeof(v));
+	if (o->child_settid)
+		copy_to_user(o->child_settid, &v, sizeof(v));
+	thread_start(th);
+	return tid;
+}
+
+int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
+{
+	if (o->thread)
+		return new_thread(tf, o);
+	struct task *me = task_current();
+	struct proc *mp = me->proc;
+	struct proc *c = proc_new(mp);
+	if (!c)
+		return -EAGAIN;
+	c->vm = o->share_vm ? vm_get(mp->vm) : vm_fork(mp->vm);
+	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
+	struct thread *th = c->vm && fpu ? thread_prepare(mp->comm, fork_child, NULL) : NULL;
+	struct task *t = th ? task_new(th) : NULL;
+	if (!t || proc_files_fork(c, mp)) {
+		if (th)
+			thread_discard(th);
+		else
+			kfree(fpu);
+		kfree(t);
+		proc_discard(c);
+		return -ENOMEM;
+	}
+	memcpy(c->comm, mp->comm, sizeof(c->comm));
+	setup_thread(th, c->vm, tf, o, fpu);
+	t->tid = c->pid;
+	t->sigmask = me->sigmask;
+	if (!o->share_vm || o->vfork) { /* the same stack stays valid: keep the altstack */
+		t->altstack_sp = me->altstack_sp;
+		t->altstack_size = me->altstack_size;
+	}
+	t->clear_child_tid = o->child_cleartid;
+	int32_t v = c->pid;
+	if (o->parent_settid)
+		copy_to_user(o->parent_settid, &v, sizeof(v));
+	if (o->child_settid) /* a bad address is ignored, as in Linux */
+		vm_write(c->vm, o->child_settid, &v, sizeof(v));
+	struct semaphore done;
+	if (o->vfork) {
+		sem_init(&done, 0);
+		t->vfork_done = &done;
+	}
+	spin_lock(&tree_lock);
+	memcpy(c->sigactions, mp->sigactions, sizeof(c->sigactions)); /* writers hold this lock */
+	task_link(c, t);
+	spin_unlock(&tree_lock);
 	int pid = c->pid;
-	thread_start(t);
+	thread_start(th);
+	/* vfork: the child borrows our memory, stack included, until it
+	 * execs or ends (then it ups the semaphore; it never touches it
+	 * again, so `done` may go with this frame). */
+	if (o->vfork)
+		sem_down(&done);
 	return pid;
+}
+
+void proc_vfork_release(void)
+{
+	struct task *t = task_current();
+	if (t->vfork_done) {
+		sem_up(t->vfork_done);
+		t->vfork_done = NULL;
+	}
 }
 
 /* ---- faults and kills ---- */
@@ -392,10 +652,50 @@ void proc_kill(struct proc *p, int sig)
 {
 	if (!signal_wanted(p, sig))
 		return;
-	__atomic_or_fetch(&p->sig_pending, 1ull << (sig - 1), __ATOMIC_ACQ_REL);
-	bool blocked = (p->sigmask >> (sig - 1)) & 1 && sig != SIGKILL;
-	if (!blocked && p->thread) /* out of any interruptible wait (wait4, pipes...) */
-		thread_interrupt(p->thread);
+	__atomic_or_fetch(&p->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+	/* Out of an interruptible wait (wait4, pipes, futex...): the first
+	 * thread that does not block it takes it; SIGKILL wakes them all,
+	 * since it ends them all. */
+	for (struct task *t = p->tasks; t; t = t->group_next) {
+		if (sig == SIGKILL) {
+			thread_interrupt(t->thread);
+			continue;
+		}
+		if (!(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig))) {
+			thread_interrupt(t->thread);
+			break;
+		}
+	}
+}
+
+void proc_signal_self(int sig)
+{
+	struct task *t = task_current();
+	if (signal_wanted(t->proc, sig))
+		__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+}
+
+int task_kill(int tgid, int tid, int sig)
+{
+	int r = -ESRCH;
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q && r; q = q->all_next) {
+		if (tgid > 0 && q->pid != tgid)
+			continue;
+		for (struct task *t = q->tasks; t; t = t->group_next) {
+			if (t->tid != tid)
+				continue;
+			r = 0;
+			if (sig && signal_wanted(q, sig)) {
+				__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+				if (sig == SIGKILL || !(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig)))
+					thread_interrupt(t->thread);
+			}
+			break;
+		}
+	}
+	spin_unlock(&tree_lock);
+	return r;
 }
 
 static const char *fault_kind(uint64_t err)
@@ -408,36 +708,39 @@ static const char *fault_kind(uint64_t err)
 static void user_exception(struct trap_frame *tf)
 {
 	uint64_t addr = tf->vector == 14 ? cpu_read_cr2() : 0; /* before anything can fault */
-	struct proc *p = proc_current();
-	if (!p)
+	if (!task_current())
 		panic("proc: a ring-3 exception on kernel thread %s", thread_current()->name);
+	struct proc *p = proc_current();
 	if (tf->rflags & RFLAGS_IF)
 		cpu_sti();
 	if (tf->vector == 14 && vm_fault(p->vm, addr, tf->error_code))
 		return;
 	int sig = signal_for_exception((unsigned)tf->vector);
 	if (tf->vector == 14)
-		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", p->pid, p->comm,
+		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", task_current()->tid, p->comm,
 		        signal_name(sig), (tf->error_code & 1) ? "protection fault" : "page fault",
 		        (unsigned long long)addr, fault_kind(tf->error_code), (unsigned long long)tf->rip);
 	else
-		kprintf("pid %d (%s): %s: exception %llu, rip 0x%llx\n", p->pid, p->comm,
+		kprintf("pid %d (%s): %s: exception %llu, rip 0x%llx\n", task_current()->tid, p->comm,
 		        signal_name(sig), (unsigned long long)tf->vector, (unsigned long long)tf->rip);
 	proc_exit(sig);
 }
 
 static void user_return(struct trap_frame *tf)
 {
-	struct proc *p = proc_current();
-	if (p && (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) &
-	          (~p->sigmask | (1ull << (SIGKILL - 1)))))
+	struct task *t = task_current();
+	if (!t)
+		return;
+	uint64_t pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+	                   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
+	if (pending & (~t->sigmask | sigbit(SIGKILL)))
 		signal_deliver(tf);
 }
 
 static bool resolve(uint64_t addr, uint64_t err)
 {
-	struct proc *p = proc_current();
-	return p && p->vm && vm_fault(p->vm, addr, err);
+	struct task *t = task_current();
+	return t && t->proc->vm && vm_fault(t->proc->vm, addr, err);
 }
 
 void proc_init(void)
@@ -488,4 +791,26 @@ void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 	spin_unlock(&tree_lock);
 }
 
-uint32_t proc_count(void) { return nprocs; }
+uint32_t proc_count(void)
+{
+	uint32_t n = 0;
+	spin_lock(&tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		n++;
+	spin_unlock(&tree_lock);
+	return n;
+}
+
+void proc_set_sigaction(struct proc *p, int sig, const void *act)
+{
+	spin_lock(&tree_lock);
+	memcpy(&p->sigactions[sig - 1], act, sizeof(p->sigactions[0]));
+	spin_unlock(&tree_lock);
+}
+
+void proc_get_sigaction(struct proc *p, int sig, void *act)
+{
+	spin_lock(&tree_lock);
+	memcpy(act, &p->sigactions[sig - 1], sizeof(p->sigactions[0]));
+	spin_unlock(&tree_lock);
+}

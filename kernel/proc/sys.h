@@ -91,6 +91,7 @@ SYSCALL(reboot);
 SYSCALL(sethostname);
 SYSCALL(setdomainname);
 SYSCALL(gettid);
+SYSCALL(tkill);
 SYSCALL(time);
 SYSCALL(futex);
 SYSCALL(getdents64);
