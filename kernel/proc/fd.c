@@ -53,7 +53,7 @@ void proc_files_close(struct proc *p)
 
 int proc_files_fork(struct proc *child, struct proc *parent)
 {
-	spin_lock(&parent->files_lock);
+	mutex_lock(&parent->files_lock);
 	for (int i = 0; i < PROC_FD_MAX; i++) {
 		child->fds[i] = parent->fds[i];
 		if (child->fds[i].file)
@@ -61,7 +61,7 @@ int proc_files_fork(struct proc *child, struct proc *parent)
 	}
 	child->cwd = parent->cwd ? vfs_inode_get(parent->cwd) : NULL;
 	child->umask = parent->umask;
-	spin_unlock(&parent->files_lock);
+	mutex_unlock(&parent->files_lock);
 	return 0;
 }
 
@@ -90,7 +90,7 @@ static bool shared_table(const struct proc *p)
 	return __atomic_load_n(&p->ntasks, __ATOMIC_RELAXED) > 1;
 }
 
-/* Under files_lock: record a reference to obj in t (taking it unless t
+/* Under files_lock (a mutex: vfs_inode_get may sleep): record a reference to obj in t (taking it unless t
  * has one already). False when the record is full. */
 static bool borrow(struct task *t, void *obj, bool inode)
 {
@@ -129,7 +129,7 @@ struct file *fd_file(int fd)
 		return NULL;
 	if (!shared_table(p))
 		return p->fds[fd].file;
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	struct file *f = p->fds[fd].file;
 	if (f && !borrow(t, f, false)) {
 		/* A call that touched more distinct files than the record
@@ -137,7 +137,7 @@ struct file *fd_file(int fd)
 		kprintf("pid %d (%s): too many descriptors in one call: EBADF\n", t->tid, p->comm);
 		f = NULL;
 	}
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	return f;
 }
 
@@ -149,21 +149,21 @@ struct inode *proc_cwd(void)
 		return vfs_root();
 	if (!shared_table(p))
 		return p->cwd;
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	struct inode *d = p->cwd;
 	if (!borrow(t, d, true))
 		d = vfs_root(); /* as fd_file; the root never goes away */
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	return d;
 }
 
 void proc_set_cwd(struct inode *dir)
 {
 	struct proc *p = proc_current();
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	struct inode *old = p->cwd;
 	p->cwd = dir;
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	if (old)
 		vfs_inode_put(old);
 }
@@ -179,14 +179,14 @@ uint32_t proc_umask(uint32_t set, bool change)
 int fd_install(struct file *f, int lowest, bool cloexec)
 {
 	struct proc *p = proc_current();
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	for (int i = lowest < 0 ? 0 : lowest; i < PROC_FD_MAX; i++)
 		if (!p->fds[i].file) {
 			p->fds[i] = (struct fd){.file = f, .cloexec = cloexec};
-			spin_unlock(&p->files_lock);
+			mutex_unlock(&p->files_lock);
 			return i;
 		}
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	file_put(f);
 	return -EMFILE;
 }
@@ -194,10 +194,10 @@ int fd_install(struct file *f, int lowest, bool cloexec)
 void fd_install_at(int fd, struct file *f, bool cloexec)
 {
 	struct proc *p = proc_current();
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	struct file *gone = p->fds[fd].file;
 	p->fds[fd] = (struct fd){.file = f, .cloexec = cloexec};
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	if (gone)
 		file_put(gone); /* outside the lock: the last put may sleep */
 }
@@ -207,10 +207,10 @@ int fd_close(int fd)
 	struct proc *p = proc_current();
 	if (fd < 0 || fd >= PROC_FD_MAX)
 		return -EBADF;
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	struct file *f = p->fds[fd].file;
 	p->fds[fd] = (struct fd){0};
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	if (!f)
 		return -EBADF;
 	file_put(f);
@@ -220,9 +220,9 @@ int fd_close(int fd)
 bool fd_get_cloexec(int fd)
 {
 	struct proc *p = proc_current();
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	bool on = fd >= 0 && fd < PROC_FD_MAX && p->fds[fd].cloexec;
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	return on;
 }
 
@@ -231,10 +231,10 @@ bool fd_set_cloexec(int fd, bool on)
 	struct proc *p = proc_current();
 	if (fd < 0 || fd >= PROC_FD_MAX)
 		return false;
-	spin_lock(&p->files_lock);
+	mutex_lock(&p->files_lock);
 	bool ok = p->fds[fd].file != NULL;
 	if (ok)
 		p->fds[fd].cloexec = on;
-	spin_unlock(&p->files_lock);
+	mutex_unlock(&p->files_lock);
 	return ok;
 }

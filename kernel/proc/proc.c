@@ -156,7 +156,7 @@ static struct proc *proc_new(struct proc *parent)
 		return NULL;
 	wait_queue_init(&p->child_wait, "child wait");
 	wait_queue_init(&p->task_gone, "execve waits for threads");
-	spin_init(&p->files_lock, "descriptors");
+	mutex_init(&p->files_lock, "descriptors");
 	p->start_ns = clock_ns();
 	spin_lock(&tree_lock);
 	p->pid = id_alloc();

@@ -84,7 +84,7 @@ struct proc {
 	struct {
 		uint64_t handler, flags, restorer, mask;
 	} sigactions[64];         /* rt_sigaction */
-	struct spinlock files_lock; /* guards fds, cwd, umask */
+	struct mutex files_lock;  /* guards fds, cwd (a mutex: an inode reference may sleep) */
 	uint32_t umask;
 	struct fd fds[PROC_FD_MAX];
 	struct inode *cwd;        /* the working directory (a reference) */
