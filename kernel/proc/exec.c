@@ -207,7 +207,12 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 	}
 	/* Other threads of the process end first (they run the old program
 	 * in the old address space); this one becomes the only one. */
-	proc_exec_single();
+	if (!proc_exec_single()) {
+		if (!t->arch.fpu)
+			kfree(fpu);
+		vm_put(vm);
+		task_exit(0); /* the process ends, or another execve replaces it */
+	}
 	struct task *task = task_current();
 	task->altstack_sp = task->altstack_size = 0;
 	task->clear_child_tid = 0;

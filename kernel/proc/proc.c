@@ -427,11 +427,18 @@ static bool alone(void *arg)
 	return __atomic_load_n(&p->ntasks, __ATOMIC_ACQUIRE) == 1;
 }
 
-void proc_exec_single(void)
+bool proc_exec_single(void)
 {
 	struct task *me = task_current();
 	struct proc *p = me->proc;
 	spin_lock(&tree_lock);
+	if (p->exiting || p->execing || me->must_exit) {
+		/* The process is ending, or another thread's execve got here
+		 * first and has told this one to exit: two threads that each
+		 * waited for the other to leave would wait for good. */
+		spin_unlock(&tree_lock);
+		return false;
+	}
 	bool others = p->ntasks > 1;
 	if (others) {
 		p->execing = me;
@@ -441,10 +448,11 @@ void proc_exec_single(void)
 	}
 	spin_unlock(&tree_lock);
 	if (!others)
-		return;
+		return true;
 	/* Uninterruptible: the others leave at their next return to user
-	 * mode, and a thread that exit_groups meanwhile leaves us to finish
-	 * and be told to exit in turn. */
+	 * mode (or at once, from an interruptible wait). An exit_group by one
+	 * of them meanwhile marks us too; we finish the execve and are then
+	 * ended on the way back to user mode. */
 	wait_event(&p->task_gone, alone, p);
 	spin_lock(&tree_lock);
 	p->execing = NULL;
@@ -453,6 +461,7 @@ void proc_exec_single(void)
 		me->tid = p->pid;
 	}
 	spin_unlock(&tree_lock);
+	return true;
 }
 
 struct wait_match {

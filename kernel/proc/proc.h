@@ -122,8 +122,10 @@ struct fork_opts {
 int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o);
 /* execve's point of no return (exec.c): end every other thread of the
  * current process and wait until they are gone; the caller's thread takes
- * the process's id as its own, as on Linux. */
-void proc_exec_single(void);
+ * the process's id as its own, as on Linux. False when the caller must
+ * give up and exit instead: the process is ending, or another thread's
+ * execve came first. */
+bool proc_exec_single(void);
 /* After a successful execve: descriptors marked close-on-exec are closed
  * and caught signals return to their default action (sys_io.c). */
 void proc_exec_done(struct proc *p);

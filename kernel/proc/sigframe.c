@@ -297,6 +297,18 @@ static bool sig_ready(void *arg)
 	         __atomic_load_n(&p->proc->sig_pending, __ATOMIC_ACQUIRE)) & ~p->sigmask) != 0;
 }
 
+/* pause(2): sleep until a signal is delivered (its handler has run, or
+ * it ended the process); always -EINTR. */
+SYSCALL(pause)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct task *p = task_current();
+	while (!sig_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+			break;
+	return -EINTR;
+}
+
 SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;

@@ -32,6 +32,7 @@ SYSCALL(select);
 SYSCALL(sched_yield);
 SYSCALL(madvise);
 SYSCALL(dup);
+SYSCALL(pause);
 SYSCALL(dup2);
 SYSCALL(nanosleep);
 SYSCALL(getpid);

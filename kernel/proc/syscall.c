@@ -47,6 +47,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(28, madvise),
 	ENTRY(32, dup),
 	ENTRY(33, dup2),
+	ENTRY(34, pause),
 	ENTRY(35, nanosleep),
 	ENTRY(39, getpid),
 	ENTRY(40, sendfile),
