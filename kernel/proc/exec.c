@@ -211,7 +211,10 @@ int exec_image(struct proc *p, const void *image, size_t size, const char *path,
 		if (!t->arch.fpu)
 			kfree(fpu);
 		vm_put(vm);
-		task_exit(0); /* the process ends, or another execve replaces it */
+		/* The process ends, or another execve replaces it: this thread
+		 * has been told to exit, which it does on its way back to user
+		 * mode (after execve has freed its copies of the arguments). */
+		return -EINTR;
 	}
 	struct task *task = task_current();
 	task->altstack_sp = task->altstack_size = 0;
