@@ -134,7 +134,7 @@ struct file *fd_file(int fd)
 	if (f && !borrow(t, f, false)) {
 		/* A call that touched more distinct files than the record
 		 * holds: refuse this one rather than use it unreferenced. */
-		kprintf("pid %d (%s): too many descriptors in one call: EBADF\n", t->tid, p->comm);
+		kprintf("pid %d (%s): too many descriptors in one call: EBADF\n", p->pid, p->comm);
 		f = NULL;
 	}
 	mutex_unlock(&p->files_lock);

@@ -726,11 +726,11 @@ static void user_exception(struct trap_frame *tf)
 		return;
 	int sig = signal_for_exception((unsigned)tf->vector);
 	if (tf->vector == 14)
-		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", task_current()->tid, p->comm,
+		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", p->pid, p->comm,
 		        signal_name(sig), (tf->error_code & 1) ? "protection fault" : "page fault",
 		        (unsigned long long)addr, fault_kind(tf->error_code), (unsigned long long)tf->rip);
 	else
-		kprintf("pid %d (%s): %s: exception %llu, rip 0x%llx\n", task_current()->tid, p->comm,
+		kprintf("pid %d (%s): %s: exception %llu, rip 0x%llx\n", p->pid, p->comm,
 		        signal_name(sig), (unsigned long long)tf->vector, (unsigned long long)tf->rip);
 	proc_exit(sig);
 }
@@ -776,13 +776,19 @@ int proc_kill_pid(int pid, int sig)
 {
 	int r = -ESRCH;
 	spin_lock(&tree_lock);
-	for (struct proc *q = all_procs; q; q = q->all_next)
-		if (q->pid == pid && q->state == PROC_ALIVE) {
+	for (struct proc *q = all_procs; q && r; q = q->all_next) {
+		if (q->state != PROC_ALIVE)
+			continue;
+		/* Any thread's id names its process, as on Linux. */
+		bool hit = q->pid == pid;
+		for (struct task *t = q->tasks; t && !hit; t = t->group_next)
+			hit = t->tid == pid;
+		if (hit) {
 			if (sig)
 				proc_kill(q, sig);
 			r = 0;
-			break;
 		}
+	}
 	spin_unlock(&tree_lock);
 	return r;
 }

@@ -22,8 +22,8 @@
  *
  * Lifetime: the tree lock (proc.c) guards parent/children links, states,
  * the pid list and every process's task list. The struct is freed by the
- * wait4 that reaps it. The descriptor table, cwd and umask are guarded by
- * files_lock (fd.c); sigactions are written only under the tree lock and
+ * wait4 that reaps it. The descriptor table and cwd are guarded by
+ * files_lock (fd.c), the umask is one atomic word; sigactions are written only under the tree lock and
  * read without it (a word-sized handler value, as Linux's siglock readers
  * on the delivery path see it).
  */
@@ -85,7 +85,7 @@ struct proc {
 		uint64_t handler, flags, restorer, mask;
 	} sigactions[64];         /* rt_sigaction */
 	struct mutex files_lock;  /* guards fds, cwd (a mutex: an inode reference may sleep) */
-	uint32_t umask;
+	uint32_t umask;           /* atomic */
 	struct fd fds[PROC_FD_MAX];
 	struct inode *cwd;        /* the working directory (a reference) */
 	char comm[PROC_COMM_MAX];

@@ -185,7 +185,7 @@ void signal_deliver(struct trap_frame *tf)
 		uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sigmask;
 		p->restore_mask = false;
 		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, &act, old_mask)) {
-			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", p->tid, proc->comm,
+			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", proc->pid, proc->comm,
 			        signal_name(sig), (sa_flags & SA_RESTORER) ? "bad stack" : "no SA_RESTORER");
 			proc_exit(SIGSEGV);
 		}
@@ -244,7 +244,7 @@ SYSCALL(rt_sigreturn)
 	p->syscall_nr = -1; /* nothing to restart */
 	return (int64_t)tf->rax; /* syscall_handle stores it back into rax */
 bad:
-	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->tid, p->proc->comm,
+	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->proc->pid, p->proc->comm,
 	        (unsigned long long)tf->rsp);
 	proc_exit(SIGSEGV);
 }
