@@ -816,6 +816,16 @@ uint32_t proc_count(void)
 	return n;
 }
 
+uint64_t proc_cpu_ns(struct proc *p)
+{
+	spin_lock(&tree_lock);
+	uint64_t ns = p->cpu_ns;
+	for (struct task *t = p->tasks; t; t = t->group_next)
+		ns += clock_tsc_to_ns(t->thread->run_tsc);
+	spin_unlock(&tree_lock);
+	return ns;
+}
+
 void proc_set_sigaction(struct proc *p, int sig, const void *act)
 {
 	spin_lock(&tree_lock);

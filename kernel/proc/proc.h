@@ -137,6 +137,8 @@ bool proc_exists(int pid);
 /* Iterate over every process (for /proc and ps): fn under the tree lock. */
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx);
 uint32_t proc_count(void);
+/* CPU time of p: its ended threads' and its live ones' so far. */
+uint64_t proc_cpu_ns(struct proc *p);
 /* The parent's pid (0 for none). */
 int proc_parent_pid(const struct proc *p);
 /* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0

@@ -246,7 +246,9 @@ SYSCALL(getrusage) /* (int who, struct rusage *ru) */
 	struct proc *p = proc_current();
 	uint64_t ns;
 	switch ((int)a0) {
-	case 0:  /* RUSAGE_SELF */
+	case 0:  /* RUSAGE_SELF: every thread */
+		ns = proc_cpu_ns(p);
+		break;
 	case 1:  /* RUSAGE_THREAD */
 		ns = clock_tsc_to_ns(thread_current()->run_tsc);
 		break;

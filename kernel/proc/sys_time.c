@@ -83,6 +83,8 @@ static int clock_read(int clk, uint64_t *ns)
 		*ns = clock_ns();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = proc_cpu_ns(proc_current());
+		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = clock_tsc_to_ns(thread_current()->run_tsc);
 		return 0;
@@ -201,7 +203,7 @@ SYSCALL(times) /* (struct tms *buf) */
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	uint64_t ticks = clock_ns() / (NS / USER_HZ);
 	if (a0) {
-		int64_t tms[4] = {(int64_t)(clock_tsc_to_ns(thread_current()->run_tsc) / (NS / USER_HZ)), 0,
+		int64_t tms[4] = {(int64_t)(proc_cpu_ns(proc_current()) / (NS / USER_HZ)), 0,
 		                  (int64_t)(proc_current()->children_cpu_ns / (NS / USER_HZ)), 0};
 		if (copy_to_user(a0, tms, sizeof(tms)))
 			return -EFAULT;
