@@ -398,10 +398,12 @@ void task_exit(int wait_status)
 		wake_all(&p->task_gone);
 	spin_unlock(&tree_lock);
 	vm_put(vm);
-	th->task = NULL;
-	kfree(t);
+	/* The process's end runs with the task still ours (closing files
+	 * may look at the current process); nobody else can reach it now. */
 	if (last)
 		proc_end(p, status);
+	th->task = NULL;
+	kfree(t);
 	thread_exit(0);
 }
 

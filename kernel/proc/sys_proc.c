@@ -155,10 +155,10 @@ static int64_t do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t c
 	uint64_t sharing = CLONE_FILES | CLONE_FS | CLONE_SIGHAND;
 	if ((flags & CLONE_THREAD) ? (flags & sharing) != sharing : (flags & sharing) != 0)
 		return -EINVAL;
+	/* Linux accepts this pair; here the waiting parent thread would be
+	 * one of the threads the child's execve must end first. */
 	if ((flags & CLONE_THREAD) && (flags & CLONE_VFORK))
-		return -EINVAL; /* a thread cannot wait for itself to exec */
-	if ((flags & CLONE_THREAD) && !newsp)
-		return -EINVAL; /* two threads on one user stack cannot both run */
+		return -EINVAL;
 	struct fork_opts o = {.newsp = newsp, .tls = tls, .set_tls = (flags & CLONE_SETTLS) != 0,
 	                      .thread = (flags & CLONE_THREAD) != 0,
 	                      .share_vm = (flags & CLONE_VM) != 0,
