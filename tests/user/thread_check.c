@@ -282,6 +282,83 @@ static void check_futex(void)
 	CHECK(r == 0, r);
 }
 
+/* Requeue with real waiters: two threads sleep on word_a; one is woken,
+ * the other moved to word_b and woken from there. */
+static uint32_t word_a, word_b;
+static _Atomic int requeue_done, requeue_started;
+
+static void *requeue_waiter(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&requeue_started, 1);
+	futex(&word_a, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	atomic_fetch_add(&requeue_done, 1);
+	return NULL;
+}
+
+static void check_requeue(void)
+{
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, requeue_waiter, NULL) == 0, i);
+	while (atomic_load(&requeue_started) < 2)
+		sched_yield();
+	usleep(30000); /* both asleep on word_a by now */
+	long r = futex(&word_a, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)1, &word_b, 0);
+	CHECK(r == 2, r); /* one woken, one moved */
+	for (int i = 0; i < 1000 && atomic_load(&requeue_done) < 1; i++)
+		usleep(1000);
+	usleep(20000);
+	CHECK(atomic_load(&requeue_done) == 1, atomic_load(&requeue_done)); /* the other sleeps on */
+	CHECK(futex(&word_a, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 0, 0); /* not on word_a */
+	r = futex(&word_b, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	CHECK(r == 1, r);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(atomic_load(&requeue_done) == 2, atomic_load(&requeue_done));
+}
+
+/* A thread bomb: creation stops with EAGAIN at the kernel's id limit
+ * (threads count, as RLIMIT_NPROC counts them on Linux), and everything
+ * works again once they are gone. */
+#define BOMB_MAX 2048
+static _Atomic int bomb_release;
+static pthread_t bomb[BOMB_MAX];
+
+static void *bomb_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&bomb_release))
+		futex((void *)&bomb_release, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+static void check_thread_bomb(void)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 16384);
+	int n = 0, err = 0;
+	while (n < BOMB_MAX) {
+		err = pthread_create(&bomb[n], &attr, bomb_thread, NULL);
+		if (err)
+			break;
+		n++;
+	}
+	CHECK(err == EAGAIN, err);
+	CHECK(n > 100 && n < BOMB_MAX, n);
+	atomic_store(&bomb_release, 1);
+	futex((void *)&bomb_release, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
+	int joined = 0;
+	for (int i = 0; i < n; i++)
+		joined += pthread_join(bomb[i], NULL) == 0;
+	CHECK(joined == n, joined);
+	pthread_t t;
+	CHECK(pthread_create(&t, &attr, bomb_thread, NULL) == 0, 0);
+	pthread_join(t, NULL);
+	pthread_attr_destroy(&attr);
+}
+
 /* ---- signals aimed at threads ---- */
 
 static _Atomic long handled_by;
@@ -477,7 +554,9 @@ int main(int argc, char **argv)
 	check_counter();
 	check_ping_pong();
 	check_futex();
+	check_requeue();
 	check_signals();
+	check_thread_bomb();
 	check_process_end();
 	check_clone();
 	if (failures) {
