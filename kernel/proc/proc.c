@@ -123,7 +123,8 @@ static void task_link(struct proc *p, struct task *t)
 	t->proc = p;
 	t->group_next = p->tasks;
 	p->tasks = t;
-	p->ntasks++;
+	/* Read without the lock by fd.c and execve's wait: one store. */
+	__atomic_store_n(&p->ntasks, p->ntasks + 1, __ATOMIC_RELEASE);
 }
 
 static void task_unlink(struct proc *p, struct task *t)
@@ -131,7 +132,7 @@ static void task_unlink(struct proc *p, struct task *t)
 	for (struct task **q = &p->tasks; *q; q = &(*q)->group_next)
 		if (*q == t) {
 			*q = t->group_next;
-			p->ntasks--;
+			__atomic_store_n(&p->ntasks, p->ntasks - 1, __ATOMIC_RELEASE);
 			return;
 		}
 	panic("proc: task %d is not in process %d", t->tid, p->pid);

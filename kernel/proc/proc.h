@@ -7,15 +7,16 @@
  * thread's id is the process's (getpid is the thread-group id, gettid the
  * thread's own).
  *
- *        struct proc (pid 7)            shared by every task of the process
- *        +------------------------+     vm -------> struct vm (page tables,
- *        | vm  fds[]  cwd  umask  |                 areas; counted users)
+ *        struct proc (pid 7)             shared by every task of the process
+ *        +-------------------------+
+ *        | vm -----------------------> struct vm (page tables, areas; its
+ *        | fds[] cwd umask         |   users are counted, see vm.h)
  *        | sigactions[] sig_pending|
- *        | parent children status |
- *        +------------------------+
- *          tasks: task 7 -> task 9 -> task 12      one kernel thread each;
- *                 own mask, pending, altstack,     tid, TLS (FS base) and
- *                 clear_child_tid                  kernel stack per thread
+ *        | parent children status  |
+ *        +-------------------------+
+ *          tasks: task 7 -> task 9 -> task 12     one kernel thread each;
+ *                 own mask, pending, altstack,    tid, TLS (FS base) and
+ *                 clear_child_tid                 kernel stack per thread
  *
  * A process whose last task has ended is a zombie until its parent
  * collects its status; its children go to init.
@@ -23,9 +24,10 @@
  * Lifetime: the tree lock (proc.c) guards parent/children links, states,
  * the pid list and every process's task list. The struct is freed by the
  * wait4 that reaps it. The descriptor table and cwd are guarded by
- * files_lock (fd.c), the umask is one atomic word; sigactions are written only under the tree lock and
- * read without it (a word-sized handler value, as Linux's siglock readers
- * on the delivery path see it).
+ * files_lock (fd.c), and the umask is one atomic word. Signal actions are
+ * read and written whole under the tree lock (proc_get_sigaction); only
+ * signal_wanted peeks at a handler word without it, where a stale value
+ * is as good as a signal sent a moment earlier.
  */
 #pragma once
 
@@ -33,17 +35,16 @@
 #include <stdint.h>
 
 #include "arch/x86_64/trapframe.h"
+#include "proc/task.h"
 #include "proc/vm.h"
 #include "sched/thread.h"
-#include "proc/task.h"
 #include "sched/wait.h"
-#include "sync/spinlock.h"
 
 #define PROC_COMM_MAX 16       /* as Linux's TASK_COMM_LEN */
 #define PROC_PID_MAX 32768     /* pids wrap below this, as Linux's default */
 #define PROC_MAX 512           /* process and thread ids at once: a fork or thread
                                 * bomb gets EAGAIN (RLIMIT_NPROC counts threads too) */
-#define PROC_MEM_LIMIT_PAGES (256ull << 20 >> 12) /* 256 MiB resident per process */
+#define PROC_MEM_LIMIT_PAGES (256ull << 20 >> 12) /* 256 MiB resident per address space */
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
