@@ -359,6 +359,37 @@ static void check_thread_bomb(void)
 	pthread_attr_destroy(&attr);
 }
 
+/* A timed wait woken long before its deadline returns 0 at once. */
+static uint32_t timed_word;
+static _Atomic int timed_state;
+static _Atomic long timed_result = 1, timed_took;
+
+static void *timed_waiter(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {5, 0};
+	long t0 = now_ns(CLOCK_MONOTONIC);
+	atomic_store(&timed_state, 1);
+	long r = futex(&timed_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+	atomic_store(&timed_took, now_ns(CLOCK_MONOTONIC) - t0);
+	atomic_store(&timed_result, r);
+	return NULL;
+}
+
+static void check_timed_wake(void)
+{
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, timed_waiter, NULL) == 0, 0);
+	while (!atomic_load(&timed_state))
+		sched_yield();
+	usleep(30000);
+	long woke = futex(&timed_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	pthread_join(t, NULL);
+	CHECK(woke == 1, woke);
+	CHECK(atomic_load(&timed_result) == 0, atomic_load(&timed_result));
+	CHECK(atomic_load(&timed_took) < 2000000000L, atomic_load(&timed_took));
+}
+
 /* ---- signals aimed at threads ---- */
 
 static _Atomic long handled_by;
@@ -555,6 +586,7 @@ int main(int argc, char **argv)
 	check_ping_pong();
 	check_futex();
 	check_requeue();
+	check_timed_wake();
 	check_signals();
 	check_thread_bomb();
 	check_process_end();
