@@ -1,32 +1,19 @@
 /*
- * The process tree and its threads: creation of init, fork and clone,
- * the end of a thread and of a process, wait4, and what happens when a
- * program faults (see proc.h and task.h).
+ * The process tree: creation of init, fork (and clone's process forms),
+ * wait4, the zombie a process becomes, signals to a process, and what
+ * happens when a program faults (see proc.h). Threads, and how a process
+ * ends, are task.c's.
  *
  * A user thread always has its user-mode trap frame at the top of its
  * kernel stack (THREAD_TOP_RESERVE): the SYSCALL entry and every interrupt
  * from ring 3 put it there, so clone copies it from there and a new thread
  * starts by filling its own and "returning" to user mode through it.
  *
- * How a process ends. Each task leaves by task_exit: it clears and wakes
- * its clear_child_tid word (pthread_join waits on it), switches its CPU to
- * the kernel's page tables, drops its share of the address space, and
- * unlinks itself under the tree lock. The task that finds itself the last
- * one turns the process into a zombie. exit_group (proc_exit) first marks
- * the process exiting with its status and tells every other task to leave
- * (must_exit, a SIGKILL bit and an interrupt out of any wait); each leaves
- * at its next return to user mode. execve does the same to the others but
- * without marking the process, and waits for them (proc_exec_single).
- *
- * Nothing runs on freed memory: a kernel stack is freed by the scheduler
- * only after its thread's last switch away (sched/thread.c); a task's
- * struct is freed by the task itself after it has left every list; the
- * address space goes with its last user, which is off its tables by then.
- *
  * Wait status words are Linux's: (code & 0xff) << 8 for an exit, the
  * signal number for a death by signal (WIFSIGNALED).
  */
 #include "proc/proc.h"
+#include "proc/proc_internal.h"
 
 #include "arch/x86_64/context.h"
 #include "arch/x86_64/cpu.h"
@@ -40,7 +27,6 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "proc/exec.h"
-#include "proc/futex.h"
 #include "proc/signal.h"
 #include "proc/syscall.h"
 #include "sync/spinlock.h"
@@ -49,11 +35,8 @@
 _Static_assert(THREAD_TOP_RESERVE == sizeof(struct trap_frame),
                "a user thread's trap frame fills the reserve at its stack top");
 
-/* Guards the tree: parent/children/sibling links, state, wait_status,
- * all_procs, nids, next_pid, and in every process its task list, ntasks,
- * exiting, group_status, execing and sigactions (writers). Lock order:
- * the tree lock, then a thread's wait_lock, then a wait queue's lock. */
-static struct spinlock tree_lock = SPINLOCK_INIT("process tree");
+/* The tree lock: see proc_internal.h. */
+struct spinlock proc_tree_lock = SPINLOCK_INIT("process tree");
 static struct proc *all_procs;
 static uint32_t nids; /* ids in use: every listed process's, and each non-leader thread's */
 static int next_pid = 1;
@@ -63,6 +46,8 @@ static bool init_ended;
 static int init_status;
 
 static uint64_t sigbit(int sig) { return 1ull << (sig - 1); }
+
+void proc_id_release(void) { nids--; }
 
 static struct trap_frame *user_frame(struct thread *t)
 {
@@ -89,7 +74,7 @@ static bool id_used(int id)
 
 /* Under the tree lock: a free id, or 0 at the limit. Ids count up and
  * wrap below PROC_PID_MAX, skipping ones in use. */
-static int id_alloc(void)
+int proc_id_alloc(void)
 {
 	if (nids >= PROC_MAX)
 		return 0;
@@ -101,50 +86,6 @@ static int id_alloc(void)
 			return id;
 		}
 	}
-}
-
-/* ---- tasks ---- */
-
-static struct task *task_new(struct thread *th)
-{
-	struct task *t = kcalloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	wait_queue_init(&t->sig_wait, "sigsuspend");
-	t->syscall_nr = -1;
-	t->thread = th;
-	th->task = t;
-	return t;
-}
-
-/* Under the tree lock. */
-static void task_link(struct proc *p, struct task *t)
-{
-	t->proc = p;
-	t->group_next = p->tasks;
-	p->tasks = t;
-	/* Read without the lock by fd.c and execve's wait: one store. */
-	__atomic_store_n(&p->ntasks, p->ntasks + 1, __ATOMIC_RELEASE);
-}
-
-static void task_unlink(struct proc *p, struct task *t)
-{
-	for (struct task **q = &p->tasks; *q; q = &(*q)->group_next)
-		if (*q == t) {
-			*q = t->group_next;
-			__atomic_store_n(&p->ntasks, p->ntasks - 1, __ATOMIC_RELEASE);
-			return;
-		}
-	panic("proc: task %d is not in process %d", t->tid, p->pid);
-}
-
-/* Under the tree lock: make t leave at its next return to user mode, and
- * get it out of any interruptible wait now. */
-static void tell_to_exit(struct task *t)
-{
-	t->must_exit = true;
-	__atomic_or_fetch(&t->sig_pending, sigbit(SIGKILL), __ATOMIC_ACQ_REL);
-	thread_interrupt(t->thread);
 }
 
 /* ---- processes ---- */
@@ -159,10 +100,10 @@ static struct proc *proc_new(struct proc *parent)
 	wait_queue_init(&p->task_gone, "execve waits for threads");
 	mutex_init(&p->files_lock, "descriptors");
 	p->start_ns = clock_ns();
-	spin_lock(&tree_lock);
-	p->pid = id_alloc();
+	spin_lock(&proc_tree_lock);
+	p->pid = proc_id_alloc();
 	if (!p->pid) {
-		spin_unlock(&tree_lock);
+		spin_unlock(&proc_tree_lock);
 		kfree(p);
 		return NULL;
 	}
@@ -178,7 +119,7 @@ static struct proc *proc_new(struct proc *parent)
 	} else {
 		p->pgid = p->sid = p->pid;
 	}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return p;
 }
 
@@ -208,10 +149,10 @@ static void unlink_child(struct proc *p)
 /* Drop a process that never ran (a failed fork or start). */
 static void proc_discard(struct proc *p)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	unlink_child(p);
 	unlist(p);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	vm_put(p->vm);
 	proc_files_close(p);
 	kfree(p);
@@ -258,9 +199,9 @@ bool proc_start_init(const char *path, const char *const argv[], const char *con
 		return false;
 	}
 	t->tid = p->pid;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	task_link(p, t);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	init_proc = p;
 	init_ended = false;
 	thread_start(th);
@@ -269,9 +210,9 @@ bool proc_start_init(const char *path, const char *const argv[], const char *con
 		kprintf("init: cannot start %s: %s (%s)\n", path, errno_text(s.result),
 		        errno_name(s.result));
 		init_proc = NULL;
-		spin_lock(&tree_lock);
+		spin_lock(&proc_tree_lock);
 		task_unlink(p, t);
-		spin_unlock(&tree_lock);
+		spin_unlock(&proc_tree_lock);
 		kfree(t); /* its thread ended by itself */
 		proc_discard(p);
 		return false;
@@ -295,12 +236,11 @@ int proc_wait_init(void)
 
 static bool zombie_child(void *arg);
 
-/* The last task of p has gone (p->vm is gone with it): close what the
- * process holds, hand its children to init and become a zombie. */
-static void proc_end(struct proc *p, int wait_status)
+/* (proc_internal.h) p->vm has gone with the last task. */
+void proc_end(struct proc *p, int wait_status)
 {
 	proc_files_close(p);
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	bool is_init = p == init_proc;
 	struct proc *reaper = is_init ? NULL : init_proc;
 	if (is_init)
@@ -338,7 +278,7 @@ static void proc_end(struct proc *p, int wait_status)
 	}
 	if (gave)
 		wake_all(&reaper->child_wait);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	while (dead) {
 		struct proc *n = dead->sibling;
 		kfree(dead);
@@ -356,115 +296,6 @@ static void proc_end(struct proc *p, int wait_status)
 	} else if (orphan) {
 		kfree(p);
 	}
-}
-
-void task_exit(int wait_status)
-{
-	struct task *t = task_current();
-	struct proc *p = t->proc;
-	struct thread *th = thread_current();
-	/* For pthread_join: zero the thread's id word and wake a joiner
-	 * (CLONE_CHILD_CLEARTID, set_tid_address). A bad address is ignored. */
-	if (t->clear_child_tid) {
-		int32_t zero = 0;
-		if (!copy_to_user(t->clear_child_tid, &zero, sizeof(zero)))
-			futex_wake(p->vm, t->clear_child_tid, 1, FUTEX_BITSET_ANY);
-	}
-	if (t->vfork_done) { /* the parent of a vfork goes on */
-		sem_up(t->vfork_done);
-		t->vfork_done = NULL;
-	}
-	task_release_borrowed(t);
-	/* Off the page tables before our share of them goes. */
-	uint64_t f = cpu_irq_save();
-	th->arch.user = false;
-	th->arch.cr3 = 0;
-	arch_thread_load(&th->arch);
-	cpu_irq_restore(f);
-	/* p->vm is stable here: execve swaps it only once this task has
-	 * left the list below (proc_exec_single waits for that), and it then
-	 * drops its own share, not ours. */
-	struct vm *vm = p->vm;
-
-	spin_lock(&tree_lock);
-	task_unlink(p, t);
-	bool last = p->ntasks == 0; /* decided here, under the lock: exactly one task sees it */
-	if (last)
-		p->vm = NULL;
-	p->cpu_ns += clock_tsc_to_ns(th->run_tsc);
-	if (t->tid != p->pid)
-		nids--; /* a leader's id stays with the process until it is reaped */
-	int status = p->exiting ? p->group_status : wait_status;
-	if (!last)
-		wake_all(&p->task_gone);
-	spin_unlock(&tree_lock);
-	vm_put(vm);
-	/* The process's end runs with the task still ours (closing files
-	 * may look at the current process); nobody else can reach it now. */
-	if (last)
-		proc_end(p, status);
-	th->task = NULL;
-	kfree(t);
-	thread_exit(0);
-}
-
-void proc_exit(int wait_status)
-{
-	struct task *me = task_current();
-	struct proc *p = me->proc;
-	spin_lock(&tree_lock);
-	if (!p->exiting) {
-		p->exiting = true;
-		p->group_status = wait_status;
-	}
-	for (struct task *t = p->tasks; t; t = t->group_next)
-		if (t != me)
-			tell_to_exit(t);
-	spin_unlock(&tree_lock);
-	task_exit(wait_status);
-}
-
-static bool alone(void *arg)
-{
-	struct proc *p = arg;
-	return __atomic_load_n(&p->ntasks, __ATOMIC_ACQUIRE) == 1;
-}
-
-bool proc_exec_single(void)
-{
-	struct task *me = task_current();
-	struct proc *p = me->proc;
-	spin_lock(&tree_lock);
-	if (p->exiting || p->execing || me->must_exit) {
-		/* The process is ending, or another thread's execve got here
-		 * first and has told this one to exit: two threads that each
-		 * waited for the other to leave would wait for good. */
-		spin_unlock(&tree_lock);
-		return false;
-	}
-	bool others = p->ntasks > 1;
-	if (others) {
-		p->execing = me;
-		for (struct task *t = p->tasks; t; t = t->group_next)
-			if (t != me)
-				tell_to_exit(t);
-	}
-	spin_unlock(&tree_lock);
-	if (!others)
-		return true;
-	/* Uninterruptible: the others leave at their next return to user
-	 * mode (or at once, from an interruptible wait). An exit_group by one
-	 * of them meanwhile marks us too; we finish the execve and are then
-	 * ended on the way back to user mode. */
-	wait_event(&p->task_gone, alone, p);
-	spin_lock(&tree_lock);
-	p->execing = NULL;
-	if (me->tid != p->pid) { /* the new program runs as the leader, as on Linux */
-		nids--;
-		me->tid = p->pid;
-	}
-	spin_unlock(&tree_lock);
-	return true;
 }
 
 struct wait_match {
@@ -498,7 +329,7 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 	if (pid < -1 || pid == 0)
 		pid = -1; /* process groups: any child, for now */
 	for (;;) {
-		spin_lock(&tree_lock);
+		spin_lock(&proc_tree_lock);
 		bool any = false;
 		for (struct proc **q = &me->children; *q; q = &(*q)->sibling) {
 			struct proc *c = *q;
@@ -510,13 +341,13 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 			*q = c->sibling;
 			unlist(c);
 			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
-			spin_unlock(&tree_lock);
+			spin_unlock(&proc_tree_lock);
 			int got = c->pid;
 			*status = c->wait_status;
 			kfree(c);
 			return got;
 		}
-		spin_unlock(&tree_lock);
+		spin_unlock(&proc_tree_lock);
 		if (!any)
 			return -ECHILD;
 		if (nohang)
@@ -529,7 +360,7 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 
 /* ---- fork and clone ---- */
 
-static void fork_child(void *arg)
+void proc_fork_child(void *arg)
 {
 	(void)arg;
 	struct trap_frame *tf = user_frame(thread_current());
@@ -539,7 +370,7 @@ static void fork_child(void *arg)
 
 /* The new thread's registers: the parent's at the system call, on the
  * stack and with the TLS clone asked for. */
-static void setup_thread(struct thread *th, struct vm *vm, const struct trap_frame *tf,
+void proc_setup_thread(struct thread *th, struct vm *vm, const struct trap_frame *tf,
                          const struct fork_opts *o, struct fpu_state *fpu)
 {
 	struct trap_frame *ctf = user_frame(th);
@@ -554,50 +385,10 @@ static void setup_thread(struct thread *th, struct vm *vm, const struct trap_fra
 	                                .gs_base = self->arch.gs_base, .fpu = fpu};
 }
 
-/* clone(CLONE_THREAD): a new task in the current process. */
-static int64_t new_thread(const struct trap_frame *tf, const struct fork_opts *o)
-{
-	struct task *me = task_current();
-	struct proc *p = me->proc;
-	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
-	struct thread *th = fpu ? thread_prepare(p->comm, fork_child, NULL) : NULL;
-	struct task *t = th ? task_new(th) : NULL;
-	if (!t) {
-		if (th)
-			thread_discard(th);
-		kfree(fpu);
-		return -ENOMEM;
-	}
-	setup_thread(th, p->vm, tf, o, fpu);
-	t->sigmask = me->sigmask; /* the altstack is not inherited (CLONE_VM) */
-	t->clear_child_tid = o->child_cleartid;
-	spin_lock(&tree_lock);
-	int tid = p->exiting || p->execing ? -1 : id_alloc();
-	if (tid <= 0) {
-		spin_unlock(&tree_lock);
-		thread_discard(th); /* frees the fpu with it */
-		kfree(t);
-		return tid < 0 ? -EINTR : -EAGAIN; /* -EINTR: we are about to be ended anyway */
-	}
-	t->tid = tid;
-	vm_get(p->vm);
-	task_link(p, t);
-	spin_unlock(&tree_lock);
-	/* Both id words before the thread can run: pthread_create reads the
-	 * parent's, and the child may look at its own at once. */
-	int32_t v = tid;
-	if (o->parent_settid)
-		copy_to_user(o->parent_settid, &v, sizeof(v));
-	if (o->child_settid)
-		copy_to_user(o->child_settid, &v, sizeof(v));
-	thread_start(th);
-	return tid;
-}
-
 int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 {
 	if (o->thread)
-		return new_thread(tf, o);
+		return task_clone(tf, o);
 	struct task *me = task_current();
 	struct proc *mp = me->proc;
 	struct proc *c = proc_new(mp);
@@ -605,7 +396,7 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 		return -EAGAIN;
 	c->vm = o->share_vm ? vm_get(mp->vm) : vm_fork(mp->vm);
 	struct fpu_state *fpu = kmalloc(sizeof(*fpu));
-	struct thread *th = c->vm && fpu ? thread_prepare(mp->comm, fork_child, NULL) : NULL;
+	struct thread *th = c->vm && fpu ? thread_prepare(mp->comm, proc_fork_child, NULL) : NULL;
 	struct task *t = th ? task_new(th) : NULL;
 	if (!t || proc_files_fork(c, mp)) {
 		if (th)
@@ -617,7 +408,7 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 		return -ENOMEM;
 	}
 	memcpy(c->comm, mp->comm, sizeof(c->comm));
-	setup_thread(th, c->vm, tf, o, fpu);
+	proc_setup_thread(th, c->vm, tf, o, fpu);
 	t->tid = c->pid;
 	t->sigmask = me->sigmask;
 	if (!o->share_vm || o->vfork) { /* the same stack stays valid: keep the altstack */
@@ -635,10 +426,10 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 		sem_init(&done, 0);
 		t->vfork_done = &done;
 	}
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	memcpy(c->sigactions, mp->sigactions, sizeof(c->sigactions)); /* writers hold this lock */
 	task_link(c, t);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	int pid = c->pid;
 	thread_start(th);
 	/* vfork: the child borrows our memory, stack included, until it
@@ -690,7 +481,7 @@ void proc_signal_self(int sig)
 int task_kill(int tgid, int tid, int sig)
 {
 	int r = -ESRCH;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && r; q = q->all_next) {
 		if (tgid > 0 && q->pid != tgid)
 			continue;
@@ -706,7 +497,7 @@ int task_kill(int tgid, int tid, int sig)
 			break;
 		}
 	}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return r;
 }
 
@@ -768,17 +559,17 @@ void proc_init(void)
 bool proc_exists(int pid)
 {
 	bool found = false;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && !found; q = q->all_next)
 		found = q->pid == pid && q->state == PROC_ALIVE;
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return found;
 }
 
 int proc_kill_pid(int pid, int sig)
 {
 	int r = -ESRCH;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && r; q = q->all_next) {
 		if (q->state != PROC_ALIVE)
 			continue;
@@ -792,7 +583,7 @@ int proc_kill_pid(int pid, int sig)
 			r = 0;
 		}
 	}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return r;
 }
 
@@ -803,42 +594,32 @@ int proc_parent_pid(const struct proc *p) { return __atomic_load_n(&p->ppid, __A
 
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		fn(q, ctx);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 }
 
 uint32_t proc_count(void)
 {
 	uint32_t n = 0;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		n++;
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return n;
-}
-
-uint64_t proc_cpu_ns(struct proc *p)
-{
-	spin_lock(&tree_lock);
-	uint64_t ns = p->cpu_ns;
-	for (struct task *t = p->tasks; t; t = t->group_next)
-		ns += clock_tsc_to_ns(t->thread->run_tsc);
-	spin_unlock(&tree_lock);
-	return ns;
 }
 
 void proc_set_sigaction(struct proc *p, int sig, const void *act)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	memcpy(&p->sigactions[sig - 1], act, sizeof(p->sigactions[0]));
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 }
 
 void proc_get_sigaction(struct proc *p, int sig, void *act)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	memcpy(act, &p->sigactions[sig - 1], sizeof(p->sigactions[0]));
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 }
