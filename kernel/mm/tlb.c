@@ -26,10 +26,16 @@ static _Atomic uint64_t request;
 static _Atomic uint32_t pending;
 static _Atomic uint64_t sent;
 
+#define TLB_ALL (~0ull)
+
 static void shootdown_irq(struct trap_frame *tf)
 {
 	(void)tf;
-	cpu_invlpg(atomic_load_explicit(&request, memory_order_relaxed));
+	uint64_t va = atomic_load_explicit(&request, memory_order_relaxed);
+	if (va == TLB_ALL)
+		cpu_write_cr3(cpu_read_cr3());
+	else
+		cpu_invlpg(va);
 	atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
 }
 
@@ -61,5 +67,7 @@ void tlb_shootdown(uint64_t va)
 	atomic_fetch_add_explicit(&sent, 1, memory_order_relaxed);
 	spin_unlock(&lock);
 }
+
+void tlb_shootdown_all(void) { tlb_shootdown(TLB_ALL); }
 
 uint64_t tlb_shootdowns(void) { return atomic_load_explicit(&sent, memory_order_relaxed); }

@@ -12,5 +12,9 @@ void tlb_init(void);
  * caller must hold no spinlock and have interrupts on: a CPU spinning with
  * interrupts off for a lock we held could never answer. */
 void tlb_shootdown(uint64_t va);
+/* The same for every non-global entry (a CR3 reload on each other CPU):
+ * for a change to many pages of a user address space that other CPUs may
+ * have loaded (its threads run there). Same rules for the caller. */
+void tlb_shootdown_all(void);
 /* Shootdowns sent and IPIs answered, for the shell and tests. */
 uint64_t tlb_shootdowns(void);

@@ -18,6 +18,7 @@
 #include "mm/pageref.h"
 #include "mm/phys.h"
 #include "mm/pmm.h"
+#include "mm/tlb.h"
 #include "mm/vmm.h"
 
 #define LOWER_HALF_ENTRIES 256
@@ -184,10 +185,29 @@ static void each_leaf(uint64_t pml4, uint64_t start, uint64_t end,
 	}
 }
 
+/* With others (tables loaded on other CPUs too), a page may be freed only
+ * after every CPU has dropped its translation: another thread could still
+ * write through a stale entry into a page that is someone else's by then.
+ * So the pages wait in a batch, the batch is flushed everywhere with one
+ * shootdown, and only then are they released. */
+#define UNMAP_BATCH 64
+
 struct unmap_ctx {
 	size_t n;
-	bool live;
+	bool live, others;
+	unsigned held;
+	uint64_t batch[UNMAP_BATCH];
 };
+
+static void unmap_flush(struct unmap_ctx *c)
+{
+	if (!c->held)
+		return;
+	tlb_shootdown_all();
+	for (unsigned i = 0; i < c->held; i++)
+		release(c->batch[i]);
+	c->held = 0;
+}
 
 static void unmap_one(uint64_t *e, uint64_t va, void *p)
 {
@@ -196,14 +216,21 @@ static void unmap_one(uint64_t *e, uint64_t va, void *p)
 	*e = 0;
 	if (c->live)
 		cpu_invlpg(va);
-	release(pa);
 	c->n++;
+	if (!c->others) {
+		release(pa);
+		return;
+	}
+	c->batch[c->held++] = pa;
+	if (c->held == UNMAP_BATCH)
+		unmap_flush(c);
 }
 
-size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end)
+size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end, bool others)
 {
-	struct unmap_ctx c = {.live = is_live(pml4)};
+	struct unmap_ctx c = {.live = is_live(pml4), .others = others};
 	each_leaf(pml4, start, end, unmap_one, &c);
+	unmap_flush(&c);
 	return c.n;
 }
 
@@ -223,10 +250,12 @@ static void protect_one(uint64_t *e, uint64_t va, void *p)
 		cpu_invlpg(va);
 }
 
-void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags)
+void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags, bool others)
 {
 	struct protect_ctx c = {.bits = leaf_bits(flags), .live = is_live(pml4)};
 	each_leaf(pml4, start, end, protect_one, &c);
+	if (others)
+		tlb_shootdown_all();
 }
 
 struct share_ctx {
@@ -252,18 +281,19 @@ static void share_one(uint64_t *e, uint64_t va, void *p)
 	*d = *e;
 }
 
-bool uvm_share(uint64_t dst, uint64_t src)
+bool uvm_share(uint64_t dst, uint64_t src, bool others)
 {
 	struct share_ctx c = {.dst = dst, .ok = true};
 	each_leaf(src, 0, USER_TOP, share_one, &c);
-	/* src's entries lost their write bit: no CPU may keep the old ones
-	 * (only this one can have them, see uvm.h). */
+	/* src's entries lost their write bit: no CPU may keep the old ones. */
 	if (is_live(src))
 		cpu_write_cr3(cpu_read_cr3());
+	if (others)
+		tlb_shootdown_all();
 	return c.ok;
 }
 
-uint64_t uvm_unshare(uint64_t pml4, uint64_t va)
+uint64_t uvm_unshare(uint64_t pml4, uint64_t va, bool others)
 {
 	uint64_t *e = pte(pml4, va, false);
 	if (!e || !(*e & PTE_PRESENT))
@@ -279,6 +309,8 @@ uint64_t uvm_unshare(uint64_t pml4, uint64_t va)
 		*e = copy | keep | (writable ? PTE_WRITABLE : 0);
 		if (is_live(pml4))
 			cpu_invlpg(va);
+		if (others) /* nobody may go on reading the old page (see unmap) */
+			tlb_shootdown(va);
 		release(pa); /* the other side may have let go meanwhile */
 		return copy;
 	}
@@ -313,7 +345,7 @@ static void move_one(uint64_t *e, uint64_t va, void *p)
 		cpu_invlpg(va);
 }
 
-bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len)
+bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len, bool others)
 {
 	struct move_ctx c = {.pml4 = pml4, .delta = (int64_t)(to - from), .ok = true,
 	                     .live = is_live(pml4)};
@@ -321,6 +353,8 @@ bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len)
 	each_leaf(pml4, from, from + len, move_prepare_one, &c);
 	if (c.ok)
 		each_leaf(pml4, from, from + len, move_one, &c);
+	if (c.ok && others) /* the old entries may be cached on other CPUs */
+		tlb_shootdown_all();
 	return c.ok;
 }
 

@@ -11,9 +11,13 @@
  * unmapping a shared page only drops this space's share.
  *
  * TLB: unmap and protect flush the page on this CPU when the tables are the
- * ones loaded here. A process's tables are loaded only on the CPU running
- * its one thread (a kernel thread that follows it loads the kernel's, see
- * arch/x86_64/context.c), so no other CPU can hold a stale entry.
+ * ones loaded here. A space's tables are loaded only on CPUs running one of
+ * its threads (a kernel thread that follows one loads the kernel's, see
+ * arch/x86_64/context.c). The caller says whether other threads may have
+ * them loaded elsewhere (`others`): then every change that takes away a
+ * translation or a permission is also shot down on every other CPU
+ * (mm/tlb.h) before it returns, and a freed page is released only after
+ * that. Without `others` no other CPU can hold a stale entry.
  */
 #pragma once
 
@@ -39,21 +43,21 @@ bool uvm_map_shared(uint64_t pml4, uint64_t va, uint64_t pa, unsigned flags);
 /* mremap: move every page of [from, from + len) to the same offset from
  * `to` (the destination empty, the ranges disjoint); the pages keep their
  * entries' bits. False when out of memory for tables: nothing moved. */
-bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len);
+bool uvm_move_range(uint64_t pml4, uint64_t from, uint64_t to, uint64_t len, bool others);
 /* The page mapped at va and its permissions, or 0. */
 uint64_t uvm_lookup(uint64_t pml4, uint64_t va, unsigned *flags);
 /* Unmap and free every page in [start, end) (page-aligned); the number. */
-size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end);
+size_t uvm_unmap_range(uint64_t pml4, uint64_t start, uint64_t end, bool others);
 /* New permissions for every mapped page in [start, end). */
-void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags);
+void uvm_protect_range(uint64_t pml4, uint64_t start, uint64_t end, unsigned flags, bool others);
 /* fork: map every page of src's lower half in dst as well, read-only in
  * both; writable pages become copy-on-write (mm/pageref.h counts the
  * sharers). False when out of memory (dst then holds part; destroy it). */
-bool uvm_share(uint64_t dst, uint64_t src);
+bool uvm_share(uint64_t dst, uint64_t src, bool others);
 /* Make the page at va this space's own (copying it if it is shared) and
  * writable if its owner may write it (a copy-on-write fault, or the kernel
  * about to write into it). Its physical address, or 0: not mapped, or no
  * memory for the copy. */
-uint64_t uvm_unshare(uint64_t pml4, uint64_t va);
+uint64_t uvm_unshare(uint64_t pml4, uint64_t va, bool others);
 /* Pages mapped in the lower half (for limits and /proc). */
 size_t uvm_count(uint64_t pml4);

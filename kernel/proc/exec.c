@@ -251,7 +251,7 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	if (!r && !cmdline)
 		r = -ENOMEM;
 	if (r) {
-		vm_destroy(vm);
+		vm_put(vm);
 		return r;
 	}
 	uint32_t cmdline_len = 0;
@@ -265,13 +265,29 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	vm->brk_base = vm->brk = img.hi + bias;
 
 	/* The point of no return: the new program replaces the old. */
-	struct thread *t = p->thread;
+	struct thread *t = thread_current();
 	struct fpu_state *fpu = t->arch.fpu;
 	if (!fpu && !(fpu = fpu_state_alloc())) {
 		kfree(cmdline);
-		vm_destroy(vm);
+		vm_put(vm);
 		return -ENOMEM;
 	}
+	/* Other threads of the process end first (they run the old program
+	 * in the old address space); this one becomes the only one. */
+	if (!proc_exec_single()) {
+		if (!t->arch.fpu)
+			kfree(fpu);
+		kfree(cmdline);
+		vm_put(vm);
+		/* The process ends, or another execve replaces it: this thread
+		 * has been told to exit, which it does on its way back to user
+		 * mode (after execve has freed its copies of the arguments). */
+		return -EINTR;
+	}
+	struct task *task = task_current();
+	task->altstack_sp = task->altstack_size = 0;
+	task->clear_child_tid = 0;
+	task->robust_list = 0;
 	fpu_state_init(fpu);
 	struct vm *old = proc_exec_commit(p, vm, basename(path), cmdline, cmdline_len);
 	kfree(cmdline);
@@ -283,7 +299,8 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	t->arch.user = true;
 	arch_thread_load(&t->arch);
 	cpu_irq_restore(f);
-	vm_destroy(old);
+	vm_put(old); /* a vfork parent keeps its share */
+	proc_vfork_release();
 	user_frame_init(tf, img.entry + bias, sp);
 	return 0;
 }
@@ -291,8 +308,7 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 int exec_open(const char *path, struct exec_file *ef)
 {
 	*ef = (struct exec_file){0};
-	struct proc *p = proc_current();
-	struct inode *dir = p && p->cwd ? p->cwd : vfs_root();
+	struct inode *dir = proc_cwd();
 	int r = vfs_open(dir, path, O_RDONLY, 0, &ef->file);
 	if (r)
 		return r;

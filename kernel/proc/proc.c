@@ -1,10 +1,12 @@
 /*
- * The process tree: creation of init, fork, exit, wait4, and what happens
- * when a program faults (see proc.h).
+ * The process tree: creation of init, fork (and clone's process forms),
+ * wait4, the zombie a process becomes, signals to a process, and what
+ * happens when a program faults (see proc.h). Threads, and how a process
+ * ends, are task.c's.
  *
- * A process's thread always has its user-mode trap frame at the top of its
+ * A user thread always has its user-mode trap frame at the top of its
  * kernel stack (THREAD_TOP_RESERVE): the SYSCALL entry and every interrupt
- * from ring 3 put it there, so fork copies it from there and a new thread
+ * from ring 3 put it there, so clone copies it from there and a new thread
  * starts by filling its own and "returning" to user mode through it.
  *
  * Wait status words are Linux's: (code & 0xff) << 8 for an exit, the
@@ -12,6 +14,7 @@
  */
 #include "proc/proc.h"
 #include "tty/tty.h"
+#include "proc/proc_internal.h"
 
 #include "arch/x86_64/context.h"
 #include "arch/x86_64/cpu.h"
@@ -33,11 +36,10 @@
 _Static_assert(THREAD_TOP_RESERVE == sizeof(struct trap_frame),
                "a user thread's trap frame fills the reserve at its stack top");
 
-/* Guards the tree: parent/children/sibling links, state, wait_status,
- * all_procs, nprocs, next_pid. */
-static struct spinlock tree_lock = SPINLOCK_INIT("process tree");
+/* The tree lock: see proc_internal.h. */
+struct spinlock proc_tree_lock = SPINLOCK_INIT("process tree");
 static struct proc *all_procs;
-static uint32_t nprocs;
+static uint32_t nids; /* ids in use: every listed process's, and each non-leader thread's */
 static int next_pid = 1;
 static int last_pid;
 static uint64_t forks; /* processes made since boot */
@@ -46,12 +48,52 @@ static struct wait_queue init_wait = WAIT_QUEUE_INIT("init ended");
 static bool init_ended;
 static int init_status;
 
+static uint64_t sigbit(int sig) { return 1ull << (sig - 1); }
+
+void proc_id_release(void) { nids--; }
+
 static struct trap_frame *user_frame(struct thread *t)
 {
 	return (struct trap_frame *)(t->arch.kstack_top - sizeof(struct trap_frame));
 }
 
 struct trap_frame *proc_frame(void) { return user_frame(thread_current()); }
+
+/* ---- ids ---- */
+
+/* Under the tree lock. An id is in use while a process has it as its pid
+ * (zombies included: wait4 reports it) or a live thread as its tid. */
+static bool id_used(int id)
+{
+	for (struct proc *q = all_procs; q; q = q->all_next) {
+		if (q->pid == id)
+			return true;
+		for (struct task *t = q->tasks; t; t = t->group_next)
+			if (t->tid == id)
+				return true;
+	}
+	return false;
+}
+
+/* Under the tree lock: a free id, or 0 at the limit. Ids count up and
+ * wrap below PROC_PID_MAX, skipping ones in use. */
+int proc_id_alloc(void)
+{
+	if (nids >= PROC_MAX)
+		return 0;
+	for (;;) {
+		int id = next_pid;
+		next_pid = next_pid >= PROC_PID_MAX ? 2 : next_pid + 1;
+		if (!id_used(id)) {
+			nids++;
+			last_pid = id;
+			forks++; /* processes and threads made, as Linux counts them */
+			return id;
+		}
+	}
+}
+
+/* ---- processes ---- */
 
 /* A new struct with a pid, in the tree under parent; NULL at the limit. */
 static struct proc *proc_new(struct proc *parent)
@@ -60,32 +102,18 @@ static struct proc *proc_new(struct proc *parent)
 	if (!p)
 		return NULL;
 	wait_queue_init(&p->child_wait, "child wait");
-	wait_queue_init(&p->sig_wait, "sigsuspend");
-	p->syscall_nr = -1;
+	wait_queue_init(&p->task_gone, "execve waits for threads");
+	mutex_init(&p->files_lock, "descriptors");
 	p->start_ns = clock_ns();
-	spin_lock(&tree_lock);
-	if (nprocs >= PROC_MAX) {
-		spin_unlock(&tree_lock);
+	spin_lock(&proc_tree_lock);
+	p->pid = proc_id_alloc();
+	if (!p->pid) {
+		spin_unlock(&proc_tree_lock);
 		kfree(p);
 		return NULL;
 	}
-	/* Pids count up and wrap below PROC_PID_MAX, skipping ones in use. */
-	for (;;) {
-		int pid = next_pid;
-		next_pid = next_pid >= PROC_PID_MAX ? 2 : next_pid + 1;
-		bool used = false;
-		for (struct proc *q = all_procs; q && !used; q = q->all_next)
-			used = q->pid == pid;
-		if (!used) {
-			p->pid = pid;
-			last_pid = pid;
-			forks++;
-			break;
-		}
-	}
 	p->all_next = all_procs;
 	all_procs = p;
-	nprocs++;
 	p->parent = parent;
 	p->ppid = parent ? parent->pid : 0;
 	if (parent) {
@@ -96,7 +124,7 @@ static struct proc *proc_new(struct proc *parent)
 	} else {
 		p->pgid = p->sid = p->pid;
 	}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return p;
 }
 
@@ -107,7 +135,7 @@ static void unlist(struct proc *p)
 	for (struct proc **q = &all_procs; *q; q = &(*q)->all_next)
 		if (*q == p) {
 			*q = p->all_next;
-			nprocs--;
+			nids--;
 			return;
 		}
 }
@@ -126,11 +154,11 @@ static void unlink_child(struct proc *p)
 /* Drop a process that never ran (a failed fork or start). */
 static void proc_discard(struct proc *p)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	unlink_child(p);
 	unlist(p);
-	spin_unlock(&tree_lock);
-	vm_destroy(p->vm);
+	spin_unlock(&proc_tree_lock);
+	vm_put(p->vm);
 	proc_files_close(p);
 	kfree(p);
 }
@@ -167,21 +195,30 @@ bool proc_start_init(const char *path, const char *const argv[], const char *con
 	proc_files_init(p);
 	struct init_start s = {.p = p, .path = path, .argv = argv, .envp = envp};
 	sem_init(&s.done, 0);
-	struct thread *t = thread_prepare("init", init_thread, &s);
+	struct thread *th = thread_prepare("init", init_thread, &s);
+	struct task *t = th ? task_new(th) : NULL;
 	if (!t) {
+		if (th)
+			thread_discard(th);
 		proc_discard(p);
 		return false;
 	}
-	p->thread = t;
-	t->proc = p;
+	t->tid = p->pid;
+	spin_lock(&proc_tree_lock);
+	task_link(p, t);
+	spin_unlock(&proc_tree_lock);
 	init_proc = p;
 	init_ended = false;
-	thread_start(t);
+	thread_start(th);
 	sem_down(&s.done);
 	if (s.result) {
 		kprintf("init: cannot start %s: %s (%s)\n", path, errno_text(s.result),
 		        errno_name(s.result));
 		init_proc = NULL;
+		spin_lock(&proc_tree_lock);
+		task_unlink(p, t);
+		spin_unlock(&proc_tree_lock);
+		kfree(t); /* its thread ended by itself */
 		proc_discard(p);
 		return false;
 	}
@@ -204,31 +241,12 @@ int proc_wait_init(void)
 
 static bool zombie_child(void *arg);
 
-void proc_exit(int wait_status)
+/* (proc_internal.h) p->vm has gone with the last task. */
+void proc_end(struct proc *p, int wait_status)
 {
-	struct proc *p = proc_current();
-	struct thread *t = thread_current();
-	if (p->clear_child_tid) { /* for a joining thread (set_tid_address) */
-		int32_t zero = 0;
-		copy_to_user(p->clear_child_tid, &zero, sizeof(zero));
-	}
-	/* Off the process's page tables before they go. */
-	uint64_t f = cpu_irq_save();
-	t->arch.user = false;
-	t->arch.cr3 = 0;
-	arch_thread_load(&t->arch);
-	cpu_irq_restore(f);
-	/* Off the tree's view before it goes: proc_info reads p->vm under the
-	 * tree lock. */
-	spin_lock(&tree_lock);
-	struct vm *vm = p->vm;
-	p->vm = NULL;
-	spin_unlock(&tree_lock);
-	vm_destroy(vm);
 	proc_files_close(p);
 	itimer_exit(p->pid);
-
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	bool is_init = p == init_proc;
 	struct proc *reaper = is_init ? NULL : init_proc;
 	if (is_init)
@@ -253,8 +271,6 @@ void proc_exit(int wait_status)
 		}
 	}
 	p->wait_status = wait_status;
-	p->cpu_ns = clock_tsc_to_ns(t->run_tsc);
-	p->thread = NULL;
 	__atomic_store_n(&p->state, PROC_ZOMBIE, __ATOMIC_RELEASE);
 	struct proc *parent = p->parent;
 	bool orphan = !parent;
@@ -268,7 +284,7 @@ void proc_exit(int wait_status)
 	}
 	if (gave)
 		wake_all(&reaper->child_wait);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	while (dead) {
 		struct proc *n = dead->sibling;
 		kfree(dead);
@@ -286,7 +302,6 @@ void proc_exit(int wait_status)
 	} else if (orphan) {
 		kfree(p);
 	}
-	thread_exit(0);
 }
 
 struct wait_match {
@@ -298,11 +313,12 @@ struct wait_match {
 static bool matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
 
 /* The wait4 sleep condition. It runs under the wait queue's lock, so it
- * must not take the tree lock (proc_exit wakes the queue while holding
+ * must not take the tree lock (proc_end wakes the queue while holding
  * the tree lock: tree, then queue). It reads the child list without it,
  * which is safe: only the parent itself removes children, and the others
  * only push at the head (after setting the new node's sibling), so a
- * reader sees either list, both well formed. */
+ * reader sees either list, both well formed. Another thread of the same
+ * process may reap meanwhile: the wait4 loop rechecks under the lock. */
 static bool zombie_child(void *arg)
 {
 	struct wait_match *w = arg;
@@ -319,7 +335,7 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 	if (pid < -1 || pid == 0)
 		pid = -1; /* process groups: any child, for now */
 	for (;;) {
-		spin_lock(&tree_lock);
+		spin_lock(&proc_tree_lock);
 		bool any = false;
 		for (struct proc **q = &me->children; *q; q = &(*q)->sibling) {
 			struct proc *c = *q;
@@ -330,14 +346,14 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 				continue;
 			*q = c->sibling;
 			unlist(c);
-			spin_unlock(&tree_lock);
+			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
+			spin_unlock(&proc_tree_lock);
 			int got = c->pid;
 			*status = c->wait_status;
-			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
 			kfree(c);
 			return got;
 		}
-		spin_unlock(&tree_lock);
+		spin_unlock(&proc_tree_lock);
 		if (!any)
 			return -ECHILD;
 		if (nohang)
@@ -348,9 +364,9 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 	}
 }
 
-/* ---- fork ---- */
+/* ---- fork and clone ---- */
 
-static void fork_child(void *arg)
+void proc_fork_child(void *arg)
 {
 	(void)arg;
 	struct trap_frame *tf = user_frame(thread_current());
@@ -358,50 +374,92 @@ static void fork_child(void *arg)
 	user_enter(tf);
 }
 
-int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
+/* The new thread's registers: the parent's at the system call, on the
+ * stack and with the TLS clone asked for. */
+void proc_setup_thread(struct thread *th, struct vm *vm, const struct trap_frame *tf,
+                         const struct fork_opts *o, struct fpu_state *fpu)
 {
-	struct proc *me = proc_current();
-	struct proc *c = proc_new(me);
-	if (!c)
-		return -EAGAIN;
-	/* Published whole (release): proc_info may read it at once. */
-	__atomic_store_n(&c->vm, vm_fork(me->vm), __ATOMIC_RELEASE);
-	struct fpu_state *fpu = fpu_state_alloc();
-	struct thread *t = c->vm && fpu ? thread_prepare(me->comm, fork_child, NULL) : NULL;
-	if (!t || proc_files_fork(c, me)) {
-		if (t)
-			thread_discard(t);
-		kfree(fpu);
-		proc_discard(c);
-		return -ENOMEM;
-	}
-	/* The child runs the parent's program: the same name and argv, as
-	 * Linux's child shares the memory its argv is in. */
-	spin_lock(&tree_lock);
-	memcpy(c->comm, me->comm, sizeof(c->comm));
-	memcpy(c->cmdline, me->cmdline, me->cmdline_len);
-	c->cmdline_len = me->cmdline_len;
-	spin_unlock(&tree_lock);
-	struct trap_frame *ctf = user_frame(t);
+	struct trap_frame *ctf = user_frame(th);
 	*ctf = *tf;
 	if (o->newsp)
 		ctf->rsp = o->newsp;
 	struct thread *self = thread_current();
 	fpu_save(fpu); /* this thread's live registers, as the child's */
-	t->arch = (struct arch_thread){.user = true, .kstack_top = t->arch.kstack_top,
-	                               .cr3 = c->vm->pml4,
-	                               .fs_base = o->set_tls ? o->tls : self->arch.fs_base,
-	                               .gs_base = self->arch.gs_base, .fpu = fpu};
-	c->clear_child_tid = o->child_cleartid;
-	if (o->child_settid) {
-		int32_t v = c->pid;
-		vm_write(c->vm, o->child_settid, &v, sizeof(v)); /* a bad address is ignored, as in Linux */
+	th->arch = (struct arch_thread){.user = true, .kstack_top = th->arch.kstack_top,
+	                                .cr3 = vm->pml4,
+	                                .fs_base = o->set_tls ? o->tls : self->arch.fs_base,
+	                                .gs_base = self->arch.gs_base, .fpu = fpu};
+}
+
+int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
+{
+	if (o->thread)
+		return task_clone(tf, o);
+	struct task *me = task_current();
+	struct proc *mp = me->proc;
+	struct proc *c = proc_new(mp);
+	if (!c)
+		return -EAGAIN;
+	/* Published whole (release): proc_info may read it at once. */
+	__atomic_store_n(&c->vm, o->share_vm ? vm_get(mp->vm) : vm_fork(mp->vm), __ATOMIC_RELEASE);
+	struct fpu_state *fpu = fpu_state_alloc();
+	struct thread *th = c->vm && fpu ? thread_prepare(mp->comm, proc_fork_child, NULL) : NULL;
+	struct task *t = th ? task_new(th) : NULL;
+	if (!t || proc_files_fork(c, mp)) {
+		if (th)
+			thread_discard(th);
+		else
+			kfree(fpu);
+		kfree(t);
+		proc_discard(c);
+		return -ENOMEM;
 	}
-	t->proc = c;
-	c->thread = t;
+	/* The child runs the parent's program: the same name and argv, as
+	 * Linux's child shares the memory its argv is in. */
+	spin_lock(&proc_tree_lock);
+	memcpy(c->comm, mp->comm, sizeof(c->comm));
+	memcpy(c->cmdline, mp->cmdline, mp->cmdline_len);
+	c->cmdline_len = mp->cmdline_len;
+	spin_unlock(&proc_tree_lock);
+	proc_setup_thread(th, c->vm, tf, o, fpu);
+	t->tid = c->pid;
+	t->sigmask = me->sigmask;
+	if (!o->share_vm || o->vfork) { /* the same stack stays valid: keep the altstack */
+		t->altstack_sp = me->altstack_sp;
+		t->altstack_size = me->altstack_size;
+	}
+	t->clear_child_tid = o->child_cleartid;
+	int32_t v = c->pid;
+	if (o->parent_settid)
+		copy_to_user(o->parent_settid, &v, sizeof(v));
+	if (o->child_settid) /* a bad address is ignored, as in Linux */
+		vm_write(c->vm, o->child_settid, &v, sizeof(v));
+	struct semaphore done;
+	if (o->vfork) {
+		sem_init(&done, 0);
+		t->vfork_done = &done;
+	}
+	spin_lock(&proc_tree_lock);
+	memcpy(c->sigactions, mp->sigactions, sizeof(c->sigactions)); /* writers hold this lock */
+	task_link(c, t);
+	spin_unlock(&proc_tree_lock);
 	int pid = c->pid;
-	thread_start(t);
+	thread_start(th);
+	/* vfork: the child borrows our memory, stack included, until it
+	 * execs or ends (then it ups the semaphore; it never touches it
+	 * again, so `done` may go with this frame). */
+	if (o->vfork)
+		sem_down(&done);
 	return pid;
+}
+
+void proc_vfork_release(void)
+{
+	struct task *t = task_current();
+	if (t->vfork_done) {
+		sem_up(t->vfork_done);
+		t->vfork_done = NULL;
+	}
 }
 
 /* ---- faults and kills ---- */
@@ -410,10 +468,50 @@ void proc_kill(struct proc *p, int sig)
 {
 	if (!signal_wanted(p, sig))
 		return;
-	__atomic_or_fetch(&p->sig_pending, 1ull << (sig - 1), __ATOMIC_ACQ_REL);
-	bool blocked = (p->sigmask >> (sig - 1)) & 1 && sig != SIGKILL;
-	if (!blocked && p->thread) /* out of any interruptible wait (wait4, pipes...) */
-		thread_interrupt(p->thread);
+	__atomic_or_fetch(&p->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+	/* Out of an interruptible wait (wait4, pipes, futex...): the first
+	 * thread that does not block it takes it; SIGKILL wakes them all,
+	 * since it ends them all. */
+	for (struct task *t = p->tasks; t; t = t->group_next) {
+		if (sig == SIGKILL) {
+			thread_interrupt(t->thread);
+			continue;
+		}
+		if (!(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig))) {
+			thread_interrupt(t->thread);
+			break;
+		}
+	}
+}
+
+void proc_signal_self(int sig)
+{
+	struct task *t = task_current();
+	if (signal_wanted(t->proc, sig))
+		__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+}
+
+int task_kill(int tgid, int tid, int sig)
+{
+	int r = -ESRCH;
+	spin_lock(&proc_tree_lock);
+	for (struct proc *q = all_procs; q && r; q = q->all_next) {
+		if (tgid > 0 && q->pid != tgid)
+			continue;
+		for (struct task *t = q->tasks; t; t = t->group_next) {
+			if (t->tid != tid)
+				continue;
+			r = 0;
+			if (sig && signal_wanted(q, sig)) {
+				__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+				if (sig == SIGKILL || !(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig)))
+					thread_interrupt(t->thread);
+			}
+			break;
+		}
+	}
+	spin_unlock(&proc_tree_lock);
+	return r;
 }
 
 static const char *fault_kind(uint64_t err)
@@ -426,9 +524,9 @@ static const char *fault_kind(uint64_t err)
 static void user_exception(struct trap_frame *tf)
 {
 	uint64_t addr = tf->vector == 14 ? cpu_read_cr2() : 0; /* before anything can fault */
-	struct proc *p = proc_current();
-	if (!p)
+	if (!task_current())
 		panic("proc: a ring-3 exception on kernel thread %s", thread_current()->name);
+	struct proc *p = proc_current();
 	if (tf->rflags & RFLAGS_IF)
 		cpu_sti();
 	int sig = tf->vector == 14 ? vm_fault(p->vm, addr, tf->error_code)
@@ -447,16 +545,19 @@ static void user_exception(struct trap_frame *tf)
 
 static void user_return(struct trap_frame *tf)
 {
-	struct proc *p = proc_current();
-	if (p && (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) &
-	          (~p->sigmask | (1ull << (SIGKILL - 1)))))
+	struct task *t = task_current();
+	if (!t)
+		return;
+	uint64_t pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
+	                   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
+	if (pending & (~t->sigmask | sigbit(SIGKILL)))
 		signal_deliver(tf);
 }
 
 static bool resolve(uint64_t addr, uint64_t err)
 {
-	struct proc *p = proc_current();
-	return p && p->vm && vm_fault(p->vm, addr, err) == 0;
+	struct task *t = task_current();
+	return t && t->proc->vm && vm_fault(t->proc->vm, addr, err) == 0;
 }
 
 void proc_init(void)
@@ -473,39 +574,45 @@ void proc_init(void)
 bool proc_exists(int pid)
 {
 	bool found = false;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && !found; q = q->all_next)
 		found = q->pid == pid && q->state == PROC_ALIVE;
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return found;
 }
 
 int proc_kill_pid(int pid, int sig)
 {
 	int r = -ESRCH;
-	spin_lock(&tree_lock);
-	for (struct proc *q = all_procs; q; q = q->all_next)
-		if (q->pid == pid && q->state == PROC_ALIVE) {
+	spin_lock(&proc_tree_lock);
+	for (struct proc *q = all_procs; q && r; q = q->all_next) {
+		if (q->state != PROC_ALIVE)
+			continue;
+		/* Any thread's id names its process, as on Linux. */
+		bool hit = q->pid == pid;
+		for (struct task *t = q->tasks; t && !hit; t = t->group_next)
+			hit = t->tid == pid;
+		if (hit) {
 			if (sig)
 				proc_kill(q, sig);
 			r = 0;
-			break;
 		}
-	spin_unlock(&tree_lock);
+	}
+	spin_unlock(&proc_tree_lock);
 	return r;
 }
 
 int proc_kill_pgrp(int pgrp, int sig)
 {
 	int r = -ESRCH;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		if (q->pgid == pgrp && q->state == PROC_ALIVE) {
 			if (sig)
 				proc_kill(q, sig);
 			r = 0;
 		}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return r;
 }
 
@@ -516,30 +623,58 @@ int proc_parent_pid(const struct proc *p) { return __atomic_load_n(&p->ppid, __A
 
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 {
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		fn(q, ctx);
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 }
 
-uint32_t proc_count(void) { return nprocs; }
+uint32_t proc_count(void)
+{
+	uint32_t n = 0;
+	spin_lock(&proc_tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		n++;
+	spin_unlock(&proc_tree_lock);
+	return n;
+}
 
+void proc_set_sigaction(struct proc *p, int sig, const void *act)
+{
+	spin_lock(&proc_tree_lock);
+	memcpy(&p->sigactions[sig - 1], act, sizeof(p->sigactions[0]));
+	spin_unlock(&proc_tree_lock);
+}
+
+void proc_get_sigaction(struct proc *p, int sig, void *act)
+{
+	spin_lock(&proc_tree_lock);
+	memcpy(act, &p->sigactions[sig - 1], sizeof(p->sigactions[0]));
+	spin_unlock(&proc_tree_lock);
+}
+
+/* Under the tree lock: Z for a zombie, R if any of its threads is running
+ * or ready, else S. */
 static char state_letter(const struct proc *p)
 {
-	if (p->state == PROC_ZOMBIE || !p->thread)
+	if (p->state == PROC_ZOMBIE || !p->tasks)
 		return 'Z';
-	uint32_t st = atomic_load_explicit(&p->thread->state, memory_order_relaxed);
-	return st == THREAD_RUNNING || st == THREAD_READY ? 'R' : 'S';
+	for (const struct task *t = p->tasks; t; t = t->group_next) {
+		uint32_t st = atomic_load_explicit(&t->thread->state, memory_order_relaxed);
+		if (st == THREAD_RUNNING || st == THREAD_READY)
+			return 'R';
+	}
+	return 'S';
 }
 
 /* Under the tree lock, every pointer read here is alive: p->vm is only
- * replaced or dropped under it (proc_exec_commit, proc_exit), and
- * p->thread is cleared under it before the thread ends. The counters the
+ * replaced or dropped under it (proc_exec_commit, the last task_exit), and
+ * a task leaves p->tasks under it before its thread ends. The counters the
  * process's own thread updates meanwhile are read as they are. */
 int proc_info(int pid, struct proc_info *out)
 {
 	int r = -ENOENT;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *p = all_procs; p; p = p->all_next) {
 		if (p->pid != pid)
 			continue;
@@ -550,20 +685,20 @@ int proc_info(int pid, struct proc_info *out)
 		out->state = state_letter(p);
 		memcpy(out->comm, p->comm, sizeof(out->comm));
 		out->comm[PROC_COMM_MAX - 1] = 0;
-		out->threads = 1;
+		out->threads = (uint32_t)p->ntasks;
 		out->start_ns = p->start_ns;
 		out->children_cpu_ns = __atomic_load_n(&p->children_cpu_ns, __ATOMIC_RELAXED);
-		struct thread *t = p->thread;
-		out->cpu = t ? t->cpu : 0;
-		out->cpu_ns = t ? clock_tsc_to_ns(__atomic_load_n(&t->run_tsc, __ATOMIC_RELAXED))
-		                : p->cpu_ns;
+		out->cpu = p->tasks ? p->tasks->thread->cpu : 0;
+		out->cpu_ns = p->cpu_ns; /* its ended threads', and the live ones' so far: */
+		for (const struct task *t = p->tasks; t; t = t->group_next)
+			out->cpu_ns += clock_tsc_to_ns(__atomic_load_n(&t->thread->run_tsc, __ATOMIC_RELAXED));
 		struct vm *vm = p->vm;
 		out->vm_bytes = vm ? __atomic_load_n(&vm->size_bytes, __ATOMIC_RELAXED) : 0;
 		out->rss_pages = vm ? __atomic_load_n(&vm->pages, __ATOMIC_RELAXED) : 0;
 		out->brk_base = vm ? vm->brk_base : 0;
 		out->brk = vm ? __atomic_load_n(&vm->brk, __ATOMIC_RELAXED) : 0;
 		out->sig_pending = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);
-		out->sig_blocked = p->sigmask;
+		out->sig_blocked = p->tasks ? p->tasks->sigmask : 0; /* the first thread's */
 		out->sig_ignored = out->sig_caught = 0;
 		for (int i = 0; i < 64; i++) {
 			uint64_t h = p->sigactions[i].handler;
@@ -578,18 +713,18 @@ int proc_info(int pid, struct proc_info *out)
 		r = 0;
 		break;
 	}
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return r;
 }
 
 uint32_t proc_pids(uint64_t *out, uint32_t max)
 {
 	uint32_t n = 0;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *p = all_procs; p; p = p->all_next, n++)
 		if (n < max)
 			out[n] = (uint64_t)p->pid;
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return n;
 }
 
@@ -599,10 +734,10 @@ int proc_last_pid(void) { return __atomic_load_n(&last_pid, __ATOMIC_RELAXED); }
 uint32_t proc_runnable(void)
 {
 	uint32_t n = 0;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	for (struct proc *p = all_procs; p; p = p->all_next)
 		n += state_letter(p) == 'R';
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return n;
 }
 
@@ -611,12 +746,12 @@ struct vm *proc_exec_commit(struct proc *p, struct vm *vm, const char *comm, con
 {
 	if (len > PROC_CMDLINE_MAX)
 		len = PROC_CMDLINE_MAX;
-	spin_lock(&tree_lock);
+	spin_lock(&proc_tree_lock);
 	struct vm *old = p->vm;
 	p->vm = vm;
 	strncpy_safe(p->comm, comm, PROC_COMM_MAX);
 	memcpy(p->cmdline, cmdline, len);
 	p->cmdline_len = len;
-	spin_unlock(&tree_lock);
+	spin_unlock(&proc_tree_lock);
 	return old;
 }

@@ -1,14 +1,33 @@
 /*
- * Processes: a process is an address space (vm.h), the thread that runs
- * in it, and its place in the process tree (parent, children, exit status
- * for wait4). Process ids start at 1 (the first program, init), as in
- * Linux; a process that exits stays a zombie until its parent collects its
- * status, and its children go to init.
+ * Processes: a process is an address space (vm.h), the threads that run
+ * in it (tasks, task.h), what they share (descriptors, working directory,
+ * signal actions), and its place in the process tree (parent, children,
+ * exit status for wait4). Process ids start at 1 (the first program,
+ * init), as in Linux; thread ids come from the same space, and the first
+ * thread's id is the process's (getpid is the thread-group id, gettid the
+ * thread's own).
  *
- * Lifetime: the tree lock guards parent/children links, states and the
- * pid list. A process's thread is the only one that changes its vm and
- * its fields outside the tree (one thread per process for now). The
- * struct is freed by the wait4 that reaps it.
+ *        struct proc (pid 7)             shared by every task of the process
+ *        +-------------------------+
+ *        | vm -----------------------> struct vm (page tables, areas; its
+ *        | fds[] cwd umask         |   users are counted, see vm.h)
+ *        | sigactions[] sig_pending|
+ *        | parent children status  |
+ *        +-------------------------+
+ *          tasks: task 7 -> task 9 -> task 12     one kernel thread each;
+ *                 own mask, pending, altstack,    tid, TLS (FS base) and
+ *                 clear_child_tid                 kernel stack per thread
+ *
+ * A process whose last task has ended is a zombie until its parent
+ * collects its status; its children go to init.
+ *
+ * Lifetime: the tree lock (proc.c) guards parent/children links, states,
+ * the pid list and every process's task list. The struct is freed by the
+ * wait4 that reaps it. The descriptor table and cwd are guarded by
+ * files_lock (fd.c), and the umask is one atomic word. Signal actions are
+ * read and written whole under the tree lock (proc_get_sigaction); only
+ * signal_wanted peeks at a handler word without it, where a stale value
+ * is as good as a signal sent a moment earlier.
  */
 #pragma once
 
@@ -17,13 +36,15 @@
 
 #include "arch/x86_64/trapframe.h"
 #include "proc/procinfo.h"
+#include "proc/task.h"
 #include "proc/vm.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
 
 #define PROC_PID_MAX 32768     /* pids wrap below this, as Linux's default */
-#define PROC_MAX 512           /* processes at once: a fork bomb gets EAGAIN */
-#define PROC_MEM_LIMIT_PAGES (256ull << 20 >> 12) /* 256 MiB resident per process */
+#define PROC_MAX 512           /* process and thread ids at once: a fork or thread
+                                * bomb gets EAGAIN (RLIMIT_NPROC counts threads too) */
+#define PROC_MEM_LIMIT_PAGES (256ull << 20 >> 12) /* 256 MiB resident per address space */
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
@@ -40,7 +61,7 @@ struct fd {
 };
 
 struct proc {
-	int pid;
+	int pid;                  /* the thread-group id */
 	enum proc_state state;
 	int wait_status;          /* wait4's status word once a zombie */
 	struct proc *parent;
@@ -49,24 +70,23 @@ struct proc {
 	struct proc *sibling;
 	struct proc *all_next;    /* every process (the pid list) */
 	struct vm *vm;
-	struct thread *thread;
+	struct task *tasks;       /* its live threads (tree lock) */
+	int ntasks;               /* how many (tree lock) */
+	bool exiting;             /* exit_group or a fatal signal: group_status is final */
+	int group_status;
+	struct task *execing;     /* a task in execve waiting for the others to end */
+	struct wait_queue task_gone; /* execve waits here for that */
 	struct wait_queue child_wait; /* the parent sleeps here in wait4 */
-	uint64_t sig_pending;     /* signals sent, not yet delivered: bit sig - 1 (atomic) */
-	uint64_t saved_mask;      /* rt_sigsuspend: the mask to restore after delivery */
-	bool restore_mask;
-	int64_t syscall_nr;       /* the system call in progress (for SA_RESTART), or -1 */
-	struct wait_queue sig_wait; /* rt_sigsuspend sleeps here */
-	uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0: none */
+	uint64_t sig_pending;     /* sent to the process: bit sig - 1 (atomic) */
 	int pgid, sid;
-	uint64_t clear_child_tid; /* set_tid_address */
 	uint64_t start_ns;
-	uint64_t cpu_ns;          /* CPU time used, set when it ends */
+	uint64_t cpu_ns;          /* CPU time of its ended threads */
 	uint64_t children_cpu_ns; /* of every child it reaped (and theirs) */
-	uint32_t umask;
-	uint64_t sigmask;         /* blocked signals (rt_sigprocmask) */
 	struct {
 		uint64_t handler, flags, restorer, mask;
-	} sigactions[64];         /* rt_sigaction: recorded; delivery comes later */
+	} sigactions[64];         /* rt_sigaction */
+	struct mutex files_lock;  /* guards fds, cwd (a mutex: an inode reference may sleep) */
+	uint32_t umask;           /* atomic */
 	struct fd fds[PROC_FD_MAX];
 	struct inode *cwd;        /* the working directory (a reference) */
 	/* The program's name and argv (for /proc), written under the tree
@@ -77,27 +97,40 @@ struct proc {
 };
 
 void proc_init(void);
-/* The running thread's process, or NULL for a kernel thread. */
-static inline struct proc *proc_current(void) { return thread_current()->proc; }
+/* The running thread's process (not for kernel threads). */
+static inline struct proc *proc_current(void) { return task_current()->proc; }
 
 /* Start `path` as process 1 from a kernel thread; false with a message if
  * it cannot be loaded. */
 bool proc_start_init(const char *path, const char *const argv[], const char *const envp[]);
 /* Wait until process 1 has ended; its wait status. */
 int proc_wait_init(void);
-/* End the current process with a wait4 status word; never returns. */
+/* End the whole current process (exit_group, a fatal signal, a fault):
+ * every other thread is told to leave, this one leaves at once. The first
+ * status given wins. Never returns. */
 __attribute__((noreturn)) void proc_exit(int wait_status);
-/* What clone(2) may change about the copy (0: as the parent). */
+/* What clone(2) asks for (0: fork). */
 struct fork_opts {
 	uint64_t newsp;          /* the child's stack pointer */
 	uint64_t tls;            /* with set_tls: the child's FS base */
 	bool set_tls;
-	uint64_t child_settid;   /* write the child's pid there, in the child */
+	bool thread;             /* CLONE_THREAD: a new task in this process */
+	bool share_vm;           /* CLONE_VM: the same address space */
+	bool vfork;              /* CLONE_VFORK: wait until the child execs or ends */
+	uint64_t parent_settid;  /* write the child's id there, in the parent's memory */
+	uint64_t child_settid;   /* write the child's id there, in the child's memory */
 	uint64_t child_cleartid; /* the child's clear_child_tid */
 };
-/* fork(2)/clone(2): a copy of the current process whose thread returns 0
- * from the system call in frame tf; the child's pid, or -errno. */
+/* fork(2)/clone(2): a new process, or a new thread of this one, whose
+ * thread returns 0 from the system call in frame tf; the child's id, or
+ * -errno (-EAGAIN at PROC_MAX ids, -ENOMEM). */
 int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o);
+/* execve's point of no return (exec.c): end every other thread of the
+ * current process and wait until they are gone; the caller's thread takes
+ * the process's id as its own, as on Linux. False when the caller must
+ * give up and exit instead: the process is ending, or another thread's
+ * execve came first. */
+bool proc_exec_single(void);
 /* After a successful execve: descriptors marked close-on-exec are closed
  * and caught signals return to their default action (sys_io.c). */
 void proc_exec_done(struct proc *p);
@@ -126,6 +159,8 @@ int proc_last_pid(void);
  * which the caller destroys. */
 struct vm *proc_exec_commit(struct proc *p, struct vm *vm, const char *comm, const char *cmdline,
                             uint32_t len);
+/* CPU time of p: its ended threads' and its live ones' so far. */
+uint64_t proc_cpu_ns(struct proc *p);
 /* The parent's pid (0 for none). */
 int proc_parent_pid(const struct proc *p);
 /* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0
@@ -144,14 +179,36 @@ void proc_files_close(struct proc *p);
 int proc_files_fork(struct proc *child, struct proc *parent);
 /* Init's: the root directory, and descriptors 0, 1, 2 on /dev/console. */
 void proc_files_init(struct proc *p);
-/* The running process's descriptor fd, or NULL (borrowed: valid until the
- * process closes it, and only this thread can). */
+/* The running process's descriptor fd, or NULL. Borrowed: a reference
+ * the task holds until its system call returns (task_release_borrowed). */
 struct file *fd_file(int fd);
+/* The working directory, borrowed the same way; set it (dir: a reference
+ * the process takes over). */
+struct inode *proc_cwd(void);
+void proc_set_cwd(struct inode *dir);
+/* The umask; with change, set it to `set` and return the old one. */
+uint32_t proc_umask(uint32_t set, bool change);
+/* The descriptor's close-on-exec flag; set it (false: no such fd). */
+bool fd_get_cloexec(int fd);
+bool fd_set_cloexec(int fd, bool on);
+/* Put a reference to f at slot fd (dup2, dup3), closing what was there. */
+void fd_install_at(int fd, struct file *f, bool cloexec);
+/* Close fd: 0 or -EBADF. */
+int fd_close(int fd);
 /* Put f (a reference the caller gives away) in the lowest free slot at or
  * above `lowest`: the descriptor, or -EMFILE (then f is released). */
 int fd_install(struct file *f, int lowest, bool cloexec);
 
-/* Send sig to p: pending until p returns to user mode, where it runs its
- * handler or the default action; a signal p ignores is dropped. Wakes p
- * from interruptible waits when the signal is not blocked. */
+/* Send sig to p (the tree lock held): pending until one of its threads
+ * that does not block it returns to user mode, where it runs its handler
+ * or the default action; a signal p ignores is dropped. Wakes one such
+ * thread from interruptible waits. */
 void proc_kill(struct proc *p, int sig);
+/* Send sig to the running thread itself (SIGPIPE, as Linux sends it). */
+void proc_signal_self(int sig);
+/* A process's action for sig, read or written whole under the tree lock
+ * (act: the four words of proc.sigactions[]). */
+void proc_get_sigaction(struct proc *p, int sig, void *act);
+void proc_set_sigaction(struct proc *p, int sig, const void *act);
+/* execve succeeded or failed for good: a vfork parent may go on. */
+void proc_vfork_release(void);

@@ -87,7 +87,7 @@ static bool default_ignores(int sig)
 
 bool signal_wanted(const struct proc *p, int sig)
 {
-	uint64_t h = p->sigactions[sig - 1].handler;
+	uint64_t h = __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
 	/* Process 1 gets only the signals it has a handler for (Linux's
 	 * SIGNAL_UNKILLABLE): ^C at the console must not end the system. */
 	if (p->pid == 1 && (h == 0 || sig == SIGKILL))
@@ -97,9 +97,13 @@ bool signal_wanted(const struct proc *p, int sig)
 	return h == 0 ? !default_ignores(sig) : h != 1 /* SIG_IGN */;
 }
 
+struct action {
+	uint64_t handler, flags, restorer, mask;
+};
+
 /* Build the frame and point tf at the handler; false if the stack is bad. */
-static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf, int sig,
-                        uint64_t old_mask)
+static bool setup_frame(struct task *p, struct thread *t, struct trap_frame *tf, int sig,
+                        const struct action *act, uint64_t old_mask)
 {
 	struct fpu_state *fpu = t->arch.fpu;
 	size_t xsize = fpu_xfeatures() ? fpu_state_size() : 0; /* 0: FXSAVE image only */
@@ -107,13 +111,13 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 	uint64_t sp = tf->rsp - RED_ZONE;
 	/* SA_ONSTACK: the alternate stack, unless already running on it. */
 	bool on_alt = p->altstack_size && tf->rsp - p->altstack_sp <= p->altstack_size;
-	if ((p->sigactions[sig - 1].flags & SA_ONSTACK) && p->altstack_size && !on_alt)
+	if ((act->flags & SA_ONSTACK) && p->altstack_size && !on_alt)
 		sp = p->altstack_sp + p->altstack_size;
 	uint64_t fpstate = (sp - fpsize) & ~63ull;
 	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ull) - 8;
 	struct rt_sigframe f;
 	memset(&f, 0, sizeof(f));
-	f.pretcode = p->sigactions[sig - 1].restorer;
+	f.pretcode = act->restorer;
 	f.uc.mc = (struct sigcontext_user){
 		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
 		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
@@ -143,8 +147,7 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 	if (copy_to_user(fpstate, fpu_bytes(fpu), xsize ? xsize : FPU_LEGACY_SIZE) ||
 	    copy_to_user(frame, &f, sizeof(f)))
 		return false;
-	const uint64_t handler = p->sigactions[sig - 1].handler;
-	tf->rip = handler;
+	tf->rip = act->handler;
 	tf->rsp = frame;
 	tf->rdi = (uint64_t)sig;
 	tf->rsi = frame + __builtin_offsetof(struct rt_sigframe, info);
@@ -159,23 +162,46 @@ static bool setup_frame(struct proc *p, struct thread *t, struct trap_frame *tf,
 	return true;
 }
 
+/* Take one pending signal that mask allows: the thread's own first (tgkill),
+ * then the process's (kill), which any of its threads may take; another
+ * thread may take that one first, so its bit is claimed atomically. 0: none. */
+static int take_signal(struct task *t, uint64_t allow)
+{
+	for (;;) {
+		uint64_t mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & allow;
+		if (mine) {
+			int sig = __builtin_ctzll(mine) + 1;
+			__atomic_and_fetch(&t->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL);
+			return sig;
+		}
+		uint64_t shared = __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE) & allow;
+		if (!shared)
+			return 0;
+		int sig = __builtin_ctzll(shared) + 1;
+		if (__atomic_fetch_and(&t->proc->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL) & bit(sig))
+			return sig;
+	}
+}
+
 void signal_deliver(struct trap_frame *tf)
 {
-	struct proc *p = proc_current();
+	struct task *p = task_current();
+	struct proc *proc = p->proc;
 	struct thread *t = thread_current();
+	if (p->must_exit) /* exit_group or execve in another thread */
+		task_exit(0);
 	for (;;) {
-		uint64_t ready = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) &
-		                 (~p->sigmask | bit(SIGKILL) | bit(SIGSTOP));
-		if (!ready)
+		int sig = take_signal(p, ~p->sigmask | bit(SIGKILL) | bit(SIGSTOP));
+		if (!sig)
 			break;
-		int sig = __builtin_ctzll(ready) + 1;
-		__atomic_and_fetch(&p->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL);
-		uint64_t h = p->sigactions[sig - 1].handler;
+		struct action act;
+		proc_get_sigaction(proc, sig, &act);
+		uint64_t h = act.handler;
 		if (sig == SIGKILL || (h == 0 && !default_ignores(sig)))
-			proc_exit(sig);
+			proc_exit(sig); /* the whole process */
 		if (h == 0 || h == 1)
 			continue; /* ignored */
-		uint64_t sa_flags = p->sigactions[sig - 1].flags;
+		uint64_t sa_flags = act.flags;
 		/* An interrupted system call: restart it after the handler
 		 * with SA_RESTART, else it returns EINTR. */
 		if (tf->vector == TF_VECTOR_SYSCALL && (int64_t)tf->rax == -EINTR &&
@@ -185,15 +211,17 @@ void signal_deliver(struct trap_frame *tf)
 		}
 		uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sigmask;
 		p->restore_mask = false;
-		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, old_mask)) {
-			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", p->pid, p->comm,
+		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, &act, old_mask)) {
+			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", proc->pid, proc->comm,
 			        signal_name(sig), (sa_flags & SA_RESTORER) ? "bad stack" : "no SA_RESTORER");
 			proc_exit(SIGSEGV);
 		}
-		p->sigmask |= p->sigactions[sig - 1].mask | ((sa_flags & SA_NODEFER) ? 0 : bit(sig));
+		p->sigmask |= act.mask | ((sa_flags & SA_NODEFER) ? 0 : bit(sig));
 		p->sigmask &= ~(bit(SIGKILL) | bit(SIGSTOP));
-		if (sa_flags & SA_RESETHAND)
-			p->sigactions[sig - 1].handler = 0;
+		if (sa_flags & SA_RESETHAND) {
+			act = (struct action){0};
+			proc_set_sigaction(proc, sig, &act);
+		}
 		break; /* one handler per return; the next return delivers more */
 	}
 	if (p->restore_mask) { /* sigsuspend that ran no handler */
@@ -201,8 +229,9 @@ void signal_deliver(struct trap_frame *tf)
 		p->restore_mask = false;
 	}
 	/* Nothing deliverable left: interruptible waits may sleep again. */
-	uint64_t left = __atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~p->sigmask;
-	if (!left)
+	uint64_t left = (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) |
+	                 __atomic_load_n(&proc->sig_pending, __ATOMIC_ACQUIRE)) & ~p->sigmask;
+	if (!left && !p->must_exit)
 		atomic_store_explicit(&t->interrupted, false, memory_order_release);
 }
 
@@ -246,7 +275,7 @@ static bool restore_fpu(struct fpu_state *fpu, uint64_t fpstate)
 SYSCALL(rt_sigreturn)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
+	struct task *p = task_current();
 	struct thread *t = thread_current();
 	struct trap_frame *tf = proc_frame();
 	struct ucontext_user uc;
@@ -270,7 +299,7 @@ SYSCALL(rt_sigreturn)
 	p->syscall_nr = -1; /* nothing to restart */
 	return (int64_t)tf->rax; /* syscall_handle stores it back into rax */
 bad:
-	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->pid, p->comm,
+	kprintf("pid %d (%s): SIGSEGV: bad signal frame at 0x%llx\n", p->proc->pid, p->proc->comm,
 	        (unsigned long long)tf->rsp);
 	proc_exit(SIGSEGV);
 }
@@ -278,7 +307,7 @@ bad:
 SYSCALL(sigaltstack) /* (const stack_t *ss, stack_t *old) */
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
+	struct task *p = task_current();
 	uint64_t rsp = proc_frame()->rsp;
 	bool on = p->altstack_size && rsp - p->altstack_sp <= p->altstack_size;
 	struct {
@@ -318,8 +347,21 @@ SYSCALL(sigaltstack) /* (const stack_t *ss, stack_t *old) */
 
 static bool sig_ready(void *arg)
 {
-	struct proc *p = arg;
-	return (__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) & ~p->sigmask) != 0;
+	struct task *p = arg;
+	return ((__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) |
+	         __atomic_load_n(&p->proc->sig_pending, __ATOMIC_ACQUIRE)) & ~p->sigmask) != 0;
+}
+
+/* pause(2): sleep until a signal is delivered (its handler has run, or
+ * it ended the process); always -EINTR. */
+SYSCALL(pause)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct task *p = task_current();
+	while (!sig_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+			break;
+	return -EINTR;
 }
 
 SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
@@ -330,7 +372,7 @@ SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
 	uint64_t mask;
 	if (copy_from_user(&mask, a0, sizeof(mask)))
 		return -EFAULT;
-	struct proc *p = proc_current();
+	struct task *p = task_current();
 	p->saved_mask = p->sigmask;
 	p->restore_mask = true;
 	p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));

@@ -65,9 +65,8 @@ static int get_path(uint64_t upath, char **out)
 /* Where a path given with dirfd starts. Borrowed: valid during the call. */
 static int base_dir(int dirfd, const char *path, struct inode **out)
 {
-	struct proc *p = proc_current();
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		*out = path[0] == '/' ? vfs_root() : p->cwd;
+		*out = path[0] == '/' ? vfs_root() : proc_cwd();
 		return 0;
 	}
 	struct file *f = fd_file(dirfd);
@@ -105,7 +104,7 @@ static int64_t do_open(int dirfd, uint64_t upath, int flags, uint32_t mode)
 	if (r)
 		return r;
 	struct file *f;
-	r = vfs_open(dir, path, flags, mode & ~proc_current()->umask & S_IALLUGO, &f);
+	r = vfs_open(dir, path, flags, mode & ~proc_umask(0, false) & S_IALLUGO, &f);
 	kfree(path);
 	if (r)
 		return r;
@@ -123,14 +122,7 @@ SYSCALL(creat)
 SYSCALL(close)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
-	int fd = (int)a0;
-	if (!fd_file(fd))
-		return -EBADF;
-	struct file *f = p->fds[fd].file;
-	p->fds[fd] = (struct fd){0};
-	file_put(f);
-	return 0;
+	return fd_close((int)a0);
 }
 
 SYSCALL(dup)
@@ -151,11 +143,7 @@ static int64_t dup3(int old, int new, uint64_t flags, bool dup2)
 		return -EINVAL;
 	if (old == new)
 		return dup2 ? new : -EINVAL;
-	struct proc *p = proc_current();
-	struct file *gone = p->fds[new].file;
-	p->fds[new] = (struct fd){.file = file_get(f), .cloexec = (flags & O_CLOEXEC) != 0};
-	if (gone)
-		file_put(gone);
+	fd_install_at(new, file_get(f), (flags & O_CLOEXEC) != 0);
 	return new;
 }
 
@@ -165,7 +153,6 @@ SYSCALL(dup3) { (void)a3, (void)a4, (void)a5; return dup3((int)a0, (int)a1, a2, 
 SYSCALL(fcntl) /* (int fd, int cmd, long arg) */
 {
 	(void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
 	int fd = (int)a0;
 	struct file *f = fd_file(fd);
 	if (!f)
@@ -177,9 +164,9 @@ SYSCALL(fcntl) /* (int fd, int cmd, long arg) */
 			return -EINVAL;
 		return fd_install(file_get(f), (int)a2, (int)a1 == F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return p->fds[fd].cloexec ? FD_CLOEXEC : 0;
+		return fd_get_cloexec(fd) ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		p->fds[fd].cloexec = (a2 & FD_CLOEXEC) != 0;
+		fd_set_cloexec(fd, (a2 & FD_CLOEXEC) != 0);
 		return 0;
 	case F_GETFL:
 		return f->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK);
@@ -210,13 +197,10 @@ SYSCALL(pipe2) /* (int fds[2], int flags) */
 	}
 	fds[1] = fd_install(wr, 0, cloexec);
 	if (fds[1] < 0 || copy_to_user(a0, fds, sizeof(fds))) {
-		struct proc *p = proc_current();
 		r = fds[1] < 0 ? fds[1] : -EFAULT;
-		file_put(p->fds[fds[0]].file);
-		p->fds[fds[0]] = (struct fd){0};
+		fd_close(fds[0]);
 		if (fds[1] >= 0) {
-			file_put(p->fds[fds[1]].file);
-			p->fds[fds[1]] = (struct fd){0};
+			fd_close(fds[1]);
 		}
 		return r;
 	}
@@ -233,8 +217,8 @@ static bool is_plain(const struct file *f) { return f->ops == NULL; }
 static int64_t broken_pipe(int64_t r)
 {
 	struct proc *p = proc_current();
-	if (r == -EPIPE && p->sigactions[SIGPIPE - 1].handler != 1 /* SIG_IGN */)
-		proc_kill(p, SIGPIPE);
+	if (r == -EPIPE && __atomic_load_n(&p->sigactions[SIGPIPE - 1].handler, __ATOMIC_RELAXED) != 1 /* SIG_IGN */)
+		proc_signal_self(SIGPIPE);
 	return r;
 }
 
@@ -403,17 +387,16 @@ SYSCALL(sendfile) /* (int out, int in, off_t *offset, size_t count) */
 SYSCALL(ioctl) /* (int fd, unsigned long request, void *arg) */
 {
 	(void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
 	int fd = (int)a0;
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
 	switch (a1) {
 	case FIOCLEX:
-		p->fds[fd].cloexec = true;
+		fd_set_cloexec(fd, true);
 		return 0;
 	case FIONCLEX:
-		p->fds[fd].cloexec = false;
+		fd_set_cloexec(fd, false);
 		return 0;
 	case FIONBIO: {
 		int32_t on;
@@ -509,7 +492,7 @@ SYSCALL(getcwd) /* (char *buf, size_t size): the length with the NUL */
 	char *b = kmalloc(size ? size : 1);
 	if (!b)
 		return -ENOMEM;
-	int64_t r = vfs_getcwd(proc_current()->cwd, b, size);
+	int64_t r = vfs_getcwd(proc_cwd(), b, size);
 	if (r > 0 && copy_to_user(a0, b, (size_t)r))
 		r = -EFAULT;
 	kfree(b);
@@ -528,9 +511,7 @@ static int64_t change_dir(struct inode *dir, const char *path)
 	r = vfs_lookup(dir, path, &n);
 	if (r)
 		return r;
-	struct proc *p = proc_current();
-	vfs_inode_put(p->cwd);
-	p->cwd = n;
+	proc_set_cwd(n);
 	return 0;
 }
 
@@ -571,7 +552,7 @@ SYSCALL(fchdir)
 		r_;                                                   \
 	})
 
-static uint32_t masked(uint64_t mode) { return (uint32_t)mode & ~proc_current()->umask & S_IALLUGO; }
+static uint32_t masked(uint64_t mode) { return (uint32_t)mode & ~proc_umask(0, false) & S_IALLUGO; }
 
 SYSCALL(mkdir) { (void)a2, (void)a3, (void)a4, (void)a5; return WITH_PATH(AT_FDCWD, a0, vfs_mkdir(dir, path, masked(a1))); }
 SYSCALL(mkdirat) { (void)a3, (void)a4, (void)a5; return WITH_PATH((int)a0, a1, vfs_mkdir(dir, path, masked(a2))); }
@@ -712,10 +693,7 @@ SYSCALL(fchown)
 SYSCALL(umask)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
-	uint32_t old = p->umask;
-	p->umask = (uint32_t)a0 & 0777;
-	return old;
+	return proc_umask((uint32_t)a0, true);
 }
 
 /*
@@ -814,7 +792,7 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, uint64_t flags)
 	if ((flags & AT_EMPTY_PATH) && copy_from_user(&first, upath, 1) == 0 && first == 0) {
 		struct file *f = dirfd == AT_FDCWD ? NULL : fd_file(dirfd);
 		if (dirfd == AT_FDCWD)
-			r = vfs_stat(proc_current()->cwd, ".", &k, 0);
+			r = vfs_stat(proc_cwd(), ".", &k, 0);
 		else
 			r = f ? vfs_fstat(f, &k) : -EBADF;
 	} else {
@@ -850,7 +828,7 @@ SYSCALL(statx) /* (int dirfd, const char *path, int flags, unsigned mask, struct
 	char first = 0;
 	if ((a2 & AT_EMPTY_PATH) && copy_from_user(&first, a1, 1) == 0 && first == 0) {
 		struct file *f = (int)a0 == AT_FDCWD ? NULL : fd_file((int)a0);
-		r = (int)a0 == AT_FDCWD ? vfs_stat(proc_current()->cwd, ".", &k, 0)
+		r = (int)a0 == AT_FDCWD ? vfs_stat(proc_cwd(), ".", &k, 0)
 		                        : f ? vfs_fstat(f, &k) : -EBADF;
 	} else {
 		unsigned fl = (a2 & AT_SYMLINK_NOFOLLOW) ? VFS_NOFOLLOW : 0;

@@ -24,13 +24,25 @@
 #define CLONE_FS 0x200
 #define CLONE_FILES 0x400
 #define CLONE_SIGHAND 0x800
+#define CLONE_PTRACE 0x2000
 #define CLONE_VFORK 0x4000
 #define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
 #define CLONE_SETTLS 0x80000
 #define CLONE_PARENT_SETTID 0x100000
 #define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_DETACHED 0x400000
+#define CLONE_UNTRACED 0x800000
 #define CLONE_CHILD_SETTID 0x1000000
+#define CLONE_IO 0x80000000u
 #define CSIGNAL 0xff
+/* What clone accepts. CLONE_SYSVSEM needs nothing (there are no SysV
+ * semaphores to undo), and the tracing and legacy bits mean nothing here;
+ * the rest (namespaces, CLONE_PARENT, CLONE_PIDFD...) is EINVAL. */
+#define CLONE_KNOWN                                                                          \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | CLONE_VFORK | \
+	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -51,9 +63,9 @@
 #define RLIMIT_NOFILE 7
 #define RLIMIT_NLIMITS 16
 
+/* The process's id is its thread group's; each thread has its own too. */
 SYSCALL(getpid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return proc_current()->pid; }
-/* One thread per process: its id is the process's. */
-SYSCALL(gettid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return proc_current()->pid; }
+SYSCALL(gettid) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return task_current()->tid; }
 SYSCALL(getppid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
@@ -107,10 +119,11 @@ SYSCALL(setsid)
 	return p->sid;
 }
 
+/* exit(2) ends the calling thread only; the process ends with its last. */
 SYSCALL(exit)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	proc_exit(((int)a0 & 0xff) << 8);
+	task_exit(((int)a0 & 0xff) << 8);
 }
 
 SYSCALL(exit_group)
@@ -119,35 +132,58 @@ SYSCALL(exit_group)
 	proc_exit(((int)a0 & 0xff) << 8);
 }
 
+/*
+ * clone(2). The combinations Linux refuses are refused the same way:
+ * a thread must share the signal handlers (CLONE_THREAD needs
+ * CLONE_SIGHAND), and shared handlers need shared memory (CLONE_SIGHAND
+ * needs CLONE_VM). Descriptors, cwd and handlers live in the process
+ * (proc.h), so they are shared exactly between the threads of one
+ * process: a thread must share them all (pthread_create does), and a new
+ * process cannot share them with its parent (EINVAL for CLONE_FILES,
+ * CLONE_FS or CLONE_SIGHAND without CLONE_THREAD). Memory can be shared
+ * either way: CLONE_VM without CLONE_THREAD is a process in the same
+ * address space (vfork, posix_spawn).
+ */
 static int64_t do_fork(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
-		kprintf("clone: threads (CLONE_VM without CLONE_VFORK, flags 0x%llx) are not "
-		        "supported yet: ENOSYS\n", (unsigned long long)flags);
-		return -ENOSYS;
-	}
-	if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS))
-		return -EINVAL; /* sharing these needs threads */
+	if (flags & ~(uint64_t)CLONE_KNOWN)
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	uint64_t sharing = CLONE_FILES | CLONE_FS | CLONE_SIGHAND;
+	if ((flags & CLONE_THREAD) ? (flags & sharing) != sharing : (flags & sharing) != 0)
+		return -EINVAL;
+	/* Linux accepts this pair; here the waiting parent thread would be
+	 * one of the threads the child's execve must end first. */
+	if ((flags & CLONE_THREAD) && (flags & CLONE_VFORK))
+		return -EINVAL;
 	struct fork_opts o = {.newsp = newsp, .tls = tls, .set_tls = (flags & CLONE_SETTLS) != 0,
+	                      .thread = (flags & CLONE_THREAD) != 0,
+	                      .share_vm = (flags & CLONE_VM) != 0,
+	                      .vfork = (flags & CLONE_VFORK) != 0,
+	                      .parent_settid = (flags & CLONE_PARENT_SETTID) ? ptid : 0,
 	                      .child_settid = (flags & CLONE_CHILD_SETTID) ? ctid : 0,
 	                      .child_cleartid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0};
-	int64_t pid = proc_fork(proc_frame(), &o);
-	if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
-		int32_t v = (int32_t)pid;
-		copy_to_user(ptid, &v, sizeof(v));
-	}
-	return pid;
+	if (o.set_tls && tls >= USER_TOP)
+		return -EPERM; /* as arch_prctl(ARCH_SET_FS) */
+	return proc_fork(proc_frame(), &o);
 }
 
 SYSCALL(fork) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return do_fork(0, 0, 0, 0, 0); }
-/* vfork as fork: the parent does not wait for the child's execve, which
- * programs written for vfork do not notice. */
-SYSCALL(vfork) { (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5; return do_fork(0, 0, 0, 0, 0); }
+/* vfork: the child runs in our memory, on our stack, while we sleep until
+ * it execs or ends. */
+SYSCALL(vfork)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return do_fork(CLONE_VM | CLONE_VFORK, 0, 0, 0, 0);
+}
 
 SYSCALL(clone) /* (flags, newsp, parent_tid, child_tid, tls): x86-64 order */
 {
 	(void)a5;
-	return do_fork(a0 & ~(uint64_t)CSIGNAL, a1, a2, a3, a4);
+	return do_fork(a0, a1, a2, a3, a4);
 }
 
 SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
@@ -210,7 +246,9 @@ SYSCALL(getrusage) /* (int who, struct rusage *ru) */
 	struct proc *p = proc_current();
 	uint64_t ns;
 	switch ((int)a0) {
-	case 0:  /* RUSAGE_SELF */
+	case 0:  /* RUSAGE_SELF: every thread */
+		ns = proc_cpu_ns(p);
+		break;
 	case 1:  /* RUSAGE_THREAD */
 		ns = clock_tsc_to_ns(thread_current()->run_tsc);
 		break;
@@ -237,7 +275,25 @@ static int64_t send(int pid, int sig)
 }
 
 SYSCALL(kill) { (void)a2, (void)a3, (void)a4, (void)a5; return send((int)a0, (int)a1); }
-SYSCALL(tgkill) { (void)a3, (void)a4, (void)a5; return (int)a0 != (int)a1 ? -ESRCH : send((int)a1, (int)a2); }
+
+/* tgkill(2) and tkill(2): a signal to one thread (tgkill also checks
+ * that the thread belongs to process tgid, so that a reused id cannot be
+ * hit by mistake). Only that thread takes it. */
+SYSCALL(tgkill)
+{
+	(void)a3, (void)a4, (void)a5;
+	if ((int)a0 <= 0 || (int)a1 <= 0 || (int)a2 < 0 || (int)a2 > NSIG)
+		return -EINVAL;
+	return task_kill((int)a0, (int)a1, (int)a2);
+}
+
+SYSCALL(tkill)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if ((int)a0 <= 0 || (int)a1 < 0 || (int)a1 > NSIG)
+		return -EINVAL;
+	return task_kill(0, (int)a0, (int)a1);
+}
 
 SYSCALL(rt_sigaction) /* (int sig, const struct sigaction *act, struct sigaction *old, size_t setsize) */
 {
@@ -248,9 +304,14 @@ SYSCALL(rt_sigaction) /* (int sig, const struct sigaction *act, struct sigaction
 	struct proc *p = proc_current();
 	if (a1 && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	if (a2 && copy_to_user(a2, &p->sigactions[sig - 1], sizeof(p->sigactions[0])))
+	uint64_t old[4], act[4];
+	_Static_assert(sizeof(act) == sizeof(p->sigactions[0]), "struct sigaction (kernel's)");
+	if (a1 && copy_from_user(act, a1, sizeof(act)))
 		return -EFAULT;
-	if (a1 && copy_from_user(&p->sigactions[sig - 1], a1, sizeof(p->sigactions[0])))
+	proc_get_sigaction(p, sig, old);
+	if (a1)
+		proc_set_sigaction(p, sig, act);
+	if (a2 && copy_to_user(a2, old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
@@ -260,7 +321,7 @@ SYSCALL(rt_sigprocmask) /* (int how, const sigset_t *set, sigset_t *old, size_t 
 	(void)a4, (void)a5;
 	if (a3 != 8)
 		return -EINVAL;
-	struct proc *p = proc_current();
+	struct task *p = task_current(); /* the mask is the thread's */
 	uint64_t set = 0, old = p->sigmask;
 	if (a1 && copy_from_user(&set, a1, sizeof(set)))
 		return -EFAULT;
@@ -272,7 +333,8 @@ SYSCALL(rt_sigprocmask) /* (int how, const sigset_t *set, sigset_t *old, size_t 
 		case SIG_SETMASK: p->sigmask = set; break;
 		default: return -EINVAL;
 		}
-		p->sigmask &= ~unblockable;
+		/* Others read it (choosing a thread for a signal): one store. */
+		__atomic_store_n(&p->sigmask, p->sigmask & ~unblockable, __ATOMIC_RELAXED);
 	}
 	if (a2 && copy_to_user(a2, &old, sizeof(old)))
 		return -EFAULT;
@@ -305,18 +367,23 @@ SYSCALL(arch_prctl) /* (int code, unsigned long addr) */
 SYSCALL(set_tid_address) /* (int *tidptr) */
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
-	p->clear_child_tid = a0;
-	return p->pid;
+	struct task *t = task_current();
+	t->clear_child_tid = a0;
+	return t->tid;
 }
 
-/* The robust-futex list matters when a thread dies holding a lock that
- * other threads wait on; with one thread per process nobody can wait. The
- * size check is Linux's. */
+/* The robust-futex list matters when a thread dies holding a
+ * process-shared lock (PTHREAD_MUTEX_ROBUST): Linux then marks each lock
+ * on the list FUTEX_OWNER_DIED and wakes a waiter. The head is recorded
+ * per thread but not walked at exit: robust mutexes are not supported, and
+ * a waiter on a dead owner's lock waits for good. The size check is Linux's. */
 SYSCALL(set_robust_list)
 {
-	(void)a0, (void)a2, (void)a3, (void)a4, (void)a5;
-	return a1 == 24 ? 0 : -EINVAL;
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a1 != 24)
+		return -EINVAL;
+	task_current()->robust_list = a0;
+	return 0;
 }
 
 SYSCALL(prctl)
@@ -445,6 +512,9 @@ SYSCALL(execve) /* (const char *path, char *const argv[], char *const envp[]) */
 		struct exec_args args = {.argv = argv, .envp = envp};
 		r = exec_path(proc_current(), path, &args, proc_frame());
 	}
+	/* Borrowed files must not outlive the old program's table: the
+	 * close-on-exec pass below may be their last reference. */
+	task_release_borrowed(task_current());
 	if (r >= 0)
 		proc_exec_done(proc_current());
 	kfree(argv);

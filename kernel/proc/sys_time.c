@@ -17,6 +17,7 @@
 #include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/pmm.h"
+#include "proc/futex.h"
 #include "proc/proc.h"
 #include "proc/procfs_fmt.h"
 #include "proc/sys.h"
@@ -85,6 +86,8 @@ static int clock_read(int clk, uint64_t *ns)
 		*ns = clock_ns();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = proc_cpu_ns(proc_current());
+		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = clock_tsc_to_ns(thread_current()->run_tsc);
 		return 0;
@@ -203,7 +206,7 @@ SYSCALL(times) /* (struct tms *buf) */
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	uint64_t ticks = clock_ns() / (NS / USER_HZ);
 	if (a0) {
-		int64_t tms[4] = {(int64_t)(clock_tsc_to_ns(thread_current()->run_tsc) / (NS / USER_HZ)), 0,
+		int64_t tms[4] = {(int64_t)(proc_cpu_ns(proc_current()) / (NS / USER_HZ)), 0,
 		                  (int64_t)(proc_current()->children_cpu_ns / (NS / USER_HZ)), 0};
 		if (copy_to_user(a0, tms, sizeof(tms)))
 			return -EFAULT;
@@ -313,56 +316,72 @@ SYSCALL(uname)
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 
 /*
- * futex(2), WAIT and WAKE. A process has one thread and no memory shared
- * with another (fork copies, and shared mappings do not exist yet), so
- * nothing can ever wake a waiter: FUTEX_WAIT checks the word (EAGAIN if it
- * changed, EFAULT if unreadable) and then sleeps until its timeout or a
- * signal, and FUTEX_WAKE finds nobody (0). Both become real wait queues
- * keyed by address with threads and shared memory.
+ * futex(2): the argument conventions; the wait queues are futex.c's.
+ * FUTEX_WAIT's timeout is relative, FUTEX_WAIT_BITSET's absolute, on
+ * CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME, CLOCK_REALTIME; both
+ * become a deadline on the kernel's clock. For the requeue operations the
+ * fourth argument is not a pointer but a count (val2). The PI operations
+ * (priority-inheritance mutexes) are ENOSYS, which glibc and musl handle
+ * by not offering PTHREAD_PRIO_INHERIT.
  */
-SYSCALL(futex) /* (uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout, ...) */
+SYSCALL(futex) /* (uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout | val2, uint32_t *uaddr2, uint32_t val3) */
 {
-	(void)a4, (void)a5;
-	int op = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	switch (op) {
-	case FUTEX_WAIT:
-	case FUTEX_WAIT_BITSET: {
-		uint32_t cur;
+	int cmd = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool realtime = (a1 & FUTEX_CLOCK_REALTIME) != 0;
+	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	struct vm *vm = proc_current()->vm;
+	uint32_t bitset = FUTEX_BITSET_ANY;
+	switch (cmd) {
+	case FUTEX_WAIT_BITSET:
+		bitset = (uint32_t)a5;
+		/* fall through */
+	case FUTEX_WAIT: {
 		if (a0 % 4)
 			return -EINVAL;
-		if (copy_from_user(&cur, a0, sizeof(cur)))
-			return -EFAULT;
-		if (cur != (uint32_t)a2)
-			return -EAGAIN;
-		uint64_t deadline = UINT64_MAX / 2;
+		if (!bitset)
+			return -EINVAL;
+		uint64_t deadline = 0;
 		if (a3) {
 			uint64_t ns;
 			int r = get_ts(a3, &ns);
 			if (r)
 				return r;
-			/* WAIT: relative; WAIT_BITSET: absolute, on the clock asked for. */
-			if (op == FUTEX_WAIT_BITSET) {
+			uint64_t mono = clock_ns();
+			if (cmd == FUTEX_WAIT_BITSET) {
 				uint64_t now;
-				clock_read(((int)a1 & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
-				deadline = clock_ns() + (ns > now ? ns - now : 0);
+				clock_read(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+				deadline = mono + (ns > now ? ns - now : 0);
 			} else {
-				deadline = clock_ns() + ns;
+				deadline = mono + ns;
 			}
+			if (!deadline)
+				deadline = 1; /* 0 means "none" to futex_wait */
 		}
-		int64_t s = sleep_until(deadline);
-		return s ? s : -ETIMEDOUT;
+		return futex_wait(vm, a0, (uint32_t)a2, bitset, deadline);
 	}
-	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
+		bitset = (uint32_t)a5;
+		/* fall through */
+	case FUTEX_WAKE:
 		if (a0 % 4)
 			return -EINVAL;
-		return 0;
+		if (!bitset)
+			return -EINVAL;
+		return futex_wake(vm, a0, (int)a2, bitset);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		if (a0 % 4 || a4 % 4 || (int)a2 < 0 || (int)a3 < 0)
+			return -EINVAL;
+		return futex_requeue(vm, a0, (int)a2, a4, (int)a3, cmd == FUTEX_CMP_REQUEUE, (uint32_t)a5);
 	default:
 		return -ENOSYS;
 	}

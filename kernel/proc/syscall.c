@@ -48,6 +48,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(28, madvise),
 	ENTRY(32, dup),
 	ENTRY(33, dup2),
+	ENTRY(34, pause),
 	ENTRY(35, nanosleep),
 	ENTRY(36, getitimer),
 	ENTRY(37, alarm),
@@ -110,6 +111,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(170, sethostname),
 	ENTRY(171, setdomainname),
 	ENTRY(186, gettid),
+	ENTRY(200, tkill),
 	ENTRY(201, time),
 	ENTRY(202, futex),
 	ENTRY(217, getdents64),
@@ -158,7 +160,7 @@ static int64_t not_implemented(uint64_t nr)
 	bool first = !(atomic_fetch_or(&logged[slot / 64], bit) & bit);
 	if (first) {
 		atomic_fetch_add(&unknown, 1);
-		struct proc *p = proc_current();
+		struct proc *p = task_current() ? proc_current() : NULL;
 		const char *name = nr < SYSCALL_NAMES ? syscall_names[nr] : NULL;
 		kprintf("syscall: %llu (%s) is not implemented: ENOSYS (first called by pid %d, %s)%s\n",
 		        (unsigned long long)nr, name ? name : "no such system call", p ? p->pid : 0,
@@ -170,14 +172,19 @@ static int64_t not_implemented(uint64_t nr)
 void syscall_handle(struct trap_frame *tf)
 {
 	uint64_t nr = tf->rax;
-	struct proc *p = proc_current();
-	p->syscall_nr = (int64_t)nr;
+	struct task *t = task_current();
+	t->syscall_nr = (int64_t)nr;
 	syscall_fn fn = nr < SYSCALL_NAMES ? table[nr] : NULL;
 	if (__builtin_expect(fn != NULL, 1))
 		tf->rax = (uint64_t)fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else
 		tf->rax = (uint64_t)not_implemented(nr);
-	/* The way back to user mode: a pending signal (or a kill) first. */
-	if (__builtin_expect(__atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED) != 0, 0))
+	/* Files and directories the call borrowed from a shared table. */
+	if (__builtin_expect(t->nborrowed != 0, 0))
+		task_release_borrowed(t);
+	/* The way back to user mode: a pending signal (or a kill) first;
+	 * the thread's own, or its process's. */
+	if (__builtin_expect((__atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED) |
+	                      __atomic_load_n(&t->proc->sig_pending, __ATOMIC_RELAXED)) != 0, 0))
 		syscall_user_return_work(tf);
 }

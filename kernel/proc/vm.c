@@ -17,6 +17,8 @@
  */
 #include "proc/vm.h"
 
+#include <stdatomic.h>
+
 #include "arch/x86_64/syscall.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
@@ -59,6 +61,7 @@ struct vm *vm_create(size_t limit_pages)
 	}
 	mutex_init(&vm->lock, "vm");
 	vm->limit_pages = limit_pages;
+	atomic_init(&vm->users, 1);
 	return vm;
 }
 
@@ -69,9 +72,29 @@ static void vma_free(struct vma *a)
 	kfree(a);
 }
 
-void vm_destroy(struct vm *vm)
+struct vm *vm_get(struct vm *vm)
+{
+	/* Relaxed: the caller already holds a reference, which keeps vm alive. */
+	atomic_fetch_add_explicit(&vm->users, 1, memory_order_relaxed);
+	return vm;
+}
+
+/* Other threads may have the tables loaded on other CPUs: every narrowing
+ * change must be shot down there too (uvm.h). Read under vm->lock; a new
+ * user that appears meanwhile has not run in the space yet, and one that
+ * leaves only makes a shootdown unnecessary. */
+static bool others(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->users, memory_order_acquire) > 1;
+}
+
+void vm_put(struct vm *vm)
 {
 	if (!vm)
+		return;
+	/* Release/acquire: every use of the space by the other users happens
+	 * before the last one tears it down. */
+	if (atomic_fetch_sub_explicit(&vm->users, 1, memory_order_acq_rel) != 1)
 		return;
 	uvm_destroy(vm->pml4);
 	for (struct vma *a = vm->vmas, *n; a; a = n) {
@@ -157,7 +180,7 @@ static int remove_range(struct vm *vm, uint64_t start, uint64_t end)
 		*p = a->next;
 		vma_free(a);
 	}
-	vm->pages -= uvm_unmap_range(vm->pml4, start, end);
+	vm->pages -= uvm_unmap_range(vm->pml4, start, end, others(vm));
 	return 0;
 }
 
@@ -277,7 +300,7 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 			goto nomem;
 		a->prot = prot;
 	}
-	uvm_protect_range(vm->pml4, addr, end, page_flags(prot));
+	uvm_protect_range(vm->pml4, addr, end, page_flags(prot), others(vm));
 	mutex_unlock(&vm->lock);
 	return 0;
 nomem:
@@ -290,7 +313,7 @@ int vm_discard(struct vm *vm, uint64_t addr, uint64_t len)
 	if (addr >= USER_TOP || len > USER_TOP - addr)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	vm->pages -= uvm_unmap_range(vm->pml4, addr, vm_page_up(addr + len));
+	vm->pages -= uvm_unmap_range(vm->pml4, addr, vm_page_up(addr + len), others(vm));
 	mutex_unlock(&vm->lock);
 	return 0;
 }
@@ -380,7 +403,7 @@ int64_t vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len
 		goto out;
 	}
 	uint64_t keep = old_len < new_len ? old_len : new_len;
-	if (!uvm_move_range(vm->pml4, old, to, keep)) {
+	if (!uvm_move_range(vm->pml4, old, to, keep, others(vm))) {
 		kfree(n);
 		r = -ENOMEM;
 		goto out;
@@ -477,7 +500,7 @@ int vm_fault(struct vm *vm, uint64_t addr, uint64_t err)
 		 * (copy-on-write: the area allows it, the entry did not), or a
 		 * fault that raced with another mapping it. */
 		if (uvm_lookup(vm->pml4, va, NULL))
-			ok = (err & PF_PRESENT) && (err & PF_WRITE) ? uvm_unshare(vm->pml4, va) != 0
+			ok = (err & PF_PRESENT) && (err & PF_WRITE) ? uvm_unshare(vm->pml4, va, others(vm)) != 0
 			                                            : !(err & PF_PRESENT);
 		else
 			ok = populate(vm, a, va, (err & PF_WRITE) != 0, &sig) != 0;
@@ -499,7 +522,7 @@ int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n)
 		 * permissions: a shared page must become this space's own. */
 		uint64_t pa;
 		if (uvm_lookup(vm->pml4, page, NULL)) {
-			pa = uvm_unshare(vm->pml4, page);
+			pa = uvm_unshare(vm->pml4, page, others(vm));
 			if (!pa) {
 				mutex_unlock(&vm->lock);
 				return -ENOMEM;
@@ -547,14 +570,14 @@ struct vm *vm_fork(struct vm *src)
 		*tail = n;
 		tail = &n->next;
 	}
-	ok = ok && uvm_share(vm->pml4, src->pml4);
+	ok = ok && uvm_share(vm->pml4, src->pml4, others(src));
 	vm->brk_base = src->brk_base;
 	vm->brk = src->brk;
 	vm->pages = src->pages;
 	vm->size_bytes = src->size_bytes;
 	mutex_unlock(&src->lock);
 	if (!ok) {
-		vm_destroy(vm);
+		vm_put(vm);
 		return NULL;
 	}
 	return vm;

@@ -14,12 +14,20 @@
  *   USER_STACK_TOP .... the stack: USER_STACK_MAX below it may be touched;
  *                       a guard gap below that stays unmapped
  *
+ * Sharing: every thread that runs in the space holds a reference (users):
+ * the threads of a process, and a process made by clone(CLONE_VM) without
+ * CLONE_THREAD (vfork, posix_spawn). The last vm_put frees it, and a
+ * thread drops its reference only after it has switched its own CPU to
+ * the kernel's tables, so no CPU can run on tables that are gone. With
+ * more than one user, a change that narrows a mapping is shot down on
+ * every other CPU before it returns (uvm.h).
+ *
  * Locking: vm->lock (a mutex: faults may sleep) guards the list, the page
- * tables and the counters. One thread per process for now, so no TLB
- * shootdown between CPUs is needed (uvm.h).
+ * tables and the counters.
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,10 +65,15 @@ struct vm {
 	size_t pages;           /* resident pages */
 	uint64_t size_bytes;    /* bytes of all areas (/proc's VmSize), kept by recount */
 	size_t limit_pages;     /* at most this many resident */
+	_Atomic int users;      /* threads running in it (see above) */
 };
 
+/* A new, empty space with one user. */
 struct vm *vm_create(size_t limit_pages);
-void vm_destroy(struct vm *vm);
+/* One more user (a thread, a CLONE_VM child); vm_put drops one and frees
+ * the space with the last (NULL: nothing). */
+struct vm *vm_get(struct vm *vm);
+void vm_put(struct vm *vm);
 /* A copy of src for fork: every area, and every page shared copy-on-write
  * (uvm_share): the first write on either side copies that one page. */
 struct vm *vm_fork(struct vm *src);

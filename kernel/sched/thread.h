@@ -65,7 +65,7 @@ struct thread {
 	struct spinlock wait_lock; /* guards waiting_on; taken before any wait queue's lock */
 	struct wait_queue *waiting_on; /* in wait_event_interruptible, else NULL */
 	struct arch_thread arch; /* user-mode state (context.h); zero for kernel threads */
-	void *proc;            /* the process it runs for (proc/), NULL for kernel threads */
+	void *task;            /* the user task it runs (proc/task.h), NULL for kernel threads */
 	char name[THREAD_NAME_MAX];
 };
 _Static_assert(__builtin_offsetof(struct thread, rsp) == 0, "switch.S saves rsp at offset 0");

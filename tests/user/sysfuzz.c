@@ -13,6 +13,12 @@
  * (their children would escape the clean-up), execve (it would replace the
  * fuzzer). A child may block forever (read from the console, pause...):
  * the parent kills every child after its time budget.
+ *
+ * Each child is two threads: it starts a second one with clone (the flags
+ * pthread_create passes) that fuzzes alongside it in the same address
+ * space, so calls race with calls on the same descriptors, memory and
+ * futex words; the child's exit_group, or the parent's SIGKILL, must end
+ * both.
  */
 #include "sys.h"
 
@@ -63,15 +69,54 @@ static int excluded(long nr)
 	return 0;
 }
 
-static void child(unsigned long seed)
+static void fuzz(void)
 {
-	rng = seed * 0x9e3779b97f4a7c15ul + 1;
 	for (int i = 0; i < CALLS; i++) {
 		long nr = (long)(next() % MAX_NR);
 		if (excluded(nr))
 			continue;
 		sys6(nr, arg(), arg(), arg(), arg(), arg(), arg());
 	}
+}
+
+/* The second thread: fuzz, then end this thread only (exit, not exit_group). */
+static void second_thread(void)
+{
+	fuzz();
+	sys1(NR_exit, 0);
+	__builtin_trap();
+}
+
+static char thread_stack[16384] __attribute__((aligned(16)));
+
+/* clone a thread that calls fn on thread_stack. In assembly: the child
+ * returns from the system call on the new stack, where this C function's
+ * frame does not exist, so it must call fn without returning. */
+static long spawn_thread(void (*fn)(void))
+{
+	long flags = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; /* VM FS FILES SIGHAND THREAD SYSVSEM */
+	long ret;
+	register long r10 __asm__("r10") = 0;
+	register long r8 __asm__("r8") = 0;
+	__asm__ volatile("syscall\n\t"
+	                 "test %%rax, %%rax\n\t"
+	                 "jnz 1f\n\t"
+	                 "call *%%rbx\n\t"
+	                 "ud2\n"
+	                 "1:"
+	                 : "=a"(ret)
+	                 : "a"(56L), "D"(flags), "S"(thread_stack + sizeof(thread_stack)), "d"(0L),
+	                   "r"(r10), "r"(r8), "b"(fn)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void child(unsigned long seed)
+{
+	rng = seed * 0x9e3779b97f4a7c15ul + 1;
+	if (spawn_thread(second_thread) <= 0)
+		t_puts("sysfuzz: clone of a thread failed\n");
+	fuzz(); /* both threads draw from rng: a race, and just as random */
 	sys1(NR_exit_group, 0);
 }
 
@@ -111,8 +156,8 @@ int main(int argc, char **argv, char **envp)
 	t_putnum(lost / 1024);
 	t_puts("\n");
 	/* Kernel stacks of ended threads stay cached (mm/kstack.c): at most
-	 * one per child here, plus the CPU caches' slack. */
-	long slack = 2l * 2 * 32 * 4096 + CHILDREN * 20480l;
+	 * two per child here (two threads each), plus the CPU caches' slack. */
+	long slack = 2l * 2 * 32 * 4096 + 2 * CHILDREN * 20480l;
 	int ok = reaped == CHILDREN && (lost < 0 ? -lost : lost) <= slack;
 	t_puts(ok ? "sysfuzz: the kernel is alive, every process reaped, memory back\n"
 	          : "sysfuzz: FAILED\n");

@@ -89,9 +89,12 @@ bool uaccess_fault(struct trap_frame *tf, uint64_t addr)
 		/* Only user addresses may be resolved; a kernel address here
 		 * means the range check was skipped: treat it as a bad pointer
 		 * all the same (the copy fails), never map anything. */
-		if (addr < USER_TOP) {
-			if (tf->rflags & RFLAGS_IF)
-				cpu_sti();
+		/* A copy made with interrupts off (under a spinlock: the futex
+		 * word read under its bucket's lock) must not sleep in the
+		 * resolver: it fails instead, and the caller faults the page in
+		 * after dropping its lock (uaccess.h). */
+		if (addr < USER_TOP && (tf->rflags & RFLAGS_IF)) {
+			cpu_sti();
 			bool ok = uaccess_resolve(addr, tf->error_code);
 			cpu_cli();
 			if (ok)

@@ -19,7 +19,9 @@
 /* Whether [addr, addr + n) lies in user space (no wrap-around). */
 bool uaccess_ok(uint64_t addr, uint64_t n);
 
-/* 0, or -EFAULT when any byte could not be reached. */
+/* 0, or -EFAULT when any byte could not be reached. With interrupts off
+ * (a spinlock held) a page that is not mapped yet is not faulted in: the
+ * copy fails with -EFAULT, and the caller may retry without the lock. */
 int copy_from_user(void *dst, uint64_t usrc, size_t n);
 int copy_to_user(uint64_t udst, const void *src, size_t n);
 int clear_user(uint64_t udst, size_t n);
