@@ -58,6 +58,22 @@ struct ucontext_user { /* asm/ucontext.h */
 _Static_assert(sizeof(struct ucontext_user) == 304, "struct ucontext");
 _Static_assert(__builtin_offsetof(struct ucontext_user, mc) == 40, "uc_mcontext");
 
+/* rseq(2)'s area and critical-section descriptor (linux/rseq.h), 32-byte
+ * aligned; the first 32 bytes of the area are what every kernel fills. */
+struct rseq_user {
+	uint32_t cpu_id_start, cpu_id;
+	uint64_t rseq_cs;  /* the thread's current critical section, or 0 */
+	uint32_t flags;
+	uint32_t node_id, mm_cid;
+} __attribute__((aligned(32)));
+_Static_assert(sizeof(struct rseq_user) == 32, "struct rseq");
+struct rseq_cs_user {
+	uint32_t version, flags;
+	uint64_t start_ip, post_commit_offset, abort_ip;
+} __attribute__((aligned(32)));
+_Static_assert(sizeof(struct rseq_cs_user) == 32, "struct rseq_cs");
+#define RSEQ_CPU_ID_UNINITIALIZED (-1)
+
 #define ABI_UC_FP_XSTATE 0x1         /* uc_flags: the frame's FPU state is an XSAVE area */
 #define ABI_UC_SIGCONTEXT_SS 0x2
 #define ABI_UC_STRICT_RESTORE_SS 0x4

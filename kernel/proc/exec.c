@@ -288,6 +288,7 @@ int exec_image(struct proc *p, const struct exec_file *ef, const char *path,
 	task->altstack_sp = task->altstack_size = 0;
 	task->clear_child_tid = 0;
 	task->robust_list = 0;
+	task->rseq = 0; /* the new program registers its own */
 	fpu_state_init(fpu);
 	struct vm *old = proc_exec_commit(p, vm, basename(path), cmdline, cmdline_len);
 	kfree(cmdline);

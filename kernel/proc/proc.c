@@ -429,6 +429,12 @@ int64_t proc_fork(const struct trap_frame *tf, const struct fork_opts *o)
 		t->altstack_size = me->altstack_size;
 	}
 	t->clear_child_tid = o->child_cleartid;
+	if (!o->share_vm) { /* fork keeps the registration, in the copy of the memory */
+		t->rseq = me->rseq;
+		t->rseq_len = me->rseq_len;
+		t->rseq_sig = me->rseq_sig;
+		t->rseq_pending = me->rseq != 0;
+	}
 	int32_t v = c->pid;
 	if (o->parent_settid)
 		copy_to_user(o->parent_settid, &v, sizeof(v));
@@ -548,6 +554,8 @@ static void user_return(struct trap_frame *tf)
 	struct task *t = task_current();
 	if (!t)
 		return;
+	if (t->rseq_pending)
+		rseq_resume(t, tf);
 	uint64_t pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
 	                   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
 	if (pending & (~t->sigmask | sigbit(SIGKILL)))
@@ -564,6 +572,7 @@ void proc_init(void)
 {
 	trap_set_user_exception(user_exception);
 	tty_set_signal_sender(proc_kill_pgrp);
+	rseq_init();
 	syscall_set_user_return(user_return);
 	uaccess_set_fault_handler(resolve);
 	syscall_set_handler(syscall_handle);

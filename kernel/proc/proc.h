@@ -171,6 +171,8 @@ int proc_kill_pid(int pid, int sig);
 int proc_kill_pgrp(int pgrp, int sig);
 /* A process ends: its interval timer goes (itimer.c). */
 void itimer_exit(int pid);
+/* rseq.c: the scheduler's note that a thread was away, once at start. */
+void rseq_init(void);
 /* The running process's user-mode trap frame (its thread's stack top). */
 struct trap_frame *proc_frame(void);
 /* Its descriptor table and working directory (fd.c): closed at exit,

@@ -190,6 +190,8 @@ void signal_deliver(struct trap_frame *tf)
 	struct thread *t = thread_current();
 	if (p->must_exit) /* exit_group or execve in another thread */
 		task_exit(0);
+	if (p->rseq) /* a handler never returns into a critical section */
+		rseq_resume(p, tf);
 	for (;;) {
 		int sig = take_signal(p, ~p->sigmask | bit(SIGKILL) | bit(SIGSTOP));
 		if (!sig)

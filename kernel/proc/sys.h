@@ -130,4 +130,5 @@ SYSCALL(prlimit64);
 SYSCALL(renameat2);
 SYSCALL(getrandom);
 SYSCALL(statx);
+SYSCALL(rseq);
 SYSCALL(faccessat2);

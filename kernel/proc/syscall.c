@@ -144,6 +144,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	ENTRY(316, renameat2),
 	ENTRY(318, getrandom),
 	ENTRY(332, statx),
+	ENTRY(334, rseq),
 	ENTRY(439, faccessat2),
 };
 
@@ -179,9 +180,14 @@ void syscall_handle(struct trap_frame *tf)
 		tf->rax = (uint64_t)fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else
 		tf->rax = (uint64_t)not_implemented(nr);
-	/* Files and directories the call borrowed from a shared table. */
-	if (__builtin_expect(t->nborrowed != 0, 0))
-		task_release_borrowed(t);
+	/* Files and directories the call borrowed from a shared table, and
+	 * rseq's area to refresh. */
+	if (__builtin_expect(t->work != 0, 0)) {
+		if (t->nborrowed)
+			task_release_borrowed(t);
+		if (t->rseq_pending)
+			rseq_resume(t, tf);
+	}
 	/* The way back to user mode: a pending signal (or a kill) first;
 	 * the thread's own, or its process's. */
 	if (__builtin_expect((__atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED) |

@@ -55,12 +55,28 @@ struct task {
 	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;     /* set_robust_list: recorded only (see sys_proc.c) */
 	struct semaphore *vfork_done; /* CLONE_VFORK: the parent waits on it */
-	unsigned nborrowed;
+	uint64_t rseq;            /* rseq(2): the registered area, 0 for none */
+	uint32_t rseq_len, rseq_sig;
+	/* Work for the way back to user mode, tested as one word on the
+	 * system-call fast path: borrowed references to drop, and rseq to
+	 * refresh (the thread ran elsewhere or was interrupted meanwhile). */
+	union {
+		uint32_t work;
+		struct {
+			uint16_t nborrowed;
+			uint16_t rseq_pending;
+		};
+	};
 	struct {
 		void *obj;
 		bool inode;           /* a struct inode (cwd), else a struct file */
 	} borrowed[TASK_BORROW_MAX];
 };
+
+/* rseq.c: on the way back to user mode after rseq_pending (or before a
+ * signal frame): abort a critical section in progress, write the CPU. */
+struct trap_frame;
+void rseq_resume(struct task *t, struct trap_frame *tf);
 
 /* The running thread's task, or NULL for a kernel thread. */
 static inline struct task *task_current(void) { return thread_current()->task; }

@@ -166,6 +166,10 @@ static struct thread *steal(uint32_t self)
  * off). Picks the next thread and switches; returns, with the lock
  * released, when this thread runs again.
  */
+static void (*resume_hook)(struct thread *t);
+
+void sched_set_resume_hook(void (*fn)(struct thread *t)) { resume_hook = fn; }
+
 static void schedule_locked(struct cpu *c, struct runqueue *rq)
 {
 	struct thread *prev = c->current, *next;
@@ -192,6 +196,8 @@ static void schedule_locked(struct cpu *c, struct runqueue *rq)
 	while (atomic_load_explicit(&next->on_cpu, memory_order_acquire))
 		cpu_pause();
 	set_state(next, THREAD_RUNNING);
+	if (next->arch.user && resume_hook)
+		resume_hook(next);
 	next->cpu = c->index;
 	next->slice = SCHED_SLICE_TICKS;
 	next->switches++;

@@ -20,6 +20,11 @@ void sched_init(void);
 /* Idle CPUs spin (with pause) instead of halting: for measurements under
  * QEMU, where waking a halted vCPU costs the host a thread wake-up. */
 void sched_set_idle_poll(bool on);
+/* A function called for every user thread the scheduler switches to,
+ * before it runs again (the process layer's: rseq must learn that the
+ * thread was away). Under the run queue's lock, interrupts off: it may
+ * only note the fact. */
+void sched_set_resume_hook(void (*fn)(struct thread *t));
 /* On each application processor, once it is online: this context becomes
  * the CPU's idle thread. */
 __attribute__((noreturn)) void sched_run_ap(void);

@@ -825,6 +825,80 @@ static void check_timers(void)
 	CHECK(WTERMSIG(in_child(die_by_alarm)) == SIGALRM, 0);
 }
 
+/* ---- rseq ---- */
+
+#define RSEQ_SIG 0x53053053
+static struct { unsigned cpu_id_start, cpu_id; unsigned long rseq_cs; unsigned flags, pad[3]; }
+	rseq_area __attribute__((aligned(32)));
+static struct { unsigned version, flags; unsigned long start_ip, post_commit_offset, abort_ip; }
+	rseq_cs_desc __attribute__((aligned(32)));
+static volatile int usr1_seen;
+static void on_usr1_rseq(int sig) { usr1_seen = sig; }
+
+/* A critical section whose only instruction of substance is kill(2) to
+ * ourselves: the signal is delivered on the way out of kill, inside the
+ * section, so the kernel must move us to the abort handler. 1: aborted,
+ * 0: the section ran to its end. The descriptor is filled at run time
+ * (a static PIE of ours cannot hold relocated addresses). */
+static long rseq_section_with_signal(long pid)
+{
+	long aborted;
+	__asm__ volatile(
+		"lea 1f(%%rip), %%rax\n\t"
+		"mov %%rax, 8(%[cs])\n\t"             /* start_ip */
+		"lea 2f(%%rip), %%rcx\n\t"
+		"sub %%rax, %%rcx\n\t"
+		"mov %%rcx, 16(%[cs])\n\t"            /* post_commit_offset */
+		"lea 3f(%%rip), %%rax\n\t"
+		"mov %%rax, 24(%[cs])\n\t"            /* abort_ip */
+		"mov %[cs], 8(%[area])\n\t"           /* rseq_cs: in the section from here */
+		"1: mov $62, %%eax\n\t"
+		"mov %[pid], %%rdi\n\t"
+		"mov $10, %%esi\n\t"
+		"syscall\n\t"
+		"mov $0, %[ab]\n\t"
+		"2: jmp 4f\n\t"
+		".long 0x53053053\n\t"               /* the signature, just before abort_ip */
+		"3: mov $1, %[ab]\n\t"
+		"4:"
+		: [ab] "=&r"(aborted)
+		: [cs] "r"(&rseq_cs_desc), [area] "r"(&rseq_area), [pid] "r"(pid)
+		: "rax", "rcx", "rdx", "rdi", "rsi", "r11", "memory");
+	return aborted;
+}
+
+static void check_rseq(void)
+{
+	enum { NR_rseq = 334, EBUSY = 16, EPERM_ = 1 };
+	rseq_area.cpu_id = 0xdeadbeef;
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 0, RSEQ_SIG) == 0, 0);
+	CHECK(rseq_area.cpu_id < 64 && rseq_area.cpu_id_start == rseq_area.cpu_id, rseq_area.cpu_id);
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 0, RSEQ_SIG) == -EBUSY, 0);
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 0, RSEQ_SIG + 1) == -EPERM_, 0);
+	CHECK(sys4(NR_rseq, (char *)&rseq_area + 32, 32, 0, RSEQ_SIG) == -EINVAL, 0);
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 2, RSEQ_SIG) == -EINVAL, 0);
+	/* A signal inside a critical section: the handler runs, and the
+	 * thread resumes at the abort handler; the kernel clears rseq_cs. */
+	enum { SIGUSR1 = 10, SA_RESTORER = 0x04000000 };
+	struct k_sigaction sa;
+	*(void (*volatile *)(int)) & sa.handler = on_usr1_rseq;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = SA_RESTORER;
+	sa.mask = 0;
+	CHECK(sys4(NR_rt_sigaction, SIGUSR1, &sa, 0, 8) == 0, 0);
+	CHECK(rseq_section_with_signal(sys0(NR_getpid)) == 1, 0);
+	CHECK(usr1_seen == SIGUSR1, usr1_seen);
+	CHECK(rseq_area.rseq_cs == 0, rseq_area.rseq_cs);
+	/* Outside a section nothing moves. */
+	usr1_seen = 0;
+	CHECK(sys2(NR_kill, sys0(NR_getpid), SIGUSR1) == 0 && usr1_seen == SIGUSR1, 0);
+	/* Unregistering: the wrong signature is EPERM, then it goes. */
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 1, RSEQ_SIG + 1) == -EPERM_, 0);
+	CHECK(sys4(NR_rseq, &rseq_area, 32, 1, RSEQ_SIG) == 0, 0);
+	CHECK(rseq_area.cpu_id == 0xffffffffu, rseq_area.cpu_id);
+	CHECK(sys4(NR_rseq, &rseq_area, 16, 0, RSEQ_SIG) == -EINVAL, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -839,6 +913,7 @@ int main(int argc, char **argv, char **envp)
 	check_signals();
 	check_avx();
 	check_timers();
+	check_rseq();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
