@@ -625,11 +625,6 @@ int proc_kill_pgrp(int pgrp, int sig)
 	return r;
 }
 
-/* No lock: ppid is written (under the tree lock) only when p is handed
- * to a new parent, and a stale value is as good as a call made a moment
- * earlier. */
-int proc_parent_pid(const struct proc *p) { return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED); }
-
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
 {
 	spin_lock(&proc_tree_lock);

@@ -161,8 +161,14 @@ struct vm *proc_exec_commit(struct proc *p, struct vm *vm, const char *comm, con
                             uint32_t len);
 /* CPU time of p: its ended threads' and its live ones' so far. */
 uint64_t proc_cpu_ns(struct proc *p);
-/* The parent's pid (0 for none). */
-int proc_parent_pid(const struct proc *p);
+/* The parent's pid (0 for none). No lock: ppid is written (under the tree
+ * lock) only when p is handed to a new parent, and a stale value is as
+ * good as a call made a moment earlier. Inline: getppid is the null
+ * system call the benchmark measures. */
+static inline int proc_parent_pid(const struct proc *p)
+{
+	return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED);
+}
 /* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0
  * only checks. */
 int proc_kill_pid(int pid, int sig);
