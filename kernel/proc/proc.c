@@ -102,6 +102,7 @@ static struct proc *proc_new(struct proc *parent)
 	if (!p)
 		return NULL;
 	wait_queue_init(&p->child_wait, "child wait");
+	wait_queue_init(&p->stop_wq, "stopped");
 	wait_queue_init(&p->task_gone, "execve waits for threads");
 	mutex_init(&p->files_lock, "descriptors");
 	p->start_ns = clock_ns();
@@ -307,10 +308,29 @@ void proc_end(struct proc *p, int wait_status)
 struct wait_match {
 	struct proc *me;
 	int pid;
+	int pgid;     /* with pid 0: children of this group */
+	int options;  /* WUNTRACED, WCONTINUED */
 };
 
-/* A child that matches pid (the tree lock held). */
-static bool matches(const struct proc *c, int pid) { return pid == -1 || c->pid == pid; }
+/* A child that pid names: -1 any, > 0 that one, 0 my group, < -1 group -pid. */
+static bool matches(const struct proc *c, const struct wait_match *w)
+{
+	if (w->pid == -1)
+		return true;
+	if (w->pid > 0)
+		return c->pid == w->pid;
+	return __atomic_load_n(&c->pgid, __ATOMIC_RELAXED) == w->pgid;
+}
+
+/* Something to report: an end, or with the options a stop or continue. */
+static bool reportable(const struct proc *c, int options)
+{
+	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == PROC_ZOMBIE)
+		return true;
+	int r = __atomic_load_n(&c->job_report, __ATOMIC_ACQUIRE);
+	return (r == JOB_REPORT_STOPPED && (options & PROC_WAIT_STOPPED)) ||
+	       (r == JOB_REPORT_CONTINUED && (options & PROC_WAIT_CONTINUED));
+}
 
 /* The wait4 sleep condition. It runs under the wait queue's lock, so it
  * must not take the tree lock (proc_end wakes the queue while holding
@@ -324,26 +344,35 @@ static bool zombie_child(void *arg)
 	struct wait_match *w = arg;
 	for (struct proc *c = __atomic_load_n(&w->me->children, __ATOMIC_ACQUIRE); c;
 	     c = __atomic_load_n(&c->sibling, __ATOMIC_ACQUIRE))
-		if (matches(c, w->pid) && __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == PROC_ZOMBIE)
+		if (matches(c, w) && reportable(c, w->options))
 			return true;
 	return false;
 }
 
-int64_t proc_wait(int pid, int *status, bool nohang)
+int64_t proc_wait(int pid, int *status, int options)
 {
 	struct proc *me = proc_current();
-	if (pid < -1 || pid == 0)
-		pid = -1; /* process groups: any child, for now */
+	struct wait_match w = {.me = me, .pid = pid, .options = options,
+	                       .pgid = pid == 0 ? me->pgid : -pid};
 	for (;;) {
 		spin_lock(&proc_tree_lock);
 		bool any = false;
 		for (struct proc **q = &me->children; *q; q = &(*q)->sibling) {
 			struct proc *c = *q;
-			if (!matches(c, pid))
+			if (!matches(c, &w))
 				continue;
 			any = true;
-			if (c->state != PROC_ZOMBIE)
-				continue;
+			if (c->state != PROC_ZOMBIE) {
+				/* A stop or a continue, reported once (stop_sig << 8
+				 * | 0x7f, or 0xffff), the child left in place. */
+				if (!reportable(c, options))
+					continue;
+				*status = c->job_report == JOB_REPORT_STOPPED ? (c->stop_sig << 8) | 0x7f : 0xffff;
+				c->job_report = JOB_REPORT_NONE;
+				int got = c->pid;
+				spin_unlock(&proc_tree_lock);
+				return got;
+			}
 			*q = c->sibling;
 			unlist(c);
 			me->children_cpu_ns += c->cpu_ns + c->children_cpu_ns;
@@ -356,12 +385,34 @@ int64_t proc_wait(int pid, int *status, bool nohang)
 		spin_unlock(&proc_tree_lock);
 		if (!any)
 			return -ECHILD;
-		if (nohang)
+		if (options & PROC_WAIT_NOHANG)
 			return 0;
-		struct wait_match w = {.me = me, .pid = pid};
 		if (!wait_event_interruptible(&me->child_wait, zombie_child, &w))
 			return -EINTR;
 	}
+}
+
+int proc_current_pgrp(void) { return __atomic_load_n(&proc_current()->pgid, __ATOMIC_RELAXED); }
+
+bool proc_current_refuses(int sig)
+{
+	struct task *t = task_current();
+	uint64_t h = __atomic_load_n(&t->proc->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
+	return h == 1 /* SIG_IGN */ || (t->sigmask & sigbit(sig));
+}
+
+int proc_kill_all(int sig)
+{
+	int me = proc_current()->pid, r = -ESRCH;
+	spin_lock(&proc_tree_lock);
+	for (struct proc *q = all_procs; q; q = q->all_next)
+		if (q->state == PROC_ALIVE && q->pid != 1 && q->pid != me) {
+			if (sig)
+				proc_kill(q, sig);
+			r = 0;
+		}
+	spin_unlock(&proc_tree_lock);
+	return r;
 }
 
 /* ---- fork and clone ---- */
@@ -472,6 +523,7 @@ void proc_vfork_release(void)
 
 void proc_kill(struct proc *p, int sig)
 {
+	jobctl_on_send(p, sig);
 	if (!signal_wanted(p, sig))
 		return;
 	__atomic_or_fetch(&p->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
@@ -508,6 +560,8 @@ int task_kill(int tgid, int tid, int sig)
 			if (t->tid != tid)
 				continue;
 			r = 0;
+			if (sig)
+				jobctl_on_send(q, sig);
 			if (sig && signal_wanted(q, sig)) {
 				__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
 				if (sig == SIGKILL || !(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig)))
@@ -556,6 +610,10 @@ static void user_return(struct trap_frame *tf)
 		return;
 	if (t->rseq_pending)
 		rseq_resume(t, tf);
+	if (t->stop_pending || __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE)) {
+		t->stop_pending = 0;
+		jobctl_park(t, tf);
+	}
 	uint64_t pending = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
 	                   __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE);
 	if (pending & (~t->sigmask | sigbit(SIGKILL)))
@@ -572,6 +630,7 @@ void proc_init(void)
 {
 	trap_set_user_exception(user_exception);
 	tty_set_signal_sender(proc_kill_pgrp);
+	tty_set_job_hooks(proc_current_pgrp, proc_current_refuses);
 	rseq_init();
 	syscall_set_user_return(user_return);
 	uaccess_set_fault_handler(resolve);

@@ -77,6 +77,12 @@ struct proc {
 	struct task *execing;     /* a task in execve waiting for the others to end */
 	struct wait_queue task_gone; /* execve waits here for that */
 	struct wait_queue child_wait; /* the parent sleeps here in wait4 */
+	/* Job control (jobctl.c), under the tree lock: stopped by a stop
+	 * signal until SIGCONT; what wait4 has yet to report to the parent. */
+	bool stopped;
+	int stop_sig;
+	int job_report;           /* JOB_REPORT_* */
+	struct wait_queue stop_wq; /* its stopped threads park here */
 	uint64_t sig_pending;     /* sent to the process: bit sig - 1 (atomic) */
 	int pgid, sid;
 	uint64_t start_ns;
@@ -136,7 +142,12 @@ bool proc_exec_single(void);
 void proc_exec_done(struct proc *p);
 /* wait4(2) core: pid > 0 a child, -1 any. Returns the pid reaped, 0 with
  * nohang and nothing to reap, or -ECHILD / -EINTR. */
-int64_t proc_wait(int pid, int *status, bool nohang);
+int64_t proc_wait(int pid, int *status, int options);
+#define PROC_WAIT_NOHANG 1     /* WNOHANG */
+#define PROC_WAIT_STOPPED 2    /* WUNTRACED / WSTOPPED */
+#define PROC_WAIT_CONTINUED 8  /* WCONTINUED */
+/* kill(-1, sig): every process but init and the caller. */
+int proc_kill_all(int sig);
 /* Find a live process (the tree lock is not held on return: for ids). */
 bool proc_exists(int pid);
 /* Iterate over every process (for /proc and ps): fn under the tree lock. */
@@ -177,6 +188,23 @@ int proc_kill_pid(int pid, int sig);
 int proc_kill_pgrp(int pgrp, int sig);
 /* A process ends: its interval timer goes (itimer.c). */
 void itimer_exit(int pid);
+/* Job control (jobctl.c). */
+enum { JOB_REPORT_NONE, JOB_REPORT_STOPPED, JOB_REPORT_CONTINUED };
+bool jobctl_is_stop_signal(int sig);
+/* A signal is being sent to p (tree lock held): SIGCONT continues it and
+ * cancels pending stops; a stop signal cancels a pending SIGCONT. */
+void jobctl_on_send(struct proc *p, int sig);
+struct task;
+/* The default action of stop signal sig, taken by task t: stop the
+ * process, tell the parent, park until SIGCONT or SIGKILL. */
+void jobctl_stop(struct task *t, int sig, struct trap_frame *tf);
+/* Park t while its process is stopped (its way back to user mode). */
+void jobctl_park(struct task *t, struct trap_frame *tf);
+/* The current process's group, and whether it ignores or blocks sig (the
+ * terminal's background checks). */
+int proc_current_pgrp(void);
+bool proc_current_refuses(int sig);
+
 /* rseq.c: the scheduler's note that a thread was away, once at start. */
 void rseq_init(void);
 /* The running process's user-mode trap frame (its thread's stack top). */

@@ -78,11 +78,9 @@ static uint64_t bit(int sig) { return 1ull << (sig - 1); }
 
 static bool default_ignores(int sig)
 {
-	/* Ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH. Stopping (SIGSTOP,
-	 * SIGTSTP, SIGTTIN, SIGTTOU) comes with job control; until then they
-	 * are ignored rather than fatal. */
-	return sig == SIGCHLD || sig == SIGCONT || sig == 23 || sig == 28 || sig == SIGSTOP ||
-	       sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	/* Ignore: SIGCHLD, SIGCONT (whose continuing happens when it is
+	 * sent, jobctl.c), SIGURG, SIGWINCH. */
+	return sig == SIGCHLD || sig == SIGCONT || sig == 23 || sig == 28;
 }
 
 bool signal_wanted(const struct proc *p, int sig)
@@ -199,6 +197,10 @@ void signal_deliver(struct trap_frame *tf)
 		struct action act;
 		proc_get_sigaction(proc, sig, &act);
 		uint64_t h = act.handler;
+		if (h == 0 && jobctl_is_stop_signal(sig)) {
+			jobctl_stop(p, sig, tf); /* back when continued */
+			continue;
+		}
 		if (sig == SIGKILL || (h == 0 && !default_ignores(sig)))
 			proc_exit(sig); /* the whole process */
 		if (h == 0 || h == 1)

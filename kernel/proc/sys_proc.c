@@ -192,7 +192,7 @@ SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
 	if (a2 & ~(uint64_t)(WNOHANG | 2 /* WUNTRACED */ | 8 /* WCONTINUED */ | 0x40000000 /* __WALL */))
 		return -EINVAL;
 	int status = 0;
-	int64_t pid = proc_wait((int)a0, &status, a2 & WNOHANG);
+	int64_t pid = proc_wait((int)a0, &status, (int)(a2 & (WNOHANG | PROC_WAIT_STOPPED | PROC_WAIT_CONTINUED)));
 	if (pid > 0 && a1 && copy_to_user(a1, &status, sizeof(status)))
 		return -EFAULT;
 	if (pid > 0 && a3 && clear_user(a3, 144 /* struct rusage */))
@@ -204,7 +204,8 @@ SYSCALL(wait4) /* (pid_t pid, int *status, int options, struct rusage *ru) */
 SYSCALL(waitid) /* (int idtype, int id, siginfo_t *info, int options, struct rusage *) */
 {
 	(void)a5;
-	enum { P_ALL = 0, P_PID = 1, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8, WNOWAIT = 0x01000000 };
+	enum { P_ALL = 0, P_PID = 1, P_PGID = 2, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8,
+	       WNOWAIT = 0x01000000 };
 	if (!(a3 & WEXITED) || (a3 & WNOWAIT) || (a3 & ~(uint64_t)(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | 0x40000000)))
 		return -EINVAL;
 	int pid;
@@ -212,10 +213,12 @@ SYSCALL(waitid) /* (int idtype, int id, siginfo_t *info, int options, struct rus
 		pid = -1;
 	else if ((int)a0 == P_PID && (int)a1 > 0)
 		pid = (int)a1;
+	else if ((int)a0 == P_PGID && (int)a1 >= 0)
+		pid = (int)a1 ? -(int)a1 : 0;
 	else
-		return -EINVAL; /* process groups: with job control */
+		return -EINVAL;
 	int status = 0;
-	int64_t got = proc_wait(pid, &status, a3 & WNOHANG);
+	int64_t got = proc_wait(pid, &status, (int)(a3 & (WNOHANG | WSTOPPED | WCONTINUED)));
 	if (got < 0)
 		return got;
 	struct {
@@ -227,9 +230,17 @@ SYSCALL(waitid) /* (int idtype, int id, siginfo_t *info, int options, struct rus
 	memset(&si, 0, sizeof(si));
 	if (got > 0) {
 		si.signo = SIGCHLD;
-		si.code = (status & 0x7f) ? 2 /* CLD_KILLED */ : 1 /* CLD_EXITED */;
 		si.pid = (int32_t)got;
-		si.status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff;
+		if (status == 0xffff) { /* continued */
+			si.code = 6; /* CLD_CONTINUED */
+			si.status = SIGCONT;
+		} else if ((status & 0xff) == 0x7f) { /* stopped */
+			si.code = 5; /* CLD_STOPPED */
+			si.status = (status >> 8) & 0xff;
+		} else {
+			si.code = (status & 0x7f) ? 2 /* CLD_KILLED */ : 1 /* CLD_EXITED */;
+			si.status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff;
+		}
 	}
 	if (a2 && copy_to_user(a2, &si, sizeof(si)))
 		return -EFAULT;
@@ -269,8 +280,10 @@ static int64_t send(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (pid <= 0) /* process groups and "everyone" come with job control */
-		return pid == 0 || pid == -1 ? send(proc_current()->pid, sig) : -ESRCH;
+	if (pid == -1) /* everyone but init and the caller */
+		return proc_kill_all(sig);
+	if (pid <= 0) /* a process group: 0 the caller's own */
+		return proc_kill_pgrp(pid == 0 ? proc_current_pgrp() : -pid, sig);
 	return proc_kill_pid(pid, sig);
 }
 

@@ -187,6 +187,8 @@ void syscall_handle(struct trap_frame *tf)
 			task_release_borrowed(t);
 		if (t->rseq_pending)
 			rseq_resume(t, tf);
+		if (t->stop_pending) /* the process stopped: park there */
+			syscall_user_return_work(tf);
 	}
 	/* The way back to user mode: a pending signal (or a kill) first;
 	 * the thread's own, or its process's. */

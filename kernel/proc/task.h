@@ -64,7 +64,8 @@ struct task {
 		uint32_t work;
 		struct {
 			uint16_t nborrowed;
-			uint16_t rseq_pending;
+			uint8_t rseq_pending;
+			uint8_t stop_pending; /* its process stopped: park (jobctl.c) */
 		};
 	};
 	struct {

@@ -56,8 +56,36 @@ struct tty {
 
 static struct tty console;
 static int (*signal_sender)(int pgrp, int sig);
+static int (*current_pgrp)(void);
+static bool (*refuses)(int sig);
 
 void tty_set_signal_sender(int (*send)(int pgrp, int sig)) { signal_sender = send; }
+
+void tty_set_job_hooks(int (*pgrp)(void), bool (*refuse)(int sig))
+{
+	current_pgrp = pgrp;
+	refuses = refuse;
+}
+
+#define SIGTTIN 21
+#define SIGTTOU 22
+
+/* Job control's rule for a process outside the foreground group (POSIX
+ * 11.1.4): reading stops it with SIGTTIN; writing with TOSTOP set, or
+ * changing the terminal, stops it with SIGTTOU. 0: go ahead (in the
+ * foreground, or writing while ignoring or blocking SIGTTOU); -EIO: a
+ * read that ignores or blocks SIGTTIN; -EINTR: the signal is sent, and the
+ * call runs again once the process is continued. */
+static int background_check(struct tty *t, int sig)
+{
+	int32_t fg = atomic_load(&t->fg_pgrp);
+	if (!current_pgrp || !signal_sender || fg <= 0 || current_pgrp() == fg)
+		return 0;
+	if (refuses(sig))
+		return sig == SIGTTIN ? -EIO : 0;
+	signal_sender(current_pgrp(), sig);
+	return -EINTR;
+}
 void tty_set_foreground(int32_t pgrp) { atomic_store(&console.fg_pgrp, pgrp); }
 
 static void emit(void *ctx, const uint8_t *s, size_t n)
@@ -130,6 +158,9 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 	struct tty *t = &console;
 	if (n == 0)
 		return 0;
+	int bg = background_check(t, SIGTTIN);
+	if (bg)
+		return bg;
 	mutex_lock(&t->lock);
 	bool canon = t->ld.t.lflag & TTY_ICANON;
 	unsigned vmin = t->ld.t.cc[TTY_VMIN], vtime = t->ld.t.cc[TTY_VTIME];
@@ -168,6 +199,11 @@ static int64_t tty_write(struct file *f, const void *buf, size_t n)
 	(void)f;
 	struct tty *t = &console;
 	const uint8_t *p = buf;
+	if (t->ld.t.lflag & TTY_TOSTOP) {
+		int bg = background_check(t, SIGTTOU);
+		if (bg)
+			return bg;
+	}
 	for (size_t done = 0; done < n;) {
 		size_t k = n - done < WRITE_CHUNK ? n - done : WRITE_CHUNK;
 		mutex_lock(&t->lock);
@@ -194,6 +230,9 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 	case TCSETS:
 	case TCSETSW: /* output is written synchronously: always drained */
 	case TCSETSF: {
+		int bg = background_check(t, SIGTTOU);
+		if (bg)
+			return bg;
 		struct tty_termios tio;
 		if (copy_from_user(&tio, arg, sizeof(tio)))
 			return -EFAULT;
@@ -235,6 +274,9 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		return copy_to_user(arg, &pg, sizeof(pg));
 	}
 	case TIOCSPGRP: {
+		int bg = background_check(t, SIGTTOU);
+		if (bg)
+			return bg;
 		int32_t pg;
 		if (copy_from_user(&pg, arg, sizeof(pg)))
 			return -EFAULT;

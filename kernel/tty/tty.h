@@ -24,6 +24,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* /dev/console (5, 1) and /dev/tty (5, 0). */
@@ -35,3 +36,8 @@ void tty_set_signal_sender(int (*send)(int pgrp, int sig));
 /* The foreground process group, as TIOCSPGRP sets it (the first process
  * takes the console at its start). */
 void tty_set_foreground(int32_t pgrp);
+/* For the background checks (a process outside the foreground group that
+ * reads gets SIGTTIN; that writes with TOSTOP, or changes the settings,
+ * SIGTTOU): the caller's process group, and whether it ignores or blocks
+ * a signal. Registered by the process layer. */
+void tty_set_job_hooks(int (*current_pgrp)(void), bool (*refuses)(int sig));

@@ -899,6 +899,42 @@ static void check_rseq(void)
 	CHECK(sys4(NR_rseq, &rseq_area, 16, 0, RSEQ_SIG) == -EINVAL, 0);
 }
 
+/* ---- Job control: stop, continue, process groups ---- */
+
+static void own_group_and_wait(void)
+{
+	sys2(109 /* setpgid */, 0, 0);
+	struct timespec ts = {0, 2 * 1000 * 1000};
+	for (;;)
+		sys2(NR_nanosleep, &ts, 0);
+}
+
+static void check_job_control(void)
+{
+	enum { SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19, WUNTRACED = 2, WCONTINUED = 8, WNOHANG = 1 };
+	long pid = sys0(NR_fork);
+	if (pid == 0)
+		own_group_and_wait();
+	sys2(109, pid, pid); /* as a shell does, on both sides: no race */
+	int status = 0;
+	CHECK(sys4(NR_wait4, pid, &status, WNOHANG | WUNTRACED, 0) == 0, status);
+	CHECK(sys2(NR_kill, pid, SIGSTOP) == 0, 0);
+	CHECK(sys4(NR_wait4, pid, &status, WUNTRACED, 0) == pid, 0);
+	CHECK(status == ((SIGSTOP << 8) | 0x7f), status); /* WIFSTOPPED, WSTOPSIG 19 */
+	/* Reported once. */
+	CHECK(sys4(NR_wait4, pid, &status, WNOHANG | WUNTRACED, 0) == 0, status);
+	/* SIGCONT to the group, by kill(-pgid). */
+	CHECK(sys2(NR_kill, -pid, SIGCONT) == 0, 0);
+	CHECK(sys4(NR_wait4, pid, &status, WCONTINUED, 0) == pid && status == 0xffff, status);
+	/* Stopped again, SIGKILL still ends it. */
+	CHECK(sys2(NR_kill, pid, SIGSTOP) == 0, 0);
+	CHECK(sys4(NR_wait4, -pid, &status, WUNTRACED, 0) == pid, 0);
+	CHECK(sys2(NR_kill, pid, SIGKILL) == 0, 0);
+	CHECK(sys4(NR_wait4, pid, &status, 0, 0) == pid && WTERMSIG(status) == SIGKILL, status);
+	/* No such group. */
+	CHECK(sys2(NR_kill, -pid, 0) == -3 /* ESRCH */, 0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -914,6 +950,7 @@ int main(int argc, char **argv, char **envp)
 	check_avx();
 	check_timers();
 	check_rseq();
+	check_job_control();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
