@@ -392,6 +392,37 @@ int64_t proc_wait(int pid, int *status, int options)
 	}
 }
 
+int proc_setpgid(int pid, int pgid)
+{
+	struct proc *me = proc_current();
+	int r = -ESRCH;
+	spin_lock(&proc_tree_lock);
+	struct proc *p = NULL;
+	if (pid == 0 || pid == me->pid)
+		p = me;
+	else
+		for (struct proc *c = me->children; c; c = c->sibling)
+			if (c->pid == pid && c->state == PROC_ALIVE)
+				p = c;
+	if (p) {
+		if (!pgid)
+			pgid = p->pid;
+		bool exists = pgid == p->pid;
+		for (struct proc *q = all_procs; q && !exists; q = q->all_next)
+			exists = q->pgid == pgid && q->sid == p->sid && q->state == PROC_ALIVE;
+		if (pgid == p->pgid)
+			r = 0; /* already there (process 1, a session leader here, asks that) */
+		else if (p->sid == p->pid || (p != me && p->sid != me->sid) || !exists)
+			r = -EPERM;
+		else {
+			__atomic_store_n(&p->pgid, pgid, __ATOMIC_RELAXED);
+			r = 0;
+		}
+	}
+	spin_unlock(&proc_tree_lock);
+	return r;
+}
+
 int proc_current_pgrp(void) { return __atomic_load_n(&proc_current()->pgid, __ATOMIC_RELAXED); }
 
 bool proc_current_refuses(int sig)
@@ -593,6 +624,24 @@ static void user_exception(struct trap_frame *tf)
 	                           : signal_for_exception((unsigned)tf->vector);
 	if (!sig)
 		return;
+	/* A handler for it, not blocked: the thread runs it, with si_code and
+	 * si_addr saying what happened (the fault repeats if the handler
+	 * returns without fixing anything, as on Linux). Otherwise, as Linux's
+	 * force_sig: the process ends, whatever the mask says. */
+	struct task *t = task_current();
+	uint64_t h = __atomic_load_n(&p->sigactions[sig - 1].handler, __ATOMIC_RELAXED);
+	if (h > 1 && !(t->sigmask & sigbit(sig))) {
+		t->fault.sig = sig;
+		uint64_t err = tf->error_code;
+		if (tf->vector == 14 && vm_has_area(p->vm, addr))
+			err |= 1; /* in an area: a permission problem (SEGV_ACCERR) */
+		t->fault.code = signal_fault_code(sig, (unsigned)tf->vector, err);
+		t->fault.addr = tf->vector == 14 ? addr : tf->rip;
+		if (tf->vector == 13)
+			t->fault.addr = 0; /* #GP: no address (SI_KERNEL) */
+		__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+		return; /* delivered on the way out (trap_dispatch) */
+	}
 	if (tf->vector == 14)
 		kprintf("pid %d (%s): %s: %s at 0x%llx (%s), rip 0x%llx\n", p->pid, p->comm,
 		        signal_name(sig), (tf->error_code & 1) ? "protection fault" : "page fault",

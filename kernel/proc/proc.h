@@ -148,6 +148,11 @@ int64_t proc_wait(int pid, int *status, int options);
 #define PROC_WAIT_CONTINUED 8  /* WCONTINUED */
 /* kill(-1, sig): every process but init and the caller. */
 int proc_kill_all(int sig);
+/* setpgid(2): process pid (0: the caller; else the caller or one of its
+ * children, -ESRCH otherwise) into group pgid (0: its own pid): a new
+ * group, or one that exists in the same session (-EPERM otherwise); a
+ * session leader cannot move (-EPERM). */
+int proc_setpgid(int pid, int pgid);
 /* Find a live process (the tree lock is not held on return: for ids). */
 bool proc_exists(int pid);
 /* Iterate over every process (for /proc and ps): fn under the tree lock. */

@@ -131,6 +131,11 @@ static bool setup_frame(struct task *p, struct thread *t, struct trap_frame *tf,
 	f.uc.ss_flags = p->altstack_size ? (on_alt ? SS_ONSTACK : 0) : SS_DISABLE;
 	f.info.signo = sig;
 	f.info.code = SI_USER;
+	if (p->fault.sig == sig) { /* a fault: its si_code and si_addr */
+		f.info.code = p->fault.code;
+		memcpy((uint8_t *)&f.info + 16, &p->fault.addr, 8); /* si_addr: the union's start */
+		p->fault.sig = 0;
+	}
 	uint64_t flags = cpu_irq_save();
 	fpu_save(fpu); /* the live registers are the program's */
 	cpu_irq_restore(flags);

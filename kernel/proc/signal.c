@@ -21,6 +21,26 @@ const char *signal_name(int sig)
 	return sig > 0 && sig <= NSIG ? "real-time signal" : "invalid signal";
 }
 
+int signal_fault_code(int sig, unsigned vector, uint64_t error_code)
+{
+	switch (sig) {
+	case SIGSEGV:
+		if (vector == 13)
+			return 0x80; /* SI_KERNEL: a #GP has no address to name */
+		return (error_code & 1) ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */;
+	case SIGBUS:
+		return vector == 14 ? 2 /* BUS_ADRERR */ : 1 /* BUS_ADRALN */;
+	case SIGILL:
+		return 2; /* ILL_ILLOPN */
+	case SIGFPE:
+		return vector == 0 ? 1 /* FPE_INTDIV */ : 0;
+	case SIGTRAP:
+		return vector == 3 ? 1 /* TRAP_BRKPT */ : 2 /* TRAP_TRACE */;
+	default:
+		return 0;
+	}
+}
+
 int signal_for_exception(unsigned vector)
 {
 	switch (vector) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define SIGHUP 1
 #define SIGINT 2
@@ -46,4 +47,8 @@ void signal_deliver(struct trap_frame *tf);
 /* "SIGSEGV", or "signal 42". The buffer-free form: numbers above 31 share one name. */
 const char *signal_name(int sig);
 /* The signal an exception in ring 3 raises (as Linux's traps.c does). */
+/* The si_code a fault's signal carries (Linux's SEGV_MAPERR, SEGV_ACCERR,
+ * BUS_ADRERR, ILL_ILLOPN, FPE_INTDIV, TRAP_BRKPT...). For a page fault,
+ * error_code's bit 0 says "a mapping was there" (ACCERR). */
+int signal_fault_code(int sig, unsigned vector, uint64_t error_code);
 int signal_for_exception(unsigned vector);

@@ -97,16 +97,12 @@ SYSCALL(getsid)
 	return proc_exists((int)a0) ? -EPERM : -ESRCH;
 }
 
-SYSCALL(setpgid) /* (pid_t pid, pid_t pgid): this process only, for now */
+SYSCALL(setpgid) /* (pid_t pid, pid_t pgid): the caller or one of its children */
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
-	if ((int64_t)(int)a1 < 0)
+	if ((int)a0 < 0 || (int)a1 < 0)
 		return -EINVAL;
-	if (a0 != 0 && (int)a0 != p->pid)
-		return proc_exists((int)a0) ? -EPERM : -ESRCH;
-	p->pgid = a1 ? (int)a1 : p->pid;
-	return 0;
+	return proc_setpgid((int)a0, (int)a1);
 }
 
 SYSCALL(setsid)

@@ -55,6 +55,10 @@ struct task {
 	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;     /* set_robust_list: recorded only (see sys_proc.c) */
 	struct semaphore *vfork_done; /* CLONE_VFORK: the parent waits on it */
+	struct {                  /* a fault on its way to the thread's handler */
+		int sig, code;        /* 0: none; si_code (SEGV_MAPERR...) */
+		uint64_t addr;        /* si_addr */
+	} fault;
 	uint64_t rseq;            /* rseq(2): the registered area, 0 for none */
 	uint32_t rseq_len, rseq_sig;
 	/* Work for the way back to user mode, tested as one word on the

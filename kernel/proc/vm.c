@@ -509,6 +509,14 @@ int vm_fault(struct vm *vm, uint64_t addr, uint64_t err)
 	return ok ? 0 : sig;
 }
 
+bool vm_has_area(struct vm *vm, uint64_t addr)
+{
+	mutex_lock(&vm->lock);
+	bool in = find(vm, addr) != NULL;
+	mutex_unlock(&vm->lock);
+	return in;
+}
+
 int vm_zero(struct vm *vm, uint64_t va, size_t n) { return vm_write(vm, va, NULL, n); }
 
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n)

@@ -113,6 +113,9 @@ uint64_t vm_brk(struct vm *vm, uint64_t new_end);
  * signal the access earns: SIGSEGV when it is not allowed or there is no
  * memory, SIGBUS past the end of a mapped file. */
 int vm_fault(struct vm *vm, uint64_t addr, uint64_t error_code);
+/* Whether addr lies in an area (a fault there is a permission problem:
+ * SEGV_ACCERR; outside every area, SEGV_MAPERR). */
+bool vm_has_area(struct vm *vm, uint64_t addr);
 /* Copy n kernel bytes to va in vm, mapping pages as needed (execve
  * filling segments and the stack before the program runs). */
 int vm_write(struct vm *vm, uint64_t va, const void *src, size_t n);

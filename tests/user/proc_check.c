@@ -935,6 +935,56 @@ static void check_job_control(void)
 	CHECK(sys2(NR_kill, -pid, 0) == -3 /* ESRCH */, 0);
 }
 
+/* ---- A handler for a fault: si_code, si_addr, and going on ---- */
+
+static volatile unsigned long fault_addr, fault_resume;
+static volatile int fault_code, fault_sig;
+
+/* Records the siginfo and resumes at fault_resume (uc_mcontext.rip). */
+static void on_fault(int sig, void *info, void *uc)
+{
+	fault_sig = sig;
+	fault_code = *(int *)((char *)info + 8);
+	fault_addr = *(unsigned long *)((char *)info + 16);
+	*(unsigned long *)((char *)uc + 40 + 128) = fault_resume;
+}
+
+/* Store a byte at addr; a fault there resumes after the store. */
+static void poke(unsigned long addr)
+{
+	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+	                 "mov %%rax, %[resume]\n\t"
+	                 "movb $1, (%[addr])\n\t"
+	                 "1:"
+	                 : [resume] "=m"(fault_resume)
+	                 : [addr] "r"(addr)
+	                 : "rax", "memory");
+}
+
+static void check_fault_handler(void)
+{
+	enum { SIGSEGV = 11, SA_SIGINFO = 4, SA_RESTORER = 0x04000000, SEGV_MAPERR = 1,
+	       SEGV_ACCERR = 2 };
+	struct k_sigaction sa;
+	*(void (*volatile *)(int, void *, void *)) & sa.handler = on_fault;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = SA_RESTORER | SA_SIGINFO;
+	sa.mask = 0;
+	CHECK(sys4(NR_rt_sigaction, SIGSEGV, &sa, 0, 8) == 0, 0);
+	/* Nothing mapped there: SEGV_MAPERR with the address. */
+	poke(0x1234);
+	CHECK(fault_sig == SIGSEGV && fault_code == SEGV_MAPERR && fault_addr == 0x1234, fault_addr);
+	/* Mapped read-only: SEGV_ACCERR. */
+	long ro = sys6(NR_mmap, 0, 4096, 1, 0x22, -1, 0);
+	fault_sig = 0;
+	poke((unsigned long)ro + 8);
+	CHECK(fault_sig == SIGSEGV && fault_code == SEGV_ACCERR && fault_addr == (unsigned long)ro + 8,
+	      fault_code);
+	sys2(NR_munmap, ro, 4096);
+	struct k_sigaction dfl = {0, 0, 0, 0};
+	sys4(NR_rt_sigaction, SIGSEGV, &dfl, 0, 8);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -951,6 +1001,7 @@ int main(int argc, char **argv, char **envp)
 	check_timers();
 	check_rseq();
 	check_job_control();
+	check_fault_handler();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
