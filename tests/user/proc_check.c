@@ -985,6 +985,80 @@ static void check_fault_handler(void)
 	sys4(NR_rt_sigaction, SIGSEGV, &dfl, 0, 8);
 }
 
+/* ---- A blocked read and a signal: SA_RESTART or EINTR ---- */
+
+static volatile int usr2_seen;
+static int restart_pipe[2], handled_pipe[2];
+/* Runs in the child, in the middle of its read; tells the parent. */
+static void on_usr2_plain(int sig)
+{
+	usr2_seen = sig;
+	sys3(NR_write, handled_pipe[1], "h", 1);
+}
+static unsigned long restart_flags;
+
+/* Block reading the pipe; a SIGUSR2 handler (with restart_flags) runs in
+ * the middle. Exit 0: read returned the byte written after the signal
+ * (restarted); 4: it returned EINTR; else something else happened. */
+static void read_through_signal(void)
+{
+	struct k_sigaction sa;
+	*(void (*volatile *)(int)) & sa.handler = on_usr2_plain;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = 0x04000000 | restart_flags;
+	sa.mask = 0;
+	sys4(NR_rt_sigaction, 12, &sa, 0, 8);
+	sys1(NR_close, restart_pipe[1]);
+	char c;
+	long r = sys3(NR_read, restart_pipe[0], &c, 1);
+	if (!usr2_seen)
+		sys1(NR_exit_group, 9);
+	sys1(NR_exit_group, r == 1 && c == 'r' ? 0 : r == -4 /* EINTR */ ? 4 : 8);
+}
+
+static int read_with_signal(unsigned long flags)
+{
+	restart_flags = flags;
+	usr2_seen = 0;
+	sys1(22 /* pipe */, restart_pipe);
+	sys1(22, handled_pipe);
+	long pid = sys0(NR_fork);
+	if (pid == 0)
+		read_through_signal();
+	sys1(NR_close, restart_pipe[0]);
+	/* Wait until the child sleeps (in its read: it does nothing else that
+	 * sleeps), as /proc/PID/stat says: state 'S' after "PID (comm) ". */
+	char path[48], st[512];
+	proc_path(path, pid, "stat");
+	for (int i = 0; i < 100000; i++) {
+		if (read_file(path, st, sizeof(st)) > 0) {
+			char *p = st;
+			while (*p && *p != ')')
+				p++;
+			if (p[0] == ')' && p[1] == ' ' && p[2] == 'S')
+				break;
+		}
+		sys0(NR_sched_yield);
+	}
+	sys2(NR_kill, pid, 12);
+	char h;
+	sys3(NR_read, handled_pipe[0], &h, 1); /* the handler has run: only now the byte */
+	sys1(NR_close, handled_pipe[0]);
+	sys1(NR_close, handled_pipe[1]);
+	sys3(NR_write, restart_pipe[1], "r", 1);
+	sys1(NR_close, restart_pipe[1]);
+	int status = -1;
+	sys4(NR_wait4, pid, &status, 0, 0);
+	return WIFEXITED_CODE(status);
+}
+
+static void check_restart(void)
+{
+	enum { SA_RESTART = 0x10000000 };
+	CHECK(read_with_signal(SA_RESTART) == 0, 0); /* restarted, then got the byte */
+	CHECK(read_with_signal(0) == 4, 0);          /* EINTR */
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -1002,6 +1076,7 @@ int main(int argc, char **argv, char **envp)
 	check_rseq();
 	check_job_control();
 	check_fault_handler();
+	check_restart();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
