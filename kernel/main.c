@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/nmi.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/percpu.h"
@@ -109,6 +110,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock
 	timer_init();                          // periodic local APIC timer tick
+	timer_add_hook(nmi_report_deferred);   // outside NMIs: reported from the tick
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"

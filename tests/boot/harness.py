@@ -1008,6 +1008,8 @@ def parse_args(argv):
     k.add_argument("--screendump-after", metavar="REGEX", **step,
                    help="once REGEX matches, take a QMP screendump (WORKDIR/screen-dump.ppm) "
                         "when the screen stands still; at most once")
+    k.add_argument("--nmi-after", metavar="REGEX", **step,
+                   help="once REGEX matches, send an NMI to every CPU (QMP inject-nmi)")
     k.add_argument("--serial-after-typing", metavar="TEXT",
                    help="write TEXT to the guest's serial input right after the last "
                         "--type/--burst step")

@@ -7,6 +7,7 @@ order given, whatever their kind:
   --type-after REGEX --type TEXT       type TEXT on the PS/2 keyboard (keys.py)
   --burst-after REGEX --burst N        a burst of N keys (keys.py)
   --screendump-after REGEX             a QMP screendump (--screen-matches-serial)
+  --nmi-after REGEX                    an NMI to every CPU (QMP inject-nmi)
 
 Step i's REGEX is searched in the cleaned serial log only after the end of
 step i-1's match, as --expect patterns are; a partial last line (a prompt
@@ -35,18 +36,20 @@ TRIGGERS = {
     "--type-after": "--type",
     "--burst-after": "--burst",
     "--screendump-after": None,
+    "--nmi-after": None,
 }
 PAYLOADS = {payload: trigger for trigger, payload in TRIGGERS.items() if payload}
 KIND_OF = {"--serial-after": "serial", "--type-after": "type", "--burst-after": "burst",
-           "--screendump-after": "screendump", "--serial": "serial", "--type": "type",
+           "--screendump-after": "screendump", "--nmi-after": "nmi", "--serial": "serial",
+           "--type": "type",
            "--burst": "burst", "--serial-after-typing": "serial"}
 
 # One step, as parsed.
-#   kind     "serial", "type", "burst" or "screendump"
+#   kind     "serial", "type", "burst", "screendump" or "nmi"
 #   option   the option that starts it ("--serial-after", or "--serial" for a
 #            step without a trigger), for messages
 #   trigger  the REGEX, or None: right after the previous step
-#   payload  bytes (serial), a list of key chords (type), N (burst), None (screendump)
+#   payload  bytes (serial), a list of key chords (type), N (burst), None (screendump, nmi)
 #   text     the payload as given, for messages
 Spec = collections.namedtuple("Spec", "kind option trigger payload text")
 
@@ -137,6 +140,8 @@ def describe(spec):
         return "%d key chords for %r" % (len(spec.payload), spec.text)
     if spec.kind == "burst":
         return "a burst of %d keys" % spec.payload
+    if spec.kind == "nmi":
+        return "an NMI"
     return "a screendump"
 
 
@@ -277,6 +282,9 @@ def make_steps(specs, write_serial, burst_sent, screendump):
                       keys.send_burst(execute, seq, sleep, burst_sent))(
                 keys.burst_sequence(spec.payload))
             settle = keys.BURST_PAUSE_SECONDS
+        elif spec.kind == "nmi":
+            action = lambda execute, sleep: execute("inject-nmi")
+            settle = 0.0
         else:
             action = screendump
             settle = 0.0

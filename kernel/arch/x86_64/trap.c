@@ -14,6 +14,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/smp.h"
@@ -92,8 +93,12 @@ void trap_dispatch(struct trap_frame *tf)
 	uint8_t v = (uint8_t)tf->vector;
 
 	__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
-	if (v == VEC_NMI && smp_stopping())
-		smp_stopped(); /* another CPU panicked and is reporting */
+	if (v == VEC_NMI) {
+		if (smp_stopping())
+			smp_stopped(); /* another CPU panicked and is reporting */
+		nmi_handle(); /* anyone else's: counted, reported later */
+		return;
+	}
 	if (v < VEC_EXCEPTIONS_END) {
 		exception(tf, v);
 		if (trap_from_user(tf))
