@@ -232,8 +232,12 @@ static void erase(struct ldisc *l, struct out_buf *o, enum erase_kind kind, uint
 				unsigned col = l->canon_column;
 				for (uint32_t i = l->canon_head; i != l->head; i++)
 					col = echo_advance(l, at(l, i), col);
-				while (l->column > col)
+				/* Counted, not "until the column is right": without
+				 * OPOST the column does not follow the output. */
+				unsigned back = l->column > col ? l->column - col : 0;
+				for (unsigned k = 0; k < back && k < LDISC_BUF; k++)
 					out_byte(l, o, '\b');
+				l->column = col;
 			} else {
 				unsigned width = echo_advance(l, c, 0);
 				for (unsigned k = 0; k < width; k++) {

@@ -186,6 +186,20 @@ static void test_erase_and_kill(void **state)
 	/* Erasing an empty line does nothing, and echoes nothing. */
 	type("\x7f\x7f\x15");
 	expect_screen("");
+	/* Output processing off after a program moved the cursor: erasing a
+	 * tab must still end (it once looped forever waiting for the column,
+	 * which without OPOST no longer moves). */
+	struct tty_termios raw_out = l.t;
+	ldisc_write(&l, (const uint8_t *)"prompt> ", 8);
+	raw_out.oflag = 0;
+	ldisc_set_termios(&l, &raw_out);
+	screen_len = 0;
+	type("\t\x7f\r");
+	expect_read("\n");
+	raw_out.oflag = TTY_OPOST | TTY_ONLCR;
+	ldisc_set_termios(&l, &raw_out);
+	screen_len = 0;
+	screen[0] = 0;
 	/* UTF-8 (IUTF8): one erase takes the whole character. */
 	t.iflag |= TTY_IUTF8;
 	ldisc_set_termios(&l, &t);
