@@ -60,16 +60,39 @@ static uint64_t from_cpuid(void)
 	return 0;
 }
 
+/* An HPET reading and the TSC at the same moment: the TSC read on both
+ * sides of the HPET read, the narrowest of a few tries kept, its middle
+ * taken. A guest's vCPU can be descheduled by the host between any two
+ * instructions (under TCG on a busy machine, for milliseconds): a pair
+ * read across such a gap would skew the whole calibration, a sandwich
+ * shows the gap and is thrown away. */
+static void read_pair(uint64_t *hpet, uint64_t *tsc)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = cpu_rdtsc(), h = hpet_counter(), b = cpu_rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*hpet = h;
+			*tsc = a + (b - a) / 2;
+		}
+	}
+}
+
 static uint64_t against_hpet(void)
 {
 	uint64_t want = CALIBRATION_NS * 1000000u / hpet_period_fs(); /* HPET ticks */
-	uint64_t h0 = hpet_counter(), t0 = cpu_rdtsc(), h1, t1, prev = h0;
+	uint64_t h0, t0, h1, t1;
+	read_pair(&h0, &t0);
+	uint64_t prev = h0;
 	uint32_t same = 0;
 	for (;;) {
 		h1 = hpet_counter();
 		t1 = cpu_rdtsc();
-		if (hpet_ticks_between(h0, h1) >= want)
+		if (hpet_ticks_between(h0, h1) >= want) {
+			read_pair(&h1, &t1); /* the end, read as carefully as the start */
 			break;
+		}
 		same = h1 == prev ? same + 1 : 0;
 		prev = h1;
 		if (same >= HPET_STUCK_READS) {

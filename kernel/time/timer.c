@@ -30,6 +30,9 @@
 static volatile uint64_t ticks; /* the boot CPU's: the system's tick count */
 static uint32_t hz;
 static uint64_t lapic_hz;
+/* A start of the calibration that took longer than this was interrupted
+ * by the host (see timer_init). */
+#define CALIBRATION_PAIR_NS 20000u
 static void (*tick_hook)(void);
 /* More listeners: few, added once, never removed; read without a lock (a
  * slot is published by the count's release store after it is written). */
@@ -109,11 +112,32 @@ void timer_init(void)
 	hz = parse_hz();
 	lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_16);
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
-	uint64_t t0 = clock_ns();
-	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
+	/* Start and end are each timed on both sides: the host may deschedule
+	 * a virtual CPU between any two instructions, and a start stamped
+	 * before such a gap would make the timer seem slower than it is (and
+	 * the ticks come early). A start that took long is done again (each
+	 * write restarts the count); of several end readings, the quickest. */
+	uint64_t t0 = 0, t1 = 0, span = UINT64_MAX;
+	for (int i = 0; i < 8 && span > CALIBRATION_PAIR_NS; i++) {
+		uint64_t a = clock_ns();
+		lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
+		uint64_t b = clock_ns();
+		span = b - a;
+		t0 = a + span / 2;
+	}
 	clock_delay_ns(CALIBRATION_NS);
-	uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
-	uint64_t t1 = clock_ns();
+	uint32_t left = 0;
+	span = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = clock_ns();
+		uint32_t cur = lapic_read(LAPIC_TIMER_CURRENT);
+		uint64_t b = clock_ns();
+		if (b - a < span) {
+			span = b - a;
+			left = cur;
+			t1 = a + span / 2;
+		}
+	}
 	lapic_write(LAPIC_TIMER_INITIAL, 0);
 	lapic_hz = (uint64_t)(0xffffffffu - left) * 1000000000ull / (t1 - t0);
 	if (lapic_hz < hz)
