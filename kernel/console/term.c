@@ -10,6 +10,19 @@
  * cells whose character or colour changed, without reading or moving
  * framebuffer memory.
  *
+ * Scrolling permutes a row map rather than moving cells: a line feed at
+ * the bottom of the scroll region rotates the map entries of the region by
+ * one, so the old top row's storage becomes the new, cleared, bottom row.
+ * Inserting and deleting lines (IL, DL) and reverse index (RI) are the same
+ * rotation over other ranges. The flush then redraws whichever cells of
+ * the moved rows really changed.
+ *
+ * The sequences are those of the Linux console (console_codes(4)) that
+ * full-screen programs such as busybox vi, less and top rely on; docs/
+ * console.md lists them. Where xterm and Linux differ, Linux wins, with
+ * one deliberate exception: newline mode (LNM) starts on, because the
+ * kernel's own messages end lines with a bare LF.
+ *
  * The escape parser is a cut-down version of the VT500 state machine
  * (vt100.net/emu/dec_ansi_parser): ESC, ESC + intermediates, and CSI with up
  * to TERM_MAX_PARAMS numeric parameters, each clamped to TERM_PARAM_MAX. Any
@@ -67,14 +80,10 @@ static bool term_cell_eq(struct term_cell a, struct term_cell b)
 	return a.glyph == b.glyph && a.attr == b.attr;
 }
 
-/* Row y of the screen in the wanted grid (a ring starting at t->top). */
+/* Row y of the screen in the wanted grid, through the current row map. */
 static struct term_cell *term_row(const struct term *t, uint32_t y)
 {
-	uint32_t r = t->top + y;
-
-	if (r >= t->rows)
-		r -= t->rows;
-	return t->want + (size_t)r * t->cols;
+	return t->scr->cells + (size_t)t->scr->map[y] * t->cols;
 }
 
 static void term_mark(struct term *t, uint32_t lo, uint32_t hi)
@@ -103,17 +112,52 @@ static void term_erase_rows(struct term *t, uint32_t y0, uint32_t y1)
 		term_erase(t, y, 0, t->cols);
 }
 
-/* Move down a line, scrolling at the bottom: the ring's top row becomes
- * the new bottom row, and every screen row now shows different text. */
+static uint32_t term_clamp(uint32_t v, uint32_t max)
+{
+	return v < max ? v : max;
+}
+
+/* Scroll screen rows [y0, y1) by n rows: up (the text moves towards y0,
+ * blank rows come in at the bottom) or down. Only the row map moves. */
+static void term_scroll(struct term *t, uint32_t y0, uint32_t y1, uint32_t n, bool up)
+{
+	if (y0 >= y1)
+		return;
+	n = term_clamp(n, y1 - y0);
+	uint16_t *map = t->scr->map, tmp[TERM_MAX_ROWS];
+	uint32_t keep = y1 - y0 - n;
+
+	if (up) {
+		__builtin_memcpy(tmp, map + y0, n * sizeof(*map));
+		__builtin_memmove(map + y0, map + y0 + n, keep * sizeof(*map));
+		__builtin_memcpy(map + y0 + keep, tmp, n * sizeof(*map));
+		term_erase_rows(t, y0 + keep, y1);
+	} else {
+		__builtin_memcpy(tmp, map + y0 + keep, n * sizeof(*map));
+		__builtin_memmove(map + y0 + n, map + y0, keep * sizeof(*map));
+		__builtin_memcpy(map + y0, tmp, n * sizeof(*map));
+		term_erase_rows(t, y0, y0 + n);
+	}
+	term_mark(t, y0, y1);
+}
+
+/* Move down a line (IND), scrolling the region when at its bottom margin.
+ * Below the region the cursor stops at the last row without scrolling. */
 static void term_linefeed(struct term *t)
 {
-	if (t->cy + 1 < t->rows) {
+	if (t->cy + 1 == t->margin_bottom)
+		term_scroll(t, t->margin_top, t->margin_bottom, 1, true);
+	else if (t->cy + 1 < t->rows)
 		t->cy++;
-		return;
-	}
-	t->top = t->top + 1 == t->rows ? 0 : t->top + 1;
-	term_erase(t, t->rows - 1, 0, t->cols);
-	term_mark(t, 0, t->rows);
+}
+
+/* Move up a line (RI), scrolling the region down at its top margin. */
+static void term_reverse_index(struct term *t)
+{
+	if (t->cy == t->margin_top)
+		term_scroll(t, t->margin_top, t->margin_bottom, 1, false);
+	else if (t->cy > 0)
+		t->cy--;
 }
 
 static void term_newline(struct term *t)
@@ -141,6 +185,10 @@ static void term_pen(const struct term *t, uint8_t *attr, uint8_t *blank)
 	*blank = term_attr(TERM_DEFAULT_FG, bg);
 }
 
+/* Store one character at the cursor. The pending-wrap rule: writing the
+ * last column leaves the cursor there, and the next character first moves
+ * to the start of the next line; with autowrap off it overwrites the last
+ * column instead. */
 static void term_put(struct term *t, uint8_t glyph)
 {
 	if (t->wrap_pending)
@@ -155,12 +203,13 @@ static void term_put(struct term *t, uint8_t glyph)
 	if (t->cx + 1 < t->cols)
 		t->cx++;
 	else
-		t->wrap_pending = true;
+		t->wrap_pending = t->autowrap;
 }
 
 /* term_put for a run of printable ASCII (p[0] must be one), stopping at the
  * end of the line or of the run: most of a log, stored without decoding
- * and dispatching every byte. Returns the number of bytes consumed. */
+ * and dispatching every byte. Only with autowrap on. Returns the number of
+ * bytes consumed. */
 static size_t term_put_ascii(struct term *t, const uint8_t *p, size_t n)
 {
 	if (t->wrap_pending)
@@ -188,6 +237,90 @@ static size_t term_put_ascii(struct term *t, const uint8_t *p, size_t n)
 	return i;
 }
 
+/* Queue an answer for term_take_reply; all of it or, if it does not fit,
+ * none of it (half an answer would read as a stray key). */
+static void term_reply(struct term *t, const char *s, size_t n)
+{
+	if (n > TERM_REPLY_MAX - t->reply_len)
+		return;
+	__builtin_memcpy(t->reply + t->reply_len, s, n);
+	t->reply_len = (uint8_t)(t->reply_len + n);
+}
+
+static size_t term_format_uint(char *p, uint32_t v)
+{
+	char digits[10];
+	size_t n = 0, i = 0;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		p[i++] = digits[--n];
+	return i;
+}
+
+/* DSR 6 (CPR): ESC [ row ; col R, 1-based. */
+static void term_report_cursor(struct term *t)
+{
+	char buf[2 + 10 + 1 + 10 + 1];
+	size_t n = 0;
+	buf[n++] = ASCII_ESC;
+	buf[n++] = '[';
+	n += term_format_uint(buf + n, t->cy + 1);
+	buf[n++] = ';';
+	n += term_format_uint(buf + n, t->cx + 1);
+	buf[n++] = 'R';
+	term_reply(t, buf, n);
+}
+
+static void term_tabs_default(struct term *t)
+{
+	for (uint32_t i = 0; i < TERM_MAX_COLS / 8; i++)
+		t->tabs[i] = 1; /* columns 0, 8, 16...: bit 0 of each byte */
+}
+
+static bool term_is_tab(const struct term *t, uint32_t x)
+{
+	return t->tabs[x / 8] >> (x % 8) & 1;
+}
+
+/* HT: the next tab stop right of the cursor, or the last column. */
+static void term_tab(struct term *t)
+{
+	uint32_t x = t->cx + 1;
+	while (x < t->cols && !term_is_tab(t, x))
+		x++;
+	t->cx = x < t->cols ? x : t->cols - 1;
+}
+
+static void term_save_cursor(struct term *t)
+{
+	t->saved[t->scr - t->screens] = (struct term_saved){ t->cx, t->cy, t->fg, t->bg, t->bold,
+	                                                     t->inverse };
+}
+
+static void term_restore_cursor(struct term *t)
+{
+	const struct term_saved *s = &t->saved[t->scr - t->screens];
+	t->cx = term_clamp(s->cx, t->cols - 1);
+	t->cy = term_clamp(s->cy, t->rows - 1);
+	t->fg = s->fg;
+	t->bg = s->bg;
+	t->bold = s->bold;
+	t->inverse = s->inverse;
+	t->wrap_pending = false;
+}
+
+/* Show screen `which` (0 main, 1 alternate). Every row may now differ from
+ * what is drawn; the flush compares and redraws what does. */
+static void term_switch_screen(struct term *t, unsigned which)
+{
+	if (!t->has_alt || t->scr == &t->screens[which])
+		return;
+	t->scr = &t->screens[which];
+	term_mark(t, 0, t->rows);
+}
+
 static void term_reset_attrs(struct term *t)
 {
 	t->fg = TERM_DEFAULT_FG;
@@ -196,24 +329,42 @@ static void term_reset_attrs(struct term *t)
 	t->inverse = false;
 }
 
+/* RIS (ESC c) and term_init: modes, margins, tab stops and the saved
+ * cursors to their defaults. The cursor's visibility is left alone. */
+static void term_reset_modes(struct term *t)
+{
+	term_reset_attrs(t);
+	t->autowrap = true;
+	t->newline_mode = true;
+	t->margin_top = 0;
+	t->margin_bottom = t->rows;
+	term_tabs_default(t);
+	for (unsigned i = 0; i < 2; i++)
+		t->saved[i] = (struct term_saved){ 0, 0, TERM_DEFAULT_FG, TERM_DEFAULT_BG, false, false };
+}
+
 static void term_control(struct term *t, uint8_t c)
 {
 	switch (c) {
 	case ASCII_LF:
 	case ASCII_VT:
 	case ASCII_FF:
-		/* A kernel log ends lines with \n alone, so LF implies CR. */
-		term_newline(t);
+		/* In newline mode (the default: a kernel log ends lines with
+		 * \n alone) LF implies CR. */
+		if (t->newline_mode)
+			t->cx = 0;
+		t->wrap_pending = false;
+		term_linefeed(t);
 		break;
 	case ASCII_CR:
 		t->cx = 0;
 		t->wrap_pending = false;
 		break;
 	case ASCII_HT:
-		if (!t->wrap_pending) {
-			uint32_t x = (t->cx / TERM_TAB_WIDTH + 1) * TERM_TAB_WIDTH;
-			t->cx = x < t->cols ? x : t->cols - 1;
-		}
+		/* During a pending wrap the cursor is on the last column,
+		 * and the tab leaves it there. */
+		if (!t->wrap_pending)
+			term_tab(t);
 		break;
 	case ASCII_BS:
 		/* As the Linux console and xterm: move left without erasing,
@@ -290,6 +441,44 @@ static uint32_t term_param(const struct term *t, unsigned i, uint32_t def)
 	return i < n && t->params[i] != 0 ? t->params[i] : def;
 }
 
+/* The palette colour nearest to 0xRRGGBB (squared distance per channel):
+ * 256-colour and true-colour SGR land on the 16 colours there are. */
+static uint8_t term_nearest(uint32_t rgb)
+{
+	uint8_t best = 0;
+	uint32_t best_d = UINT32_MAX;
+
+	for (uint8_t i = 0; i < TERM_COLOURS; i++) {
+		uint32_t p = term_default_palette[i], d = 0;
+		for (unsigned shift = 0; shift < 24; shift += 8) {
+			int32_t diff = (int32_t)(rgb >> shift & 0xff) - (int32_t)(p >> shift & 0xff);
+			d += (uint32_t)(diff * diff);
+		}
+		if (d < best_d) {
+			best_d = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* xterm's 256 colours: 0-15 the palette, 16-231 a 6x6x6 cube, 232-255 a
+ * grey ramp, each mapped to the nearest palette colour. */
+static uint8_t term_colour256(uint32_t n)
+{
+	static const uint8_t level[6] = { 0, 95, 135, 175, 215, 255 };
+
+	if (n < 16)
+		return (uint8_t)n;
+	if (n < 232) {
+		n -= 16;
+		return term_nearest((uint32_t)level[n / 36] << 16 | (uint32_t)level[n / 6 % 6] << 8 |
+		                    level[n % 6]);
+	}
+	uint32_t g = 8 + 10 * (term_clamp(n, 255) - 232);
+	return term_nearest(g << 16 | g << 8 | g);
+}
+
 static void term_sgr(struct term *t)
 {
 	unsigned n = t->nparams < TERM_MAX_PARAMS ? t->nparams : TERM_MAX_PARAMS;
@@ -301,8 +490,8 @@ static void term_sgr(struct term *t)
 			term_reset_attrs(t);
 		} else if (p == 1) {
 			t->bold = true;
-		} else if (p == 22) {
-			t->bold = false;
+		} else if (p == 21 || p == 22) {
+			t->bold = false; /* 21: Linux's "normal intensity" too */
 		} else if (p == 7) {
 			t->inverse = true;
 		} else if (p == 27) {
@@ -320,22 +509,71 @@ static void term_sgr(struct term *t)
 		} else if (p >= 100 && p <= 107) {
 			t->bg = (uint8_t)(p - 100 + 8);
 		} else if (p == 38 || p == 48 || p == 58) {
-			/* 256-colour and true-colour forms: skip their arguments so
-			 * that "38;5;31" does not also set red. */
-			if (i + 1 < n && t->params[i + 1] == 5)
+			/* 38;5;n and 38;2;r;g;b (48: the background), mapped to
+			 * the nearest palette colour; 58 (underline colour) is
+			 * skipped the same way. A form cut short ends the list,
+			 * so that "38;5" does not turn into other attributes. */
+			uint8_t c;
+			if (i + 2 < n && t->params[i + 1] == 5) {
+				c = term_colour256(t->params[i + 2]);
 				i += 2;
-			else if (i + 1 < n && t->params[i + 1] == 2)
+			} else if (i + 4 < n && t->params[i + 1] == 2) {
+				uint32_t rgb = term_clamp(t->params[i + 2], 255) << 16 |
+				               term_clamp(t->params[i + 3], 255) << 8 |
+				               term_clamp(t->params[i + 4], 255);
+				c = term_nearest(rgb);
 				i += 4;
-			else
-				i = n;
+			} else {
+				return;
+			}
+			if (p == 38)
+				t->fg = c;
+			else if (p == 48)
+				t->bg = c;
 		}
 		/* anything else (underline, blink, fonts...) is ignored */
 	}
 }
 
-static uint32_t term_clamp(uint32_t v, uint32_t max)
+/* SM/RM with a '?' (DEC private modes), each parameter in turn. */
+static void term_private_mode(struct term *t, bool set)
 {
-	return v < max ? v : max;
+	unsigned n = t->nparams < TERM_MAX_PARAMS ? t->nparams : TERM_MAX_PARAMS;
+
+	for (unsigned i = 0; i < n; i++) {
+		switch (t->params[i]) {
+		case 7: /* DECAWM */
+			t->autowrap = set;
+			if (!set)
+				t->wrap_pending = false;
+			break;
+		case 25: /* DECTCEM */
+			term_set_cursor_visible(t, set);
+			break;
+		case 47: /* the alternate screen, as it is */
+			term_switch_screen(t, set);
+			break;
+		case 1047: /* the same, cleared when leaving it */
+			if (!set && t->has_alt && t->scr == &t->screens[1])
+				term_erase_rows(t, 0, t->rows);
+			term_switch_screen(t, set);
+			break;
+		case 1049: /* save the cursor, then a cleared alternate screen */
+			if (!t->has_alt)
+				break;
+			if (set && t->scr == &t->screens[0]) {
+				term_save_cursor(t);
+				term_switch_screen(t, 1);
+				term_erase_rows(t, 0, t->rows);
+			} else if (!set && t->scr == &t->screens[1]) {
+				term_switch_screen(t, 0);
+				term_restore_cursor(t);
+			}
+			break;
+		default:
+			break; /* DECCKM, mouse modes...: nothing to draw */
+		}
+	}
 }
 
 static void term_csi_dispatch(struct term *t, uint8_t final)
@@ -343,9 +581,8 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 	if (t->csi_ignore)
 		return;
 	if (t->csi_private) {
-		/* DECTCEM: ESC[?25h shows the cursor, ESC[?25l hides it. */
-		if ((final == 'h' || final == 'l') && term_param(t, 0, 0) == 25)
-			term_set_cursor_visible(t, final == 'h');
+		if (final == 'h' || final == 'l')
+			term_private_mode(t, final == 'h');
 		return;
 	}
 
@@ -353,6 +590,33 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 	switch (final) {
 	case 'm':
 		term_sgr(t);
+		return;
+	case 'n': /* DSR */
+		if (term_param(t, 0, 0) == 5)
+			term_reply(t, "\x1b[0n", 4); /* "terminal OK" */
+		else if (term_param(t, 0, 0) == 6)
+			term_report_cursor(t);
+		return;
+	case 'c': /* DA: what Linux answers, "VT102" */
+		if (term_param(t, 0, 0) == 0)
+			term_reply(t, "\x1b[?6c", 5);
+		return;
+	case 'h': /* SM, RM: only LNM (20) */
+	case 'l':
+		if (term_param(t, 0, 0) == 20)
+			t->newline_mode = final == 'h';
+		return;
+	case 's':
+		term_save_cursor(t);
+		return;
+	case 'u':
+		term_restore_cursor(t);
+		return;
+	case 'g': /* TBC */
+		if (term_param(t, 0, 0) == 0)
+			t->tabs[t->cx / 8] &= (uint8_t)~(1u << (t->cx % 8));
+		else if (term_param(t, 0, 0) == 3)
+			__builtin_memset(t->tabs, 0, sizeof(t->tabs));
 		return;
 	case 'H':
 	case 'f':
@@ -363,16 +627,30 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 		t->cy = n < t->cy ? t->cy - n : 0;
 		break;
 	case 'B':
+	case 'e': /* VPR */
 		t->cy = term_clamp(t->cy + n, t->rows - 1);
 		break;
 	case 'C':
+	case 'a': /* HPR */
 		t->cx = term_clamp(t->cx + n, t->cols - 1);
 		break;
 	case 'D':
 		t->cx = n < t->cx ? t->cx - n : 0;
 		break;
+	case 'E': /* CNL */
+		t->cy = term_clamp(t->cy + n, t->rows - 1);
+		t->cx = 0;
+		break;
+	case 'F': /* CPL */
+		t->cy = n < t->cy ? t->cy - n : 0;
+		t->cx = 0;
+		break;
 	case 'G':
+	case '`': /* HPA */
 		t->cx = term_clamp(n, t->cols) - 1;
+		break;
+	case 'd': /* VPA */
+		t->cy = term_clamp(n, t->rows) - 1;
 		break;
 	case 'J':
 		switch (term_param(t, 0, 0)) {
@@ -407,10 +685,79 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 			return;
 		}
 		break;
+	case 'X': /* ECH */
+		term_erase(t, t->cy, t->cx, t->cx + term_clamp(n, t->cols - t->cx));
+		break;
+	case '@': /* ICH: the rest of the line moves right, blanks come in */
+	case 'P': { /* DCH: the rest of the line moves left, blanks at its end */
+		struct term_cell *row = term_row(t, t->cy);
+		uint32_t k = term_clamp(n, t->cols - t->cx), rest = t->cols - t->cx - k;
+		if (final == '@') {
+			__builtin_memmove(row + t->cx + k, row + t->cx, rest * sizeof(*row));
+			term_erase(t, t->cy, t->cx, t->cx + k);
+		} else {
+			__builtin_memmove(row + t->cx, row + t->cx + k, rest * sizeof(*row));
+			term_erase(t, t->cy, t->cx + rest, t->cols);
+		}
+		break;
+	}
+	case 'L': /* IL, DL: only inside the scroll region, as on a VT102 */
+	case 'M':
+		if (t->cy >= t->margin_top && t->cy < t->margin_bottom)
+			term_scroll(t, t->cy, t->margin_bottom, n, final == 'M');
+		break;
+	case 'S': /* SU, SD: scroll the region */
+	case 'T':
+		term_scroll(t, t->margin_top, t->margin_bottom, n, final == 'S');
+		break;
+	case 'r': { /* DECSTBM: the region, then the cursor home */
+		uint32_t top = term_param(t, 0, 1), bottom = term_param(t, 1, t->rows);
+		if (top >= bottom || bottom > t->rows)
+			return;
+		t->margin_top = top - 1;
+		t->margin_bottom = bottom;
+		t->cx = t->cy = 0;
+		break;
+	}
 	default:
 		return; /* unimplemented: ignored, and the wrap state kept */
 	}
-	/* Every implemented sequence but SGR ends a pending wrap. */
+	/* Every sequence that reaches here cancels a pending wrap. */
+	t->wrap_pending = false;
+}
+
+/* ESC followed by a final byte. */
+static void term_esc_dispatch(struct term *t, uint8_t final)
+{
+	switch (final) {
+	case '7': /* DECSC */
+		term_save_cursor(t);
+		return;
+	case '8': /* DECRC */
+		term_restore_cursor(t);
+		return;
+	case 'D': /* IND */
+		term_linefeed(t);
+		break;
+	case 'E': /* NEL */
+		t->cx = 0;
+		term_linefeed(t);
+		break;
+	case 'M': /* RI */
+		term_reverse_index(t);
+		break;
+	case 'H': /* HTS */
+		t->tabs[t->cx / 8] |= (uint8_t)(1u << (t->cx % 8));
+		return;
+	case 'c': /* RIS: the initial state, main screen cleared */
+		term_switch_screen(t, 0);
+		term_reset_modes(t);
+		term_erase_rows(t, 0, t->rows);
+		t->cx = t->cy = 0;
+		break;
+	default:
+		return;
+	}
 	t->wrap_pending = false;
 }
 
@@ -454,12 +801,7 @@ static bool term_escape(struct term *t, uint8_t b)
 			t->state = TS_ESC_INTER;
 		} else {
 			t->state = TS_GROUND;
-			if (b == 'c') { /* RIS: reset to initial state */
-				term_reset_attrs(t);
-				term_erase_rows(t, 0, t->rows);
-				t->cx = t->cy = 0;
-				t->wrap_pending = false;
-			}
+			term_esc_dispatch(t, b);
 		}
 		return true;
 	case TS_ESC_INTER:
@@ -509,7 +851,8 @@ void term_write(struct term *t, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		uint8_t b = p[i];
 
-		if (t->state == TS_GROUND && t->utf8_left == 0 && b >= 0x20 && b < ASCII_DEL) {
+		if (t->state == TS_GROUND && t->utf8_left == 0 && b >= 0x20 && b < ASCII_DEL &&
+		    t->autowrap) {
 			i += term_put_ascii(t, p + i, n - i);
 			continue;
 		}
@@ -602,18 +945,37 @@ int term_init(struct term *t, uint32_t cols, uint32_t rows, struct term_cell *wa
 
 	*t = (struct term){
 		.backend = *backend,
-		.want = want,
 		.shown = shown,
 		.cols = cols,
 		.rows = rows,
 		.drawn_cy = UINT32_MAX,
 		.dirty_lo = rows,
 		.dirty_hi = 0,
-		.fg = TERM_DEFAULT_FG,
-		.bg = TERM_DEFAULT_BG,
 		.state = TS_GROUND,
 	};
+	t->screens[0].cells = want;
+	for (uint32_t y = 0; y < rows; y++)
+		t->screens[0].map[y] = t->screens[1].map[y] = (uint16_t)y;
+	t->scr = &t->screens[0];
+	term_reset_modes(t);
 	return TERM_OK;
+}
+
+void term_set_alt_screen(struct term *t, struct term_cell *alt, size_t ncells)
+{
+	if (alt == NULL || ncells < (size_t)t->cols * t->rows)
+		return;
+	t->screens[1].cells = alt;
+	t->has_alt = true;
+}
+
+size_t term_take_reply(struct term *t, char *buf, size_t cap)
+{
+	size_t n = t->reply_len < cap ? t->reply_len : cap;
+	__builtin_memcpy(buf, t->reply, n);
+	__builtin_memmove(t->reply, t->reply + n, t->reply_len - n);
+	t->reply_len = (uint8_t)(t->reply_len - n);
+	return n;
 }
 
 void term_get_cursor(const struct term *t, uint32_t *col, uint32_t *row)
