@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 	free(text);
 	free(want);
 	free(shown);
+	free(alt);
 	free(px);
 	free(font_blob);
 	return 0;
