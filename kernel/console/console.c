@@ -31,6 +31,9 @@
  *    sleeps until the earliest allowed time and then draws everything
  *    written meanwhile: under a flood, one redraw per frame, and the last
  *    byte reaches the screen at most a frame after it was written.
+ *  - When the output stops, the rest is drawn at once (console_drain):
+ *    the terminal calls it before a reader sleeps for input (the shell
+ *    after cat, at its prompt) and for tcdrain.
  *  - The earliest next redraw is one frame after the last one started,
  *    and also no sooner than three times its duration after it ended: a
  *    CPU too slow to redraw in a quarter of a frame (an emulator counting
@@ -77,7 +80,6 @@ static bool pacing;                   /* the flusher runs: console_write may def
 static _Atomic bool flush_pending;    /* the grid has text the flusher will draw */
 static uint64_t next_redraw_ns;       /* the earliest time for the next redraw */
 static struct wait_queue flusher_wq = WAIT_QUEUE_INIT("console flusher");
-static struct wait_queue drained_wq = WAIT_QUEUE_INIT("console drained");
 static void (*reply_handler)(const char *s, size_t n);
 
 void console_begin(void)
@@ -244,14 +246,8 @@ static bool pending(void *arg)
 	return atomic_load_explicit(&flush_pending, memory_order_relaxed);
 }
 
-static bool drained(void *arg)
-{
-	return !pending(arg);
-}
-
 /* The "console" thread: sleeps until a write leaves a redraw pending, then
- * until the redraw is allowed, draws, and wakes whoever waits for the
- * screen to catch up (console_drain). */
+ * until the redraw is allowed, and draws. */
 static void console_flusher(void *arg)
 {
 	(void)arg;
@@ -266,7 +262,6 @@ static void console_flusher(void *arg)
 		if (atomic_load_explicit(&flush_pending, memory_order_relaxed))
 			console_redraw();
 		console_end();
-		wake_all(&drained_wq);
 	}
 }
 
@@ -286,8 +281,15 @@ void console_start_pacing(void)
 
 void console_drain(void)
 {
-	if (pacing)
-		wait_event(&drained_wq, drained, NULL);
+	/* Output has stopped (someone waits for the screen, or for input):
+	 * no reason left to wait for the next frame. The flusher, if it was
+	 * drawing, is done when the lock is ours, and then finds nothing. */
+	if (!atomic_load_explicit(&flush_pending, memory_order_relaxed))
+		return;
+	console_begin();
+	if (atomic_load_explicit(&flush_pending, memory_order_relaxed))
+		console_redraw();
+	console_end();
 }
 
 void console_write_serial(const char *s, size_t n)

@@ -32,7 +32,9 @@ void console_set_reply_handler(void (*fn)(const char *s, size_t n));
 /* Start paced redraws: a kernel thread draws what console_write deferred.
  * Before this (and without a framebuffer) every write is drawn at once. */
 void console_start_pacing(void);
-/* Sleep until the screen shows everything written so far (tcdrain). */
+/* Output has stopped: draw now whatever paced redraws still owe, so the
+ * screen shows everything written so far (tcdrain, a reader about to wait
+ * for input). */
 void console_drain(void);
 /* The pieces of one message, between console_begin and console_end (which
  * take and release the console lock, interrupts off in between). */

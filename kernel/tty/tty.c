@@ -189,6 +189,9 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 	if (!readable(&a)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		/* A program waiting for input has stopped writing: the screen
+		 * need not wait for the next frame. */
+		console_drain();
 		if (!canon && vtime) {
 			/* VTIME: from the call (VMIN 0) or, simplified, also
 			 * with VMIN > 0, a total wait; then what is there. */
@@ -260,7 +263,7 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		ldisc_flush_input(&t->ld);
 		mutex_unlock(&t->lock);
 		return 0;
-	case TCSBRK: /* tcdrain: serial is written at once; wait for the screen */
+	case TCSBRK: /* tcdrain: serial is written at once; draw the screen */
 		console_drain();
 		return 0;
 	case TCXONC:
