@@ -256,7 +256,8 @@ static void console_flusher(void *arg)
 		console_begin();
 		uint64_t due = next_redraw_ns;
 		console_end();
-		thread_sleep_until(due);
+		if (clock_ns() < due) /* else a sleep would last until the next tick */
+			thread_sleep_until(due);
 		console_begin();
 		/* A kprintf meanwhile may have drawn it all already. */
 		if (atomic_load_explicit(&flush_pending, memory_order_relaxed))
