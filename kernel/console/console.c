@@ -27,7 +27,9 @@
  *  - A write that comes when the last redraw is at least a frame old (and
  *    the pacing below allows) is drawn before console_write returns:
  *    typing and prompts appear at once.
- *  - Otherwise the redraw is left to the "console" kernel thread, which
+ *  - Otherwise the redraw is left to the "console" kernel thread (the
+ *    pacer, tty/pacer.c: console/ sits below the scheduler, so the thread
+ *    lives a layer up and is woken through a registered function), which
  *    sleeps until the earliest allowed time and then draws everything
  *    written meanwhile: under a flood, one redraw per frame, and the last
  *    byte reaches the screen at most a frame after it was written.
@@ -54,8 +56,6 @@
 #include "core/kprintf.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "sched/thread.h"
-#include "sched/wait.h"
 #include "sync/spinlock.h"
 #include "time/clock.h"
 
@@ -75,11 +75,11 @@ static struct spinlock lock = SPINLOCK_INIT("console"); /* guards serial, consol
 static _Atomic int32_t emergency_cpu = -1;
 
 /* Paced redraws, all guarded by `lock` (flush_pending is also read without
- * it, by wait conditions that tolerate a stale value: see console_flusher). */
-static bool pacing;                   /* the flusher runs: console_write may defer */
-static _Atomic bool flush_pending;    /* the grid has text the flusher will draw */
+ * it, by the pacer's wait condition, which tolerates a stale value). */
+static bool pacing;                   /* the pacer runs: console_write may defer */
+static void (*pacer_wake)(void);      /* wakes it (called without the lock) */
+static _Atomic bool flush_pending;    /* the grid has text the pacer will draw */
 static uint64_t next_redraw_ns;       /* the earliest time for the next redraw */
-static struct wait_queue flusher_wq = WAIT_QUEUE_INIT("console flusher");
 static void (*reply_handler)(const char *s, size_t n);
 
 void console_begin(void)
@@ -190,8 +190,8 @@ void console_flush(void)
 		term_flush(&console_term);
 }
 
-/* console_write's flush, with the lock held: now, or left to the flusher.
- * Returns true if the flusher must be woken (after the lock is dropped:
+/* console_write's flush, with the lock held: now, or left to the pacer.
+ * Returns true if the pacer must be woken (after the lock is dropped:
  * waking takes the scheduler's locks, which must not nest inside it). */
 static bool console_flush_paced(void)
 {
@@ -222,9 +222,10 @@ void console_write(const char *s, size_t n)
 		nreply = term_take_reply(&console_term, reply, sizeof(reply));
 	}
 	void (*handler)(const char *, size_t) = reply_handler;
+	void (*waker)(void) = pacer_wake;
 	console_end();
 	if (wake)
-		wake_one(&flusher_wq);
+		waker();
 	/* Outside the lock: the handler feeds a terminal's input, which has
 	 * locks of its own and wakes its reader. */
 	if (nreply && handler)
@@ -238,52 +239,37 @@ void console_set_reply_handler(void (*fn)(const char *s, size_t n))
 	console_end();
 }
 
-static bool pending(void *arg)
+bool console_start_pacing(void (*wake)(void))
 {
-	(void)arg;
+	if (!fb_ready)
+		return false; /* serial only: every write is complete when written */
+	console_begin();
+	pacer_wake = wake;
+	pacing = true;
+	console_end();
+	return true;
+}
+
+bool console_redraw_pending(void)
+{
 	/* Relaxed: the writer sets the flag under the console lock and then
-	 * takes the wait queue's lock to wake us, which orders the two. */
+	 * wakes the pacer, whose wait queue lock orders the two. */
 	return atomic_load_explicit(&flush_pending, memory_order_relaxed);
 }
 
-/* The "console" thread: sleeps until a write leaves a redraw pending, then
- * until the redraw is allowed, and draws. */
-static void console_flusher(void *arg)
+uint64_t console_redraw_due(void)
 {
-	(void)arg;
-	for (;;) {
-		wait_event(&flusher_wq, pending, NULL);
-		console_begin();
-		uint64_t due = next_redraw_ns;
-		console_end();
-		if (clock_ns() < due) /* else a sleep would last until the next tick */
-			thread_sleep_until(due);
-		console_begin();
-		/* A kprintf meanwhile may have drawn it all already. */
-		if (atomic_load_explicit(&flush_pending, memory_order_relaxed))
-			console_redraw();
-		console_end();
-	}
-}
-
-void console_start_pacing(void)
-{
-	if (!fb_ready)
-		return; /* serial only: every write is complete when written */
-	if (!thread_spawn_detached("console", console_flusher, NULL, ~0ull)) {
-		kprintf("console: cannot start the flusher thread; the screen is drawn on every "
-		        "write\n");
-		return;
-	}
 	console_begin();
-	pacing = true;
+	uint64_t due = atomic_load_explicit(&flush_pending, memory_order_relaxed) ? next_redraw_ns
+	                                                                         : 0;
 	console_end();
+	return due;
 }
 
 void console_drain(void)
 {
 	/* Output has stopped (someone waits for the screen, or for input):
-	 * no reason left to wait for the next frame. The flusher, if it was
+	 * no reason left to wait for the next frame. The pacer, if it was
 	 * drawing, is done when the lock is ours, and then finds nothing. */
 	if (!atomic_load_explicit(&flush_pending, memory_order_relaxed))
 		return;

@@ -9,6 +9,7 @@
 #include <boot/bootinfo.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Serial first (works before anything else), then the framebuffer. */
 void console_init_serial(void);
@@ -29,9 +30,15 @@ void console_write(const char *s, size_t n);
  * input, as if typed (tty.c registers it; console/ does not know tty/).
  * Called without the console lock held. */
 void console_set_reply_handler(void (*fn)(const char *s, size_t n));
-/* Start paced redraws: a kernel thread draws what console_write deferred.
- * Before this (and without a framebuffer) every write is drawn at once. */
-void console_start_pacing(void);
+/* Paced redraws (console.c explains them): from now on console_write may
+ * leave a redraw to the pacer thread (tty/pacer.c), calling wake (without
+ * the console lock) when it does. Before this, and without a framebuffer
+ * (then it returns false), every write is drawn at once. */
+bool console_start_pacing(void (*wake)(void));
+/* A paced redraw is owed (a hint, read without the lock). */
+bool console_redraw_pending(void);
+/* When the owed redraw may happen (clock_ns time), or 0 if none is owed. */
+uint64_t console_redraw_due(void);
 /* Output has stopped: draw now whatever paced redraws still owe, so the
  * screen shows everything written so far (tcdrain, a reader about to wait
  * for input). */
