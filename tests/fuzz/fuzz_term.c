@@ -1,8 +1,9 @@
 /*
- * Fuzz target for kernel/console/term.c: the input's first two bytes pick
- * a terminal size (1..64 columns, 1..32 rows), the rest is written to it in
- * pieces whose sizes come from the data too, with flushes, answers taken
- * and the alternate screen's storage present or not. Besides ASan/UBSan:
+ * Fuzz target for the terminal (kernel/console/term.c and term_parse.c):
+ * the input's first two bytes pick a terminal size (1..64 columns, 1..32
+ * rows) and the third whether it has an alternate screen; the rest is
+ * written to it in pieces whose sizes come from the data too, with
+ * flushes and answers taken in between. Besides ASan/UBSan:
  * the cursor stays on the grid, every drawn cell is on the grid, the
  * margins stay ordered, the answer queue never overflows, and after a
  * flush the backend has drawn exactly the wanted picture (a shadow copy of

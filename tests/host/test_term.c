@@ -1,5 +1,5 @@
 /*
- * Host tests for kernel/console/term.c and fb.c: the terminal logic, read
+ * Host tests for kernel/console/term.c, term_parse.c and fb.c: the terminal logic, read
  * back from the cell grid, and the pixels the framebuffer backend draws into
  * an in-memory framebuffer.
  *
