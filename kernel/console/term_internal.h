@@ -11,20 +11,20 @@
 /* The escape parser's states (struct term's `state`). */
 enum term_state {
 	TS_GROUND,
-	TS_ESC,         /* after ESC */
-	TS_ESC_INTER,   /* ESC then intermediates (0x20-0x2f), until a final byte */
-	TS_CSI_ENTRY,   /* after ESC [ : a private marker may come first */
-	TS_CSI,         /* parameters, intermediates, until a final byte */
-	TS_STRING,      /* OSC, DCS, SOS, PM, APC: a string until BEL or ESC */
+	TS_ESC,       /* after ESC */
+	TS_ESC_INTER, /* ESC then intermediates (0x20-0x2f), until a final byte */
+	TS_CSI_ENTRY, /* after ESC [ : a private marker may come first */
+	TS_CSI,       /* parameters, intermediates, until a final byte */
+	TS_STRING,    /* OSC, DCS, SOS, PM, APC: a string until BEL or ESC */
 };
 
 #define ASCII_BEL 0x07
-#define ASCII_BS 0x08
-#define ASCII_HT 0x09
-#define ASCII_LF 0x0a
-#define ASCII_VT 0x0b
-#define ASCII_FF 0x0c
-#define ASCII_CR 0x0d
+#define ASCII_BS  0x08
+#define ASCII_HT  0x09
+#define ASCII_LF  0x0a
+#define ASCII_VT  0x0b
+#define ASCII_FF  0x0c
+#define ASCII_CR  0x0d
 #define ASCII_ESC 0x1b
 #define ASCII_DEL 0x7f
 

@@ -167,7 +167,8 @@ static uint8_t term_nearest(uint32_t rgb)
 	for (uint8_t i = 0; i < TERM_COLOURS; i++) {
 		uint32_t p = term_default_palette[i], d = 0;
 		for (unsigned shift = 0; shift < 24; shift += 8) {
-			int32_t diff = (int32_t)(rgb >> shift & 0xff) - (int32_t)(p >> shift & 0xff);
+			int32_t diff =
+			        (int32_t)(rgb >> shift & 0xff) - (int32_t)(p >> shift & 0xff);
 			d += (uint32_t)(diff * diff);
 		}
 		if (d < best_d) {
@@ -182,14 +183,14 @@ static uint8_t term_nearest(uint32_t rgb)
  * grey ramp, each mapped to the nearest palette colour. */
 static uint8_t term_colour256(uint32_t n)
 {
-	static const uint8_t level[6] = { 0, 95, 135, 175, 215, 255 };
+	static const uint8_t level[6] = {0, 95, 135, 175, 215, 255};
 
 	if (n < 16)
 		return (uint8_t)n;
 	if (n < 232) {
 		n -= 16;
-		return term_nearest((uint32_t)level[n / 36] << 16 | (uint32_t)level[n / 6 % 6] << 8 |
-		                    level[n % 6]);
+		return term_nearest((uint32_t)level[n / 36] << 16 |
+		                    (uint32_t)level[n / 6 % 6] << 8 | level[n % 6]);
 	}
 	uint32_t g = 8 + 10 * (term_clamp(n, 255) - 232);
 	return term_nearest(g << 16 | g << 8 | g);
@@ -330,7 +331,7 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 		return;
 	case 'g': /* TBC */
 		if (term_param(t, 0, 0) == 0)
-			t->tabs[t->cx / 8] &= (uint8_t)~(1u << (t->cx % 8));
+			t->tabs[t->cx / 8] &= (uint8_t) ~(1u << (t->cx % 8));
 		else if (term_param(t, 0, 0) == 3)
 			__builtin_memset(t->tabs, 0, sizeof(t->tabs));
 		return;
@@ -404,7 +405,7 @@ static void term_csi_dispatch(struct term *t, uint8_t final)
 	case 'X': /* ECH */
 		term_erase(t, t->cy, t->cx, t->cx + term_clamp(n, t->cols - t->cx));
 		break;
-	case '@': /* ICH: the rest of the line moves right, blanks come in */
+	case '@':   /* ICH: the rest of the line moves right, blanks come in */
 	case 'P': { /* DCH: the rest of the line moves left, blanks at its end */
 		struct term_cell *row = term_row(t, t->cy);
 		uint32_t k = term_clamp(n, t->cols - t->cx), rest = t->cols - t->cx - k;

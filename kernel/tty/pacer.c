@@ -24,7 +24,10 @@ static bool owed(void *arg)
 	return console_redraw_pending();
 }
 
-static void pacer_wake(void) { wake_one(&pacer_wq); }
+static void pacer_wake(void)
+{
+	wake_one(&pacer_wq);
+}
 
 static void pacer_thread(void *arg)
 {

@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(s.glyph, ' ', sizeof(s.glyph));
 	memset(s.fg, TERM_DEFAULT_FG, sizeof(s.fg));
 	memset(s.bg, TERM_DEFAULT_BG, sizeof(s.bg));
-	struct term_backend be = { draw, &s };
+	struct term_backend be = {draw, &s};
 	if (term_init(&t, cols, rows, want, shown, sizeof(want) / sizeof(want[0]), &be) != TERM_OK)
 		abort();
 	if (with_alt)

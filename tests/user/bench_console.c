@@ -17,10 +17,10 @@
  */
 #include "sys.h"
 
-#define TEXT_SIZE (1u << 20)
-#define LINE 81 /* 80 columns and '\n' */
-#define CHUNK (64u * 1024)
-#define TCSBRK 0x5409
+#define TEXT_SIZE       (1u << 20)
+#define LINE            81 /* 80 columns and '\n' */
+#define CHUNK           (64u * 1024)
+#define TCSBRK          0x5409
 #define CLOCK_MONOTONIC 1
 
 static char text[TEXT_SIZE];
