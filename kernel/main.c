@@ -41,6 +41,7 @@
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/timer.h"
+#include "tty/pacer.h"
 #include "tty/tty.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
@@ -125,6 +126,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	initramfs_init();                      // the loader's initramfs unpacked into it
 	procfs_init();                         // /proc: processes and figures as files
 	memdev_init();                         // /dev/null, zero, full, random, urandom
+	pacer_start();                         // screen redraws at most once a frame ("console" thread)
 	tty_init();                            // the console terminal: /dev/console, /dev/tty
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU

@@ -9,6 +9,7 @@
 #include <boot/bootinfo.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Serial first (works before anything else), then the framebuffer. */
 void console_init_serial(void);
@@ -20,14 +21,35 @@ void console_set_framebuffer_mapping(void *base);
 /* Columns and rows of the framebuffer terminal (0 without one). */
 void console_size(unsigned *cols, unsigned *rows);
 
-/* Both outputs; console_write flushes the framebuffer at the end and takes
- * the console lock itself. */
+/* Both outputs, taking the console lock itself. Serial gets every byte
+ * before the call returns; the framebuffer is redrawn now or, under a
+ * flood, within a frame (console.c explains the pacing). Answers the
+ * terminal owes (to ESC[6n and the like) go to the reply handler. */
 void console_write(const char *s, size_t n);
+/* Where console_write sends the terminal's answers: the terminal layer's
+ * input, as if typed (tty.c registers it; console/ does not know tty/).
+ * Called without the console lock held. */
+void console_set_reply_handler(void (*fn)(const char *s, size_t n));
+/* Paced redraws (console.c explains them): from now on console_write may
+ * leave a redraw to the pacer thread (tty/pacer.c), calling wake (without
+ * the console lock) when it does. Before this, and without a framebuffer
+ * (then it returns false), every write is drawn at once. */
+bool console_start_pacing(void (*wake)(void));
+/* A paced redraw is owed (a hint, read without the lock). */
+bool console_redraw_pending(void);
+/* When the owed redraw may happen (clock_ns time), or 0 if none is owed. */
+uint64_t console_redraw_due(void);
+/* Output has stopped: draw now whatever paced redraws still owe, so the
+ * screen shows everything written so far (tcdrain, a reader about to wait
+ * for input). */
+void console_drain(void);
 /* The pieces of one message, between console_begin and console_end (which
  * take and release the console lock, interrupts off in between). */
 void console_begin(void);
 void console_end(void);
 void console_write_noflush(const char *s, size_t n);
+/* Draw now (kprintf's flush: a kernel message is on the screen when the
+ * call returns). */
 void console_flush(void);
 /* Take the console over for a panic or fatal report on this CPU: from now
  * on this CPU writes without the lock, and any other CPU that tries to

@@ -1,5 +1,8 @@
 /*
- * Terminal logic: bytes in, cells out (see term.h for the invariants).
+ * The terminal's screen: the cell grids, the cursor and the operations the
+ * escape sequences are made of (term_parse.c turns bytes into calls to
+ * them), and the flush that draws the difference. See term.h for the
+ * invariants.
  *
  * Output is two-phase. term_write interprets text into the wanted grid and
  * marks the screen rows it touched; term_flush compares those rows with the
@@ -10,17 +13,14 @@
  * cells whose character or colour changed, without reading or moving
  * framebuffer memory.
  *
- * The escape parser is a cut-down version of the VT500 state machine
- * (vt100.net/emu/dec_ansi_parser): ESC, ESC + intermediates, and CSI with up
- * to TERM_MAX_PARAMS numeric parameters, each clamped to TERM_PARAM_MAX. Any
- * sequence it does not implement is consumed whole and ignored, and so are
- * control strings (ESC ] title BEL and friends). Unlike a VT500, a C0
- * control or a non-ASCII byte inside a sequence (or a control string, other
- * than its BEL terminator) cancels it and is then processed normally, so a
- * truncated escape in a log (a panic in the middle of a printf) loses at
- * most the escape itself and never the lines after it.
+ * Scrolling permutes a row map rather than moving cells: a line feed at
+ * the bottom of the scroll region rotates the map entries of the region by
+ * one, so the old top row's storage becomes the new, cleared, bottom row.
+ * Inserting and deleting lines (IL, DL) and reverse index (RI) are the same
+ * rotation over other ranges. The flush then redraws whichever cells of
+ * the moved rows really changed.
  */
-#include "console/term.h"
+#include "console/term_internal.h"
 
 /* VGA text-mode colours, as the Linux console's default palette. */
 const uint32_t term_default_palette[TERM_COLOURS] = {
@@ -28,24 +28,6 @@ const uint32_t term_default_palette[TERM_COLOURS] = {
 	0x555555, 0xff5555, 0x55ff55, 0xffff55, 0x5555ff, 0xff55ff, 0x55ffff, 0xffffff,
 };
 
-enum term_state {
-	TS_GROUND,
-	TS_ESC,         /* after ESC */
-	TS_ESC_INTER,   /* ESC then intermediates (0x20-0x2f), until a final byte */
-	TS_CSI_ENTRY,   /* after ESC [ : a private marker may come first */
-	TS_CSI,         /* parameters, intermediates, until a final byte */
-	TS_STRING,      /* OSC, DCS, SOS, PM, APC: a string until BEL or ESC */
-};
-
-#define ASCII_BEL 0x07
-#define ASCII_BS 0x08
-#define ASCII_HT 0x09
-#define ASCII_LF 0x0a
-#define ASCII_VT 0x0b
-#define ASCII_FF 0x0c
-#define ASCII_CR 0x0d
-#define ASCII_ESC 0x1b
-#define ASCII_DEL 0x7f
 
 static uint8_t term_attr(uint8_t fg, uint8_t bg)
 {
@@ -67,17 +49,13 @@ static bool term_cell_eq(struct term_cell a, struct term_cell b)
 	return a.glyph == b.glyph && a.attr == b.attr;
 }
 
-/* Row y of the screen in the wanted grid (a ring starting at t->top). */
-static struct term_cell *term_row(const struct term *t, uint32_t y)
+/* Row y of the screen in the wanted grid, through the current row map. */
+struct term_cell *term_row(const struct term *t, uint32_t y)
 {
-	uint32_t r = t->top + y;
-
-	if (r >= t->rows)
-		r -= t->rows;
-	return t->want + (size_t)r * t->cols;
+	return t->scr->cells + (size_t)t->scr->map[y] * t->cols;
 }
 
-static void term_mark(struct term *t, uint32_t lo, uint32_t hi)
+void term_mark(struct term *t, uint32_t lo, uint32_t hi)
 {
 	if (lo < t->dirty_lo)
 		t->dirty_lo = lo;
@@ -87,7 +65,7 @@ static void term_mark(struct term *t, uint32_t lo, uint32_t hi)
 
 /* Blank cells in row y, columns [x0, x1), in the current background (as
  * VT terminals erase). */
-static void term_erase(struct term *t, uint32_t y, uint32_t x0, uint32_t x1)
+void term_erase(struct term *t, uint32_t y, uint32_t x0, uint32_t x1)
 {
 	struct term_cell *row = term_row(t, y);
 	struct term_cell blank = { 0, term_attr(TERM_DEFAULT_FG, t->bg) };
@@ -97,26 +75,56 @@ static void term_erase(struct term *t, uint32_t y, uint32_t x0, uint32_t x1)
 	term_mark(t, y, y + 1);
 }
 
-static void term_erase_rows(struct term *t, uint32_t y0, uint32_t y1)
+void term_erase_rows(struct term *t, uint32_t y0, uint32_t y1)
 {
 	for (uint32_t y = y0; y < y1; y++)
 		term_erase(t, y, 0, t->cols);
 }
 
-/* Move down a line, scrolling at the bottom: the ring's top row becomes
- * the new bottom row, and every screen row now shows different text. */
-static void term_linefeed(struct term *t)
+/* Scroll screen rows [y0, y1) by n rows: up (the text moves towards y0,
+ * blank rows come in at the bottom) or down. Only the row map moves. */
+void term_scroll(struct term *t, uint32_t y0, uint32_t y1, uint32_t n, bool up)
 {
-	if (t->cy + 1 < t->rows) {
-		t->cy++;
+	if (y0 >= y1)
 		return;
+	n = term_clamp(n, y1 - y0);
+	uint16_t *map = t->scr->map, tmp[TERM_MAX_ROWS];
+	uint32_t keep = y1 - y0 - n;
+
+	if (up) {
+		__builtin_memcpy(tmp, map + y0, n * sizeof(*map));
+		__builtin_memmove(map + y0, map + y0 + n, keep * sizeof(*map));
+		__builtin_memcpy(map + y0 + keep, tmp, n * sizeof(*map));
+		term_erase_rows(t, y0 + keep, y1);
+	} else {
+		__builtin_memcpy(tmp, map + y0 + keep, n * sizeof(*map));
+		__builtin_memmove(map + y0 + n, map + y0, keep * sizeof(*map));
+		__builtin_memcpy(map + y0, tmp, n * sizeof(*map));
+		term_erase_rows(t, y0, y0 + n);
 	}
-	t->top = t->top + 1 == t->rows ? 0 : t->top + 1;
-	term_erase(t, t->rows - 1, 0, t->cols);
-	term_mark(t, 0, t->rows);
+	term_mark(t, y0, y1);
 }
 
-static void term_newline(struct term *t)
+/* Move down a line (IND), scrolling the region when at its bottom margin.
+ * Below the region the cursor stops at the last row without scrolling. */
+void term_linefeed(struct term *t)
+{
+	if (t->cy + 1 == t->margin_bottom)
+		term_scroll(t, t->margin_top, t->margin_bottom, 1, true);
+	else if (t->cy + 1 < t->rows)
+		t->cy++;
+}
+
+/* Move up a line (RI), scrolling the region down at its top margin. */
+void term_reverse_index(struct term *t)
+{
+	if (t->cy == t->margin_top)
+		term_scroll(t, t->margin_top, t->margin_bottom, 1, false);
+	else if (t->cy > 0)
+		t->cy--;
+}
+
+void term_newline(struct term *t)
 {
 	t->cx = 0;
 	t->wrap_pending = false;
@@ -141,7 +149,11 @@ static void term_pen(const struct term *t, uint8_t *attr, uint8_t *blank)
 	*blank = term_attr(TERM_DEFAULT_FG, bg);
 }
 
-static void term_put(struct term *t, uint8_t glyph)
+/* Store one character at the cursor. The pending-wrap rule: writing the
+ * last column leaves the cursor there, and the next character first moves
+ * to the start of the next line; with autowrap off it overwrites the last
+ * column instead. */
+void term_put(struct term *t, uint8_t glyph)
 {
 	if (t->wrap_pending)
 		term_newline(t);
@@ -155,13 +167,14 @@ static void term_put(struct term *t, uint8_t glyph)
 	if (t->cx + 1 < t->cols)
 		t->cx++;
 	else
-		t->wrap_pending = true;
+		t->wrap_pending = t->autowrap;
 }
 
 /* term_put for a run of printable ASCII (p[0] must be one), stopping at the
  * end of the line or of the run: most of a log, stored without decoding
- * and dispatching every byte. Returns the number of bytes consumed. */
-static size_t term_put_ascii(struct term *t, const uint8_t *p, size_t n)
+ * and dispatching every byte. Only with autowrap on. Returns the number of
+ * bytes consumed. */
+size_t term_put_ascii(struct term *t, const uint8_t *p, size_t n)
 {
 	if (t->wrap_pending)
 		term_newline(t);
@@ -188,7 +201,55 @@ static size_t term_put_ascii(struct term *t, const uint8_t *p, size_t n)
 	return i;
 }
 
-static void term_reset_attrs(struct term *t)
+static void term_tabs_default(struct term *t)
+{
+	for (uint32_t i = 0; i < TERM_MAX_COLS / 8; i++)
+		t->tabs[i] = 1; /* columns 0, 8, 16...: bit 0 of each byte */
+}
+
+static bool term_is_tab(const struct term *t, uint32_t x)
+{
+	return t->tabs[x / 8] >> (x % 8) & 1;
+}
+
+/* HT: the next tab stop right of the cursor, or the last column. */
+void term_tab(struct term *t)
+{
+	uint32_t x = t->cx + 1;
+	while (x < t->cols && !term_is_tab(t, x))
+		x++;
+	t->cx = x < t->cols ? x : t->cols - 1;
+}
+
+void term_save_cursor(struct term *t)
+{
+	t->saved[t->scr - t->screens] = (struct term_saved){ t->cx, t->cy, t->fg, t->bg, t->bold,
+	                                                     t->inverse };
+}
+
+void term_restore_cursor(struct term *t)
+{
+	const struct term_saved *s = &t->saved[t->scr - t->screens];
+	t->cx = term_clamp(s->cx, t->cols - 1);
+	t->cy = term_clamp(s->cy, t->rows - 1);
+	t->fg = s->fg;
+	t->bg = s->bg;
+	t->bold = s->bold;
+	t->inverse = s->inverse;
+	t->wrap_pending = false;
+}
+
+/* Show screen `which` (0 main, 1 alternate). Every row may now differ from
+ * what is drawn; the flush compares and redraws what does. */
+void term_switch_screen(struct term *t, unsigned which)
+{
+	if (!t->has_alt || t->scr == &t->screens[which])
+		return;
+	t->scr = &t->screens[which];
+	term_mark(t, 0, t->rows);
+}
+
+void term_reset_attrs(struct term *t)
 {
 	t->fg = TERM_DEFAULT_FG;
 	t->bg = TERM_DEFAULT_BG;
@@ -196,327 +257,18 @@ static void term_reset_attrs(struct term *t)
 	t->inverse = false;
 }
 
-static void term_control(struct term *t, uint8_t c)
+/* RIS (ESC c) and term_init: modes, margins, tab stops and the saved
+ * cursors to their defaults. The cursor's visibility is left alone. */
+void term_reset_modes(struct term *t)
 {
-	switch (c) {
-	case ASCII_LF:
-	case ASCII_VT:
-	case ASCII_FF:
-		/* A kernel log ends lines with \n alone, so LF implies CR. */
-		term_newline(t);
-		break;
-	case ASCII_CR:
-		t->cx = 0;
-		t->wrap_pending = false;
-		break;
-	case ASCII_HT:
-		if (!t->wrap_pending) {
-			uint32_t x = (t->cx / TERM_TAB_WIDTH + 1) * TERM_TAB_WIDTH;
-			t->cx = x < t->cols ? x : t->cols - 1;
-		}
-		break;
-	case ASCII_BS:
-		/* As the Linux console and xterm: move left without erasing,
-		 * also from a pending wrap (the cursor is on the last column). */
-		if (t->cx > 0)
-			t->cx--;
-		t->wrap_pending = false;
-		break;
-	case ASCII_ESC:
-		t->state = TS_ESC;
-		break;
-	default:
-		break; /* BEL, NUL, DEL and the rest show nothing */
-	}
-}
-
-static void term_codepoint(struct term *t, uint32_t cp)
-{
-	if (cp < 0x20 || cp == ASCII_DEL)
-		term_control(t, (uint8_t)cp);
-	else if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
-		term_put(t, (uint8_t)cp);
-	else if (cp >= 0x100)
-		term_put(t, TERM_GLYPH_REPLACEMENT);
-	/* else a C1 control (U+0080..U+009F): ignored */
-}
-
-/* UTF-8 decoding (RFC 3629): overlong forms, surrogates and code points
- * past U+10FFFF become the replacement glyph, as does a lead byte cut
- * short, after which the interrupting byte is processed on its own. */
-static void term_ground(struct term *t, uint8_t b)
-{
-	if (t->utf8_left) {
-		if ((b & 0xc0) == 0x80) {
-			t->utf8_cp = t->utf8_cp << 6 | (b & 0x3f);
-			if (--t->utf8_left == 0) {
-				uint32_t cp = t->utf8_cp;
-				bool bad = cp < t->utf8_min || (cp >= 0xd800 && cp <= 0xdfff) ||
-				           cp > 0x10ffff;
-				if (bad)
-					term_put(t, TERM_GLYPH_REPLACEMENT);
-				else
-					term_codepoint(t, cp);
-			}
-			return;
-		}
-		t->utf8_left = 0;
-		term_put(t, TERM_GLYPH_REPLACEMENT);
-	}
-	if (b < 0x80) {
-		term_codepoint(t, b);
-	} else if (b >= 0xc2 && b <= 0xdf) {
-		t->utf8_cp = b & 0x1f;
-		t->utf8_left = 1;
-		t->utf8_min = 0x80;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		t->utf8_cp = b & 0x0f;
-		t->utf8_left = 2;
-		t->utf8_min = 0x800;
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		t->utf8_cp = b & 0x07;
-		t->utf8_left = 3;
-		t->utf8_min = 0x10000;
-	} else {
-		term_put(t, TERM_GLYPH_REPLACEMENT);
-	}
-}
-
-/* Parameter i of the current CSI sequence, or `def` if it was empty or 0. */
-static uint32_t term_param(const struct term *t, unsigned i, uint32_t def)
-{
-	unsigned n = t->nparams < TERM_MAX_PARAMS ? t->nparams : TERM_MAX_PARAMS;
-
-	return i < n && t->params[i] != 0 ? t->params[i] : def;
-}
-
-static void term_sgr(struct term *t)
-{
-	unsigned n = t->nparams < TERM_MAX_PARAMS ? t->nparams : TERM_MAX_PARAMS;
-
-	for (unsigned i = 0; i < n; i++) {
-		unsigned p = t->params[i];
-
-		if (p == 0) {
-			term_reset_attrs(t);
-		} else if (p == 1) {
-			t->bold = true;
-		} else if (p == 22) {
-			t->bold = false;
-		} else if (p == 7) {
-			t->inverse = true;
-		} else if (p == 27) {
-			t->inverse = false;
-		} else if (p >= 30 && p <= 37) {
-			t->fg = (uint8_t)(p - 30);
-		} else if (p == 39) {
-			t->fg = TERM_DEFAULT_FG;
-		} else if (p >= 40 && p <= 47) {
-			t->bg = (uint8_t)(p - 40);
-		} else if (p == 49) {
-			t->bg = TERM_DEFAULT_BG;
-		} else if (p >= 90 && p <= 97) {
-			t->fg = (uint8_t)(p - 90 + 8);
-		} else if (p >= 100 && p <= 107) {
-			t->bg = (uint8_t)(p - 100 + 8);
-		} else if (p == 38 || p == 48 || p == 58) {
-			/* 256-colour and true-colour forms: skip their arguments so
-			 * that "38;5;31" does not also set red. */
-			if (i + 1 < n && t->params[i + 1] == 5)
-				i += 2;
-			else if (i + 1 < n && t->params[i + 1] == 2)
-				i += 4;
-			else
-				i = n;
-		}
-		/* anything else (underline, blink, fonts...) is ignored */
-	}
-}
-
-static uint32_t term_clamp(uint32_t v, uint32_t max)
-{
-	return v < max ? v : max;
-}
-
-static void term_csi_dispatch(struct term *t, uint8_t final)
-{
-	if (t->csi_ignore)
-		return;
-	if (t->csi_private) {
-		/* DECTCEM: ESC[?25h shows the cursor, ESC[?25l hides it. */
-		if ((final == 'h' || final == 'l') && term_param(t, 0, 0) == 25)
-			term_set_cursor_visible(t, final == 'h');
-		return;
-	}
-
-	uint32_t n = term_param(t, 0, 1);
-	switch (final) {
-	case 'm':
-		term_sgr(t);
-		return;
-	case 'H':
-	case 'f':
-		t->cy = term_clamp(term_param(t, 0, 1), t->rows) - 1;
-		t->cx = term_clamp(term_param(t, 1, 1), t->cols) - 1;
-		break;
-	case 'A':
-		t->cy = n < t->cy ? t->cy - n : 0;
-		break;
-	case 'B':
-		t->cy = term_clamp(t->cy + n, t->rows - 1);
-		break;
-	case 'C':
-		t->cx = term_clamp(t->cx + n, t->cols - 1);
-		break;
-	case 'D':
-		t->cx = n < t->cx ? t->cx - n : 0;
-		break;
-	case 'G':
-		t->cx = term_clamp(n, t->cols) - 1;
-		break;
-	case 'J':
-		switch (term_param(t, 0, 0)) {
-		case 0:
-			term_erase(t, t->cy, t->cx, t->cols);
-			term_erase_rows(t, t->cy + 1, t->rows);
-			break;
-		case 1:
-			term_erase_rows(t, 0, t->cy);
-			term_erase(t, t->cy, 0, t->cx + 1);
-			break;
-		case 2:
-		case 3:
-			term_erase_rows(t, 0, t->rows);
-			break;
-		default:
-			return;
-		}
-		break;
-	case 'K':
-		switch (term_param(t, 0, 0)) {
-		case 0:
-			term_erase(t, t->cy, t->cx, t->cols);
-			break;
-		case 1:
-			term_erase(t, t->cy, 0, t->cx + 1);
-			break;
-		case 2:
-			term_erase(t, t->cy, 0, t->cols);
-			break;
-		default:
-			return;
-		}
-		break;
-	default:
-		return; /* unimplemented: ignored, and the wrap state kept */
-	}
-	/* Every implemented sequence but SGR ends a pending wrap. */
-	t->wrap_pending = false;
-}
-
-static void term_csi_start(struct term *t)
-{
-	t->state = TS_CSI_ENTRY;
-	t->csi_private = false;
-	t->csi_ignore = false;
-	t->nparams = 1;
-	t->params[0] = 0;
-}
-
-/* Feed one byte to the parser in an escape state. Returns false if the byte
- * cancelled the sequence and must be processed again from the ground. */
-static bool term_escape(struct term *t, uint8_t b)
-{
-	if (b == ASCII_ESC) {
-		/* Restarts a sequence; also the first half of ST (ESC \),
-		 * which then ends as an ignored ESC sequence. */
-		t->state = TS_ESC;
-		return true;
-	}
-	if (b == ASCII_DEL)
-		return true; /* ignored anywhere in a sequence */
-	if (b == ASCII_BEL && t->state == TS_STRING) {
-		t->state = TS_GROUND;
-		return true;
-	}
-	if (b < 0x20 || b > 0x7e) {
-		t->state = TS_GROUND;
-		return false;
-	}
-
-	switch (t->state) {
-	case TS_ESC:
-		if (b == '[') {
-			term_csi_start(t);
-		} else if (b == ']' || b == 'P' || b == 'X' || b == '^' || b == '_') {
-			t->state = TS_STRING;
-		} else if (b < 0x30) {
-			t->state = TS_ESC_INTER;
-		} else {
-			t->state = TS_GROUND;
-			if (b == 'c') { /* RIS: reset to initial state */
-				term_reset_attrs(t);
-				term_erase_rows(t, 0, t->rows);
-				t->cx = t->cy = 0;
-				t->wrap_pending = false;
-			}
-		}
-		return true;
-	case TS_ESC_INTER:
-		if (b >= 0x30)
-			t->state = TS_GROUND;
-		return true;
-	case TS_STRING:
-		return true;
-	case TS_CSI_ENTRY:
-		t->state = TS_CSI;
-		if (b >= '<' && b <= '?') {
-			t->csi_private = true;
-			return true;
-		}
-		break;
-	default:
-		break;
-	}
-
-	/* TS_CSI */
-	if (b >= '0' && b <= '9') {
-		if (t->nparams <= TERM_MAX_PARAMS) {
-			uint32_t v = t->params[t->nparams - 1] * 10u + (b - '0');
-			t->params[t->nparams - 1] = (uint16_t)term_clamp(v, TERM_PARAM_MAX);
-		}
-	} else if (b == ';') {
-		/* Past TERM_MAX_PARAMS, nparams stops at TERM_MAX_PARAMS + 1 and
-		 * the digits that follow are dropped. */
-		if (t->nparams < TERM_MAX_PARAMS)
-			t->params[t->nparams++] = 0;
-		else
-			t->nparams = TERM_MAX_PARAMS + 1;
-	} else if (b >= 0x40) {
-		t->state = TS_GROUND;
-		term_csi_dispatch(t, b);
-	} else {
-		/* ':' sub-parameters, a misplaced private marker, intermediates */
-		t->csi_ignore = true;
-	}
-	return true;
-}
-
-void term_write(struct term *t, const char *s, size_t n)
-{
-	const uint8_t *p = (const uint8_t *)s;
-
-	for (size_t i = 0; i < n;) {
-		uint8_t b = p[i];
-
-		if (t->state == TS_GROUND && t->utf8_left == 0 && b >= 0x20 && b < ASCII_DEL) {
-			i += term_put_ascii(t, p + i, n - i);
-			continue;
-		}
-		if (t->state == TS_GROUND || !term_escape(t, b))
-			term_ground(t, b);
-		i++;
-	}
+	term_reset_attrs(t);
+	t->autowrap = true;
+	t->newline_mode = true;
+	t->margin_top = 0;
+	t->margin_bottom = t->rows;
+	term_tabs_default(t);
+	for (unsigned i = 0; i < 2; i++)
+		t->saved[i] = (struct term_saved){ 0, 0, TERM_DEFAULT_FG, TERM_DEFAULT_BG, false, false };
 }
 
 static struct term_cell term_inverse(struct term_cell c)
@@ -602,18 +354,28 @@ int term_init(struct term *t, uint32_t cols, uint32_t rows, struct term_cell *wa
 
 	*t = (struct term){
 		.backend = *backend,
-		.want = want,
 		.shown = shown,
 		.cols = cols,
 		.rows = rows,
 		.drawn_cy = UINT32_MAX,
 		.dirty_lo = rows,
 		.dirty_hi = 0,
-		.fg = TERM_DEFAULT_FG,
-		.bg = TERM_DEFAULT_BG,
 		.state = TS_GROUND,
 	};
+	t->screens[0].cells = want;
+	for (uint32_t y = 0; y < rows; y++)
+		t->screens[0].map[y] = t->screens[1].map[y] = (uint16_t)y;
+	t->scr = &t->screens[0];
+	term_reset_modes(t);
 	return TERM_OK;
+}
+
+void term_set_alt_screen(struct term *t, struct term_cell *alt, size_t ncells)
+{
+	if (alt == NULL || ncells < (size_t)t->cols * t->rows)
+		return;
+	t->screens[1].cells = alt;
+	t->has_alt = true;
 }
 
 void term_get_cursor(const struct term *t, uint32_t *col, uint32_t *row)

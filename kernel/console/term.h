@@ -13,8 +13,17 @@
  *    cells where the wanted grid (plus the cursor) differs from it, and only
  *    in rows marked dirty since the last flush. Nothing is drawn by
  *    term_write itself, so a burst of output costs one draw per changed cell.
- *  - The wanted grid is a ring of rows: scrolling moves the ring's top row
- *    and clears one row, never copies the screen.
+ *  - A screen's rows are reached through a row map (screen row -> storage
+ *    row): scrolling, in the whole screen or in a scroll region, and
+ *    inserting or deleting lines permute the map and clear the rows that
+ *    come in; no cell is copied between rows.
+ *  - The alternate screen (ESC[?1049h and friends) is a second grid with
+ *    its own row map; the main grid keeps its contents meanwhile. Without
+ *    storage for it (term_set_alt_screen), those sequences are ignored.
+ *  - Answers to the terminal's queries (cursor position, status, device
+ *    attributes) are queued in the struct, never sent from inside
+ *    term_write: the caller fetches them with term_take_reply once it
+ *    holds no lock, and feeds them to whatever reads the terminal.
  *
  * Characters: input is UTF-8; a cell holds a Latin-1 glyph index (the font
  * from scripts/mkfont.py has glyph N = U+00NN), and anything outside
@@ -40,6 +49,7 @@
 #define TERM_TAB_WIDTH 8
 #define TERM_MAX_PARAMS 16      /* CSI parameters kept; more are ignored */
 #define TERM_PARAM_MAX 9999     /* a larger CSI parameter is clamped to this */
+#define TERM_REPLY_MAX 64       /* queued answer bytes; more are dropped */
 
 /* The default palette, 0xRRGGBB, indexed by colour (VGA text-mode colours). */
 extern const uint32_t term_default_palette[TERM_COLOURS];
@@ -67,16 +77,35 @@ enum term_error {
 	TERM_ERR_SIZE = -1, /* no columns or rows, or storage for less than one row */
 };
 
+/* One screen: cell storage and the map from screen rows to storage rows. */
+struct term_screen {
+	struct term_cell *cells;
+	uint16_t map[TERM_MAX_ROWS];
+};
+
+/* What DECSC (ESC 7, CSI s) saves and DECRC (ESC 8, CSI u) restores. */
+struct term_saved {
+	uint32_t cx, cy;
+	uint8_t fg, bg;
+	bool bold, inverse;
+};
+
 struct term {
 	struct term_backend backend;
-	struct term_cell *want;     /* ring of rows: row r lives at (top + r) % rows */
+	struct term_screen screens[2]; /* main, alternate */
+	struct term_screen *scr;    /* the one shown */
+	bool has_alt;               /* screens[1] has storage */
 	struct term_cell *shown;    /* in screen order: what the backend shows */
 	uint32_t cols, rows;
-	uint32_t top;
 
 	uint32_t cx, cy;            /* cursor */
 	bool wrap_pending;          /* last column written: wrap before the next character */
 	bool cursor_visible;
+	bool autowrap;              /* DECAWM (?7): wrap at the right margin, else overwrite */
+	bool newline_mode;          /* LNM (20): LF also returns to column 0; on by default */
+	uint32_t margin_top, margin_bottom; /* scroll region: rows [top, bottom) */
+	struct term_saved saved[2]; /* per screen, as xterm keeps them */
+	uint8_t tabs[TERM_MAX_COLS / 8]; /* tab stops, one bit per column */
 	uint32_t drawn_cy;          /* row the flush drew the cursor on, or UINT32_MAX */
 	uint32_t dirty_lo, dirty_hi; /* screen rows [lo, hi) may differ from `shown` */
 
@@ -92,6 +121,9 @@ struct term {
 	uint32_t utf8_cp;           /* code point being decoded */
 	uint32_t utf8_min;          /* smallest code point its length may encode */
 	uint8_t utf8_left;          /* continuation bytes still expected */
+
+	uint8_t reply_len;          /* queued answer bytes (term_take_reply) */
+	char reply[TERM_REPLY_MAX];
 };
 
 /* Set up a cols x rows terminal (clipped to TERM_MAX_COLS x TERM_MAX_ROWS
@@ -101,6 +133,15 @@ struct term {
  * here. The cursor starts hidden. Returns TERM_OK or TERM_ERR_SIZE. */
 int term_init(struct term *t, uint32_t cols, uint32_t rows, struct term_cell *want,
               struct term_cell *shown, size_t ncells, const struct term_backend *backend);
+
+/* Give the terminal storage for the alternate screen: `ncells` cells,
+ * zeroed, at least cols x rows of them (else ignored). */
+void term_set_alt_screen(struct term *t, struct term_cell *alt, size_t ncells);
+
+/* Move up to `cap` queued answer bytes (replies to ESC[6n, ESC[5n, ESC[c)
+ * into buf, oldest first; returns how many. Bytes that did not fit stay
+ * queued. The answers belong on the terminal's input, as if typed. */
+size_t term_take_reply(struct term *t, char *buf, size_t cap);
 
 /* Interpret n bytes of UTF-8 text with control characters and ANSI escape
  * sequences. Updates the grid only; call term_flush to draw. */

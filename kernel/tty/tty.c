@@ -2,6 +2,14 @@
  * The console terminal (see tty.h): its device operations, the ioctls
  * Linux programs use on a terminal, and the thread that feeds keys into
  * the line discipline.
+ *
+ * The input thread also feeds the line discipline the terminal's own
+ * answers: a program that writes ESC[6n (busybox's shell does at every
+ * prompt) expects "ESC[row;colR" on its input, as if typed. The console
+ * queues those answers while it interprets the output and hands them to
+ * tty_reply (registered with console_set_reply_handler), which keeps them
+ * here until the input thread passes them on, ahead of the keys that
+ * arrive after them.
  */
 #include "tty/tty.h"
 
@@ -16,6 +24,7 @@
 #include "lib/string.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
+#include "sync/spinlock.h"
 #include "tty/ldisc.h"
 
 #define TCGETS 0x5401
@@ -38,6 +47,7 @@
 #define TCIOFLUSH 2
 #define VTIME_STEP_NS (10u * 1000 * 1000) /* VTIME waits look every 10 ms */
 #define WRITE_CHUNK 512
+#define REPLY_MAX 128 /* queued answer bytes; more are dropped */
 
 struct winsize_user { /* asm-generic/termios.h */
 	uint16_t rows, cols, xpixel, ypixel;
@@ -55,6 +65,11 @@ struct tty {
 };
 
 static struct tty console;
+
+/* The terminal's answers waiting for the input thread. */
+static struct spinlock reply_lock = SPINLOCK_INIT("tty replies"); /* guards replies, nreplies */
+static char replies[REPLY_MAX];
+static _Atomic uint32_t nreplies; /* also read without the lock, as a hint */
 static int (*signal_sender)(int pgrp, int sig);
 static int (*current_pgrp)(void);
 static bool (*refuses)(int sig);
@@ -99,11 +114,38 @@ static void emit(void *ctx, const uint8_t *s, size_t n)
 static bool input_ready(void *arg)
 {
 	(void)arg;
-	return input_pending() != 0;
+	return input_pending() != 0 || atomic_load_explicit(&nreplies, memory_order_relaxed) != 0;
 }
 
 /* Called from the input interrupts (dev/input.c): only a wake-up. */
 static void input_arrived(void) { wake_one(&console.input); }
+
+/* The console's reply handler: an answer, whole or not at all (half an
+ * escape sequence would read as stray keys). From any thread, with no
+ * console lock held; possibly with the tty mutex held (a write), so it
+ * only queues and wakes. */
+static void tty_reply(const char *s, size_t n)
+{
+	spin_lock(&reply_lock);
+	uint32_t have = atomic_load_explicit(&nreplies, memory_order_relaxed);
+	if (n <= REPLY_MAX - have) {
+		memcpy(replies + have, s, n);
+		atomic_store_explicit(&nreplies, have + (uint32_t)n, memory_order_relaxed);
+	}
+	spin_unlock(&reply_lock);
+	wake_one(&console.input);
+}
+
+/* Take the queued answers (into buf, REPLY_MAX bytes); returns how many. */
+static size_t take_replies(char *buf)
+{
+	spin_lock(&reply_lock);
+	size_t n = atomic_load_explicit(&nreplies, memory_order_relaxed);
+	memcpy(buf, replies, n);
+	atomic_store_explicit(&nreplies, 0, memory_order_relaxed);
+	spin_unlock(&reply_lock);
+	return n;
+}
 
 static void input_thread(void *arg)
 {
@@ -111,7 +153,11 @@ static void input_thread(void *arg)
 	for (;;) {
 		wait_event(&t->input, input_ready, NULL);
 		int sig = 0;
+		char reply[REPLY_MAX];
+		size_t nreply = take_replies(reply);
 		mutex_lock(&t->lock);
+		for (size_t i = 0; i < nreply; i++)
+			ldisc_receive(&t->ld, (uint8_t)reply[i]); /* no signal keys in an answer */
 		for (int c; (c = input_getc()) >= 0;) {
 			int s = ldisc_receive(&t->ld, (uint8_t)c);
 			if (s)
@@ -174,6 +220,9 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 	if (!readable(&a)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
+		/* A program waiting for input has stopped writing: the screen
+		 * need not wait for the next frame. */
+		console_drain();
 		if (!canon && vtime) {
 			/* VTIME: from the call (VMIN 0) or, simplified, also
 			 * with VMIN > 0, a total wait; then what is there. */
@@ -228,7 +277,7 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		return copy_to_user(arg, &tio, sizeof(tio));
 	}
 	case TCSETS:
-	case TCSETSW: /* output is written synchronously: always drained */
+	case TCSETSW: /* drained: the screen first shows what was written */
 	case TCSETSF: {
 		int bg = background_check(t, SIGTTOU);
 		if (bg)
@@ -236,6 +285,8 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		struct tty_termios tio;
 		if (copy_from_user(&tio, arg, sizeof(tio)))
 			return -EFAULT;
+		if (req != TCSETS)
+			console_drain();
 		mutex_lock(&t->lock);
 		if (req == TCSETSF)
 			ldisc_flush_input(&t->ld);
@@ -251,7 +302,9 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		ldisc_flush_input(&t->ld);
 		mutex_unlock(&t->lock);
 		return 0;
-	case TCSBRK: /* tcdrain: output is never queued */
+	case TCSBRK: /* tcdrain: serial is written at once; draw the screen */
+		console_drain();
+		return 0;
 	case TCXONC:
 		return 0;
 	case TIOCGWINSZ: {
@@ -332,6 +385,7 @@ void tty_init(void)
 	wait_queue_init(&t->readers, "tty readers");
 	wait_queue_init(&t->input, "tty input");
 	ldisc_init(&t->ld, emit, t);
+	console_set_reply_handler(tty_reply);
 	unsigned cols, rows;
 	console_size(&cols, &rows);
 	t->ws = (struct winsize_user){.rows = (uint16_t)rows, .cols = (uint16_t)cols};

@@ -4,7 +4,8 @@
 include(${PROJECT_SOURCE_DIR}/cmake/Font.cmake) # defines `font` once; sets KESTREL_FONT_PSF2
 
 set(_console_dir ${PROJECT_SOURCE_DIR}/kernel/console)
-set(_console_sources ${_console_dir}/term.c ${_console_dir}/fb.c ${_console_dir}/psf.c)
+set(_console_sources ${_console_dir}/term.c ${_console_dir}/term_parse.c ${_console_dir}/fb.c
+                     ${_console_dir}/psf.c)
 
 kestrel_host_test(test_psf
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_psf.c ${_console_dir}/psf.c

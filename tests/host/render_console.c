@@ -152,12 +152,14 @@ int main(int argc, char **argv)
 
 	struct term_cell *want = calloc(TERM_MAX_CELLS, sizeof(*want));
 	struct term_cell *shown = calloc(TERM_MAX_CELLS, sizeof(*shown));
-	if (!want || !shown)
+	struct term_cell *alt = calloc(TERM_MAX_CELLS, sizeof(*alt));
+	if (!want || !shown || !alt)
 		die("%s", "out of memory");
 	struct term term;
 	struct term_backend backend = { fb_draw_cell, &fb };
 	if (term_init(&term, fb.cols, fb.rows, want, shown, TERM_MAX_CELLS, &backend) != TERM_OK)
 		die("%s", "term_init failed");
+	term_set_alt_screen(&term, alt, TERM_MAX_CELLS); /* as the kernel's console has */
 	term_set_cursor_visible(&term, cursor);
 
 	uint8_t *text = read_file(argv[6], &text_size);
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 	free(text);
 	free(want);
 	free(shown);
+	free(alt);
 	free(px);
 	free(font_blob);
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * Host tests for kernel/console/term.c and fb.c: the terminal logic, read
+ * Host tests for kernel/console/term.c, term_parse.c and fb.c: the terminal logic, read
  * back from the cell grid, and the pixels the framebuffer backend draws into
  * an in-memory framebuffer.
  *
@@ -37,7 +37,7 @@ struct fixture {
 	uint32_t width, height, pitch;
 	struct fb fb;
 	struct term t;
-	struct term_cell *want, *shown;
+	struct term_cell *want, *shown, *alt;
 	size_t ncells;
 	unsigned draws;             /* backend calls since the last reset */
 };
@@ -130,6 +130,9 @@ static struct fixture *setup(const struct geometry *g)
 	assert_int_equal(term_init(&fx->t, fx->fb.cols, fx->fb.rows, fx->want, fx->shown, fx->ncells,
 	                           &backend),
 	                 TERM_OK);
+	fx->alt = calloc(fx->ncells, sizeof(struct term_cell));
+	assert_non_null(fx->alt);
+	term_set_alt_screen(&fx->t, fx->alt, fx->ncells);
 	return fx;
 }
 
@@ -149,6 +152,7 @@ static int teardown(void **state)
 	free(fx->alloc);
 	free(fx->want);
 	free(fx->shown);
+	free(fx->alt);
 	free(fx);
 	return 0;
 }
@@ -453,11 +457,13 @@ static void test_sgr_parameters(void **state)
 	assert_cell(fx, 0, 0, 'A', 1, 0);
 	put(fx, "\x1b[31;mB");
 	assert_cell(fx, 1, 0, 'B', 7, 0);
-	/* 256-colour and true-colour forms do not leak their arguments. */
+	/* 256-colour and true-colour forms map to the nearest palette colour
+	 * (colour 32 is #0087d7: cyan; #292a2b: black) and do not leak their
+	 * arguments; a form cut short ends the list. */
 	put(fx, "\x1b[38;5;32mC\x1b[48;2;41;42;43mD\x1b[38;5mE\x1b[0;38mF\x1b[35;38;2;1m" "G");
-	assert_cell(fx, 2, 0, 'C', 7, 0);
-	assert_cell(fx, 3, 0, 'D', 7, 0);
-	assert_cell(fx, 4, 0, 'E', 7, 0);
+	assert_cell(fx, 2, 0, 'C', 6, 0);
+	assert_cell(fx, 3, 0, 'D', 6, 0);
+	assert_cell(fx, 4, 0, 'E', 6, 0); /* "38;5": nothing changes */
 	assert_cell(fx, 5, 0, 'F', 7, 0);
 	assert_cell(fx, 6, 0, 'G', 5, 0);
 	/* Inverse swaps, including for spaces. */
@@ -555,6 +561,418 @@ static void test_erase(void **state)
 	check_pixels(fx);
 }
 
+/* ---- the VT100/xterm subset full-screen programs use ---- */
+
+/* "row N" on each of the 25 rows, cursor left at (0, 0). */
+static void fill_rows(struct fixture *fx)
+{
+	char buf[32];
+	for (int y = 0; y < 25; y++) {
+		snprintf(buf, sizeof(buf), "\x1b[%d;1Hrow %d", y + 1, y);
+		put(fx, buf);
+	}
+	put(fx, "\x1b[H");
+}
+
+static void assert_row(struct fixture *fx, uint32_t row, const char *text)
+{
+	assert_string_equal(row_text(fx, row), text);
+}
+
+/* Take the queued answers as a string. */
+static const char *reply(struct fixture *fx)
+{
+	static char buf[TERM_REPLY_MAX + 1];
+	size_t n = term_take_reply(&fx->t, buf, TERM_REPLY_MAX);
+	buf[n] = 0;
+	return buf;
+}
+
+static void test_cursor_sequences(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "\x1b[10;10H\x1b[3d"); /* VPA: row 3, column kept */
+	assert_cursor(fx, 9, 2);
+	put(fx, "\x1b[40`"); /* HPA */
+	assert_cursor(fx, 39, 2);
+	put(fx, "\x1b[2E"); /* CNL: down 2, column 0 */
+	assert_cursor(fx, 0, 4);
+	put(fx, "\x1b[5C\x1b[F"); /* CPL: up 1, column 0 */
+	assert_cursor(fx, 0, 3);
+	put(fx, "\x1b[99F");
+	assert_cursor(fx, 0, 0);
+	put(fx, "\x1b[99E");
+	assert_cursor(fx, 0, 24);
+	put(fx, "\x1b[3a\x1b[H\x1b[2e"); /* HPR, VPR */
+	assert_cursor(fx, 0, 2);
+	put(fx, "\x1b[4a");
+	assert_cursor(fx, 4, 2);
+	put(fx, "\x1b[999d\x1b[0d");
+	assert_cursor(fx, 4, 0);
+	put(fx, "\x1b[7;9f"); /* HVP */
+	assert_cursor(fx, 8, 6);
+	/* A pending wrap ends with any cursor motion. */
+	put(fx, "\x1b[1;80Hx\x1b[3dy");
+	assert_cell(fx, 79, 2, 'y', 7, 0);
+	assert_cursor(fx, 79, 2);
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_erase_characters(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "0123456789\x1b[1;3H\x1b[4X"); /* ECH: 4 cells from the cursor */
+	assert_row(fx, 0, "01    6789");
+	assert_cursor(fx, 2, 0);
+	put(fx, "\x1b[1;78H\x1b[99X"); /* stops at the end of the line */
+	assert_row(fx, 0, "01    6789");
+	put(fx, "\x1b[44m\x1b[1;1H\x1b[X\x1b[0m"); /* one cell, in the background */
+	assert_cell(fx, 0, 0, ' ', 7, 4);
+	assert_cell(fx, 1, 0, '1', 7, 0);
+	/* ED 1 and EL 1 include the cursor's cell. */
+	put(fx, "\x1b[2;1Habcdef\x1b[2;3H\x1b[1K");
+	assert_row(fx, 1, "   def");
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_scroll_region(void **state)
+{
+	struct fixture *fx = *state;
+	fill_rows(fx);
+	put(fx, "\x1b[5;10Hxx\x1b[3;6r"); /* rows 3-6 (1-based); cursor home */
+	assert_cursor(fx, 0, 0);
+	/* LF at the bottom margin scrolls the region only. */
+	put(fx, "\x1b[6;1H\nnew");
+	assert_row(fx, 0, "row 0");
+	assert_row(fx, 1, "row 1");
+	assert_row(fx, 2, "row 3");
+	assert_row(fx, 3, "row 4    xx");
+	assert_row(fx, 4, "row 5");
+	assert_row(fx, 5, "new");
+	assert_row(fx, 6, "row 6");
+	assert_row(fx, 24, "row 24");
+	assert_cursor(fx, 3, 5);
+	flush(fx);
+	check_pixels(fx);
+	/* Below the region, LF moves down to the last row and stops there. */
+	put(fx, "\x1b[24;1H\n\n\nlast");
+	assert_cursor(fx, 4, 24);
+	assert_row(fx, 24, "last24");
+	assert_row(fx, 23, "row 23");
+	/* RI at the top margin scrolls the region down. */
+	put(fx, "\x1b[3;1H\x1bMtop");
+	assert_row(fx, 1, "row 1");
+	assert_row(fx, 2, "top");
+	assert_row(fx, 3, "row 3");
+	assert_row(fx, 5, "row 5");
+	assert_row(fx, 6, "row 6");
+	/* Above the region RI moves up and stops at row 0. */
+	put(fx, "\x1b[2;1H\x1bM\x1bM");
+	assert_cursor(fx, 0, 0);
+	assert_row(fx, 0, "row 0");
+	/* SU and SD scroll the region by n. */
+	put(fx, "\x1b[2S");
+	assert_row(fx, 2, "row 4    xx");
+	assert_row(fx, 3, "row 5");
+	assert_row(fx, 4, "");
+	assert_row(fx, 5, "");
+	put(fx, "\x1b[T");
+	assert_row(fx, 2, "");
+	assert_row(fx, 3, "row 4    xx");
+	assert_row(fx, 6, "row 6");
+	flush(fx);
+	check_pixels(fx);
+	/* An invalid region is ignored (cursor kept); ESC[r is the whole screen. */
+	put(fx, "\x1b[10;5H\x1b[6;6r\x1b[9;30r");
+	assert_cursor(fx, 4, 9);
+	put(fx, "\x1b[r\x1b[25;1H\nend");
+	assert_row(fx, 0, "row 1");
+	assert_row(fx, 24, "end");
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_index_sequences(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "abc\x1b" "Ddef"); /* IND: down, column kept */
+	assert_row(fx, 0, "abc");
+	assert_row(fx, 1, "   def");
+	put(fx, "\x1b" "Eghi"); /* NEL: CR LF */
+	assert_row(fx, 2, "ghi");
+	put(fx, "\x1b[25;5H\x1b" "Dz"); /* IND at the bottom scrolls */
+	assert_row(fx, 24, "    z");
+	assert_row(fx, 0, "   def");
+	put(fx, "\x1b[H\x1bMtop"); /* RI at the top scrolls down */
+	assert_row(fx, 0, "top");
+	assert_row(fx, 1, "   def");
+	assert_row(fx, 24, "");
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_insert_delete(void **state)
+{
+	struct fixture *fx = *state;
+	fill_rows(fx);
+	put(fx, "\x1b[3;4H\x1b[2L"); /* IL: two blank rows at row 2 */
+	assert_row(fx, 1, "row 1");
+	assert_row(fx, 2, "");
+	assert_row(fx, 3, "");
+	assert_row(fx, 4, "row 2");
+	assert_row(fx, 24, "row 22");
+	assert_cursor(fx, 3, 2);
+	put(fx, "\x1b[3M"); /* DL: rows 2-4 go, blank rows at the bottom */
+	assert_row(fx, 2, "row 3");
+	assert_row(fx, 21, "row 22");
+	assert_row(fx, 22, "");
+	assert_row(fx, 24, "");
+	flush(fx);
+	check_pixels(fx);
+	/* Inside a region, IL/DL move only the rows down to its bottom. */
+	fill_rows(fx);
+	put(fx, "\x1b[5;8r\x1b[6;1H\x1b[L");
+	assert_row(fx, 4, "row 4");
+	assert_row(fx, 5, "");
+	assert_row(fx, 6, "row 5");
+	assert_row(fx, 7, "row 6");
+	assert_row(fx, 8, "row 8");
+	put(fx, "\x1b[99M");
+	assert_row(fx, 5, "");
+	assert_row(fx, 7, "");
+	assert_row(fx, 8, "row 8");
+	/* Outside the region they do nothing. */
+	put(fx, "\x1b[2;1H\x1b[L\x1b[M");
+	assert_row(fx, 1, "row 1");
+	assert_row(fx, 2, "row 2");
+	put(fx, "\x1b[r");
+	/* ICH and DCH shift the rest of the line. */
+	put(fx, "\x1b[1;1H\x1b[2K0123456789\x1b[1;3H\x1b[2@");
+	assert_row(fx, 0, "01  23456789");
+	put(fx, "\x1b[3P");
+	assert_row(fx, 0, "013456789");
+	put(fx, "\x1b[1;79H\x1b[5@ab");
+	assert_cell(fx, 78, 0, 'a', 7, 0);
+	assert_cell(fx, 79, 0, 'b', 7, 0);
+	put(fx, "\x1b[1;1H\x1b[100P");
+	assert_row(fx, 0, "");
+	/* Characters pushed off the end are gone. */
+	put(fx, "\x1b[2;1H\x1b[2K");
+	for (int i = 0; i < 8; i++)
+		put(fx, "0123456789");
+	put(fx, "\x1b[2;1H\x1b[@\x1b[P");
+	assert_cell(fx, 79, 1, ' ', 7, 0);
+	assert_cell(fx, 78, 1, '8', 7, 0);
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_save_restore(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "\x1b[5;6H\x1b[1;31m\x1b" "7\x1b[0m\x1b[H\x1b" "8X");
+	assert_cell(fx, 5, 4, 'X', 9, 0); /* position and colours back */
+	put(fx, "\x1b[0m\x1b[10;20H\x1b[s\x1b[42m\x1b[Hq\x1b[uY");
+	assert_cell(fx, 19, 9, 'Y', 7, 0);
+	/* Restore without a save: home, default colours. */
+	fx->t.saved[0] = (struct term_saved){ 0, 0, TERM_DEFAULT_FG, TERM_DEFAULT_BG, false, false };
+	put(fx, "\x1b[31m\x1b[u");
+	assert_cursor(fx, 0, 0);
+	put(fx, "Z");
+	assert_cell(fx, 0, 0, 'Z', 7, 0);
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_alt_screen(void **state)
+{
+	struct fixture *fx = *state;
+	fill_rows(fx);
+	put(fx, "\x1b[7;3H");
+	flush(fx);
+	/* 1049: cursor saved, a cleared alternate screen. */
+	put(fx, "\x1b[?1049h");
+	for (uint32_t y = 0; y < 25; y++)
+		assert_row(fx, y, "");
+	assert_cursor(fx, 2, 6);
+	put(fx, "\x1b[Hvi screen\x1b[10;1Hline 10");
+	flush(fx);
+	check_pixels(fx);
+	put(fx, "\x1b[?1049l");
+	assert_row(fx, 0, "row 0");
+	assert_row(fx, 9, "row 9");
+	assert_cursor(fx, 2, 6);
+	flush(fx);
+	check_pixels(fx);
+	/* Back into it: cleared again. */
+	put(fx, "\x1b[?1049h");
+	assert_row(fx, 0, "");
+	put(fx, "\x1b[?1049l");
+	/* 47 keeps the alternate screen's contents; 1047 clears them on the
+	 * way out. */
+	put(fx, "\x1b[?47h\x1b[Halt");
+	put(fx, "\x1b[?47l");
+	assert_row(fx, 0, "row 0");
+	put(fx, "\x1b[?47h");
+	assert_row(fx, 0, "alt");
+	put(fx, "\x1b[?1047l\x1b[?1047h");
+	assert_row(fx, 0, "");
+	put(fx, "\x1b[?1047l");
+	assert_row(fx, 3, "row 3");
+	/* Scrolling on the alternate screen leaves the main one alone. */
+	put(fx, "\x1b[?1049h\x1b[25;1H\n\n\nx\x1b[?1049l");
+	assert_row(fx, 0, "row 0");
+	assert_row(fx, 24, "row 24");
+	/* ESC c goes back to the main screen. */
+	put(fx, "\x1b[?1049h\x1b" "c");
+	assert_true(fx->t.scr == &fx->t.screens[0]);
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_alt_screen_without_storage(void **state)
+{
+	(void)state;
+	struct fixture *fx = setup(&std_geometry);
+	struct term_backend backend = { counting_draw, fx };
+	assert_int_equal(term_init(&fx->t, 80, 25, fx->want, fx->shown, fx->ncells, &backend),
+	                 TERM_OK);
+	term_set_alt_screen(&fx->t, fx->alt, 80 * 24); /* too small: ignored */
+	put(fx, "main\x1b[?1049hstill");
+	assert_row(fx, 0, "mainstill");
+	put(fx, "\x1b[?1049l\x1b[?47h\x1b[?1047l");
+	assert_row(fx, 0, "mainstill");
+	void *p = fx;
+	teardown(&p);
+}
+
+static void test_autowrap_mode(void **state)
+{
+	struct fixture *fx = *state;
+	char line[81];
+	memset(line, 'x', 80);
+	line[80] = 0;
+	put(fx, "\x1b[?7l");
+	put(fx, line);
+	put(fx, "abc");
+	assert_cursor(fx, 79, 0);
+	assert_cell(fx, 79, 0, 'c', 7, 0); /* overwrites the last column */
+	assert_row(fx, 1, "");
+	put(fx, "\xc3\xa9"); /* the slow path too */
+	assert_cell(fx, 79, 0, 0xe9, 7, 0);
+	put(fx, "\x1b[?7h\rQ");
+	put(fx, line + 1);
+	assert_cursor(fx, 79, 0);
+	put(fx, "w");
+	assert_cell(fx, 0, 1, 'w', 7, 0);
+	/* Turning autowrap off cancels a pending wrap. */
+	put(fx, "\x1b[3;1H");
+	put(fx, line);
+	put(fx, "\x1b[?7lz");
+	assert_cell(fx, 79, 2, 'z', 7, 0);
+	assert_row(fx, 3, "");
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_newline_mode(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "ab\ncd"); /* LNM on by default: LF is CR LF */
+	assert_cursor(fx, 2, 1);
+	put(fx, "\x1b[20l\nef\x0bg\x0ch"); /* off: LF, VT, FF keep the column */
+	assert_row(fx, 2, "  ef");
+	assert_row(fx, 3, "    g");
+	assert_row(fx, 4, "     h");
+	put(fx, "\x1b[20h\nij");
+	assert_row(fx, 5, "ij");
+	put(fx, "\x1b[20l\x1b" "cx\ny"); /* ESC c turns it back on */
+	assert_row(fx, 1, "y");
+	flush(fx);
+	check_pixels(fx);
+}
+
+static void test_tab_stops(void **state)
+{
+	struct fixture *fx = *state;
+	put(fx, "\t");
+	assert_cursor(fx, 8, 0);
+	put(fx, "\x1b[3G\x1bH\x1b[1G\t"); /* HTS at column 2 */
+	assert_cursor(fx, 2, 0);
+	put(fx, "\t");
+	assert_cursor(fx, 8, 0);
+	put(fx, "\x1b[g\x1b[1G\t\t"); /* TBC 0: the stop at column 8 goes */
+	assert_cursor(fx, 16, 0);
+	put(fx, "\x1b[3g\x1b[1G\t"); /* TBC 3: all stops go */
+	assert_cursor(fx, 79, 0);
+	put(fx, "\x1b" "c\x1b[5G\t"); /* ESC c brings the defaults back */
+	assert_cursor(fx, 8, 0);
+	put(fx, "\x1b[80G\x1bH\x1b[79G\t");
+	assert_cursor(fx, 79, 0);
+}
+
+static void test_replies(void **state)
+{
+	struct fixture *fx = *state;
+	assert_string_equal(reply(fx), "");
+	put(fx, "\x1b[6n");
+	assert_string_equal(reply(fx), "\x1b[1;1R");
+	put(fx, "\x1b[12;34H\x1b[6n\x1b[5n");
+	assert_string_equal(reply(fx), "\x1b[12;34R\x1b[0n");
+	put(fx, "\x1b[25;80H\x1b[c\x1b[6n");
+	assert_string_equal(reply(fx), "\x1b[?6c\x1b[25;80R");
+	/* A pending wrap reports the last column, as the cursor is there. */
+	put(fx, "\x1b[1;80Hx\x1b[6n");
+	assert_string_equal(reply(fx), "\x1b[1;80R");
+	/* Private and unknown forms answer nothing. */
+	put(fx, "\x1b[?6n\x1b[7n\x1b[>c\x1b[1c");
+	assert_string_equal(reply(fx), "");
+	/* Taken in pieces, oldest first; a full queue drops whole answers. */
+	put(fx, "\x1b[H\x1b[6n");
+	char buf[4];
+	assert_int_equal(term_take_reply(&fx->t, buf, 3), 3);
+	assert_memory_equal(buf, "\x1b[1", 3);
+	assert_string_equal(reply(fx), ";1R");
+	for (int i = 0; i < 20; i++)
+		put(fx, "\x1b[6n");
+	const char *r = reply(fx);
+	assert_int_equal(strlen(r), 64 / 6 * 6);
+	assert_string_equal(reply(fx), "");
+}
+
+static void test_colour256(void **state)
+{
+	struct fixture *fx = *state;
+	/* 0-15 are the palette; the cube and the greys map to the nearest
+	 * colour: 196 (#ff0000) is red (#aa0000 is nearer than #ff5555), 203
+	 * (#ff5f5f) bright red, 21 (#0000ff) blue, 16 black, 231 white, 240
+	 * (#585858) dark grey, 250 (#bcbcbc) light grey; a number past 255
+	 * counts as 255 (#eeeeee, white). */
+	put(fx, "\x1b[38;5;3ma\x1b[38;5;12mb\x1b[38;5;196mc\x1b[38;5;21md\x1b[38;5;16;48;5;231me"
+	        "\x1b[0;38;5;240mf\x1b[38;5;250mg\x1b[38;2;250;250;0mh\x1b[48;5;9999mi"
+	        "\x1b[38;5;203mj");
+	assert_cell(fx, 0, 0, 'a', 3, 0);
+	assert_cell(fx, 1, 0, 'b', 12, 0);
+	assert_cell(fx, 2, 0, 'c', 1, 0);
+	assert_cell(fx, 3, 0, 'd', 4, 0);
+	assert_cell(fx, 4, 0, 'e', 0, 15);
+	assert_cell(fx, 5, 0, 'f', 8, 0);
+	assert_cell(fx, 6, 0, 'g', 7, 0);
+	assert_cell(fx, 7, 0, 'h', 11, 0);
+	assert_cell(fx, 8, 0, 'i', 11, 15);
+	assert_cell(fx, 9, 0, 'j', 9, 15);
+	put(fx, "\x1b[0m\r");
+	/* Bold brightens 0-7 only; 21 ends bold as 22 does. */
+	put(fx, "\x1b[0;1;38;5;4mj\x1b[21mk");
+	assert_cell(fx, 0, 0, 'j', 12, 0);
+	assert_cell(fx, 1, 0, 'k', 4, 0);
+	flush(fx);
+	check_pixels(fx);
+}
+
+
 /* ---- parser robustness ---- */
 
 static void test_escape_split_and_truncated(void **state)
@@ -579,7 +997,7 @@ static void test_escape_split_and_truncated(void **state)
 	put(fx, "\x1b[0m");
 
 	/* Unknown sequences are swallowed whole. */
-	put(fx, "\n\x1b[5nC\x1b[?1049hD\x1b(BE\x1b#8F\x1b" "7G\x1b[1 qH\x1b[1:2mI\x1b[=5mJ");
+	put(fx, "\n\x1b[5nC\x1b[?1hD\x1b(BE\x1b#8F\x1b" "7G\x1b[1 qH\x1b[1:2mI\x1b[=5mJ");
 	assert_string_equal(row_text(fx, 3), "CDEFGHIJ");
 	assert_cell(fx, 0, 3, 'C', 7, 0);
 	assert_cell(fx, 7, 3, 'J', 7, 0);
@@ -600,13 +1018,16 @@ static void test_escape_split_and_truncated(void **state)
 	assert_cell(fx, 1, 24, 'O', 15, 0);
 	put(fx, "\x1b[0m");
 
-	/* Private sequences: DECTCEM only. */
+	/* DECTCEM, alone or among other private modes; not without the '?'. */
 	put(fx, "\x1b[?25h");
 	assert_true(fx->t.cursor_visible);
 	put(fx, "\x1b[?25l");
 	assert_false(fx->t.cursor_visible);
-	put(fx, "\x1b[25h\x1b[?1;25h");
+	put(fx, "\x1b[25h");
 	assert_false(fx->t.cursor_visible);
+	put(fx, "\x1b[?1;25h");
+	assert_true(fx->t.cursor_visible);
+	put(fx, "\x1b[?25l");
 	flush(fx);
 	check_pixels(fx);
 }
@@ -920,6 +1341,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sgr_parameters, setup_std, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_position, setup_std, teardown),
 		cmocka_unit_test_setup_teardown(test_erase, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_sequences, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_characters, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_scroll_region, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_index_sequences, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_delete, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_save_restore, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_alt_screen, setup_std, teardown),
+		cmocka_unit_test(test_alt_screen_without_storage),
+		cmocka_unit_test_setup_teardown(test_autowrap_mode, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_newline_mode, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_tab_stops, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_replies, setup_std, teardown),
+		cmocka_unit_test_setup_teardown(test_colour256, setup_std, teardown),
 		cmocka_unit_test_setup_teardown(test_escape_split_and_truncated, setup_std, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup_std, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8, setup_std, teardown),
