@@ -652,11 +652,29 @@ static void user_exception(struct trap_frame *tf)
 	proc_exit(sig);
 }
 
+static void user_return_work(struct task *t, struct trap_frame *tf);
+
 static void user_return(struct trap_frame *tf)
 {
 	struct task *t = task_current();
 	if (!t)
 		return;
+	/* After an interrupt or exception this runs with interrupts off, and
+	 * the work here writes user memory (a signal frame, rseq's area) that
+	 * may have to be faulted in, which a copy with interrupts off refuses
+	 * to do (uaccess.c). So, as Linux's exit-to-user loop: interrupts on
+	 * for the work, off again before the entry stub returns (it swaps GS
+	 * and must not be interrupted). */
+	bool irqs_off = !(cpu_read_rflags() & RFLAGS_IF);
+	if (irqs_off)
+		cpu_sti();
+	user_return_work(t, tf);
+	if (irqs_off)
+		cpu_cli();
+}
+
+static void user_return_work(struct task *t, struct trap_frame *tf)
+{
 	if (t->rseq_pending)
 		rseq_resume(t, tf);
 	if (t->stop_pending || __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE)) {

@@ -1059,6 +1059,39 @@ static void check_restart(void)
 	CHECK(read_with_signal(0) == 4, 0);          /* EINTR */
 }
 
+/* ---- A signal taken on the way back from an interrupt, onto fresh pages ---- */
+
+static volatile int alarm_on_altstack;
+static void on_alarm_alt(int sig) { alarm_on_altstack = sig; }
+
+/* Spin in user mode (no system call) until SIGALRM's handler has run on an
+ * alternate stack nothing has touched yet: the signal arrives on the way
+ * back from an interrupt, and the frame must fault its pages in there. */
+static void spin_for_alarm(void)
+{
+	long alt = sys6(NR_mmap, 0, 65536, 3, 0x22, -1, 0);
+	struct { long sp; int flags, pad; unsigned long size; } ss = {alt, 0, 0, 65536};
+	sys2(131 /* sigaltstack */, &ss, 0);
+	struct k_sigaction sa;
+	*(void (*volatile *)(int)) & sa.handler = on_alarm_alt;
+	*(void (*volatile *)(void)) & sa.restorer = restorer;
+	sa.flags = 0x04000000 | 0x08000000; /* SA_RESTORER | SA_ONSTACK */
+	sa.mask = 0;
+	sys4(NR_rt_sigaction, 14, &sa, 0, 8);
+	struct itimerval it = {{0, 0}, {0, 20000}};
+	sys3(38 /* setitimer */, 0, &it, 0);
+	unsigned long t0 = __builtin_ia32_rdtsc();
+	while (!alarm_on_altstack && __builtin_ia32_rdtsc() - t0 < (1ul << 36))
+		;
+	sys1(NR_exit_group, alarm_on_altstack == 14 ? 0 : 1);
+}
+
+static void check_signal_after_interrupt(void)
+{
+	int st = in_child(spin_for_alarm);
+	CHECK(WIFEXITED_CODE(st) == 0, st);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -1077,6 +1110,7 @@ int main(int argc, char **argv, char **envp)
 	check_job_control();
 	check_fault_handler();
 	check_restart();
+	check_signal_after_interrupt();
 	check_procfs(argv[0]);
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
