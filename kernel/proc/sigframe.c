@@ -186,6 +186,30 @@ static int take_signal(struct task *t, uint64_t allow)
 	}
 }
 
+/* Linux's rule (signal(7), "Interruption of system calls and library
+ * functions by signal handlers"): waits with a timeout or for a signal
+ * return EINTR after a handler even with SA_RESTART. Restarting
+ * rt_sigsuspend would wait for the signal that just came. */
+static bool restartable(int64_t nr)
+{
+	switch (nr) {
+	case 7:   /* poll */
+	case 23:  /* select */
+	case 34:  /* pause */
+	case 35:  /* nanosleep */
+	case 128: /* rt_sigtimedwait */
+	case 130: /* rt_sigsuspend */
+	case 230: /* clock_nanosleep */
+	case 232: /* epoll_wait */
+	case 270: /* pselect6 */
+	case 271: /* ppoll */
+	case 281: /* epoll_pwait */
+		return false;
+	default:
+		return true;
+	}
+}
+
 void signal_deliver(struct trap_frame *tf)
 {
 	struct task *p = task_current();
@@ -212,9 +236,10 @@ void signal_deliver(struct trap_frame *tf)
 			continue; /* ignored */
 		uint64_t sa_flags = act.flags;
 		/* An interrupted system call: restart it after the handler
-		 * with SA_RESTART, else it returns EINTR. */
+		 * with SA_RESTART, else it returns EINTR. Some calls never
+		 * restart after a handler, whatever SA_RESTART says (signal(7)). */
 		if (tf->vector == TF_VECTOR_SYSCALL && (int64_t)tf->rax == -EINTR &&
-		    (sa_flags & SA_RESTART) && p->syscall_nr >= 0) {
+		    (sa_flags & SA_RESTART) && p->syscall_nr >= 0 && restartable(p->syscall_nr)) {
 			tf->rax = (uint64_t)p->syscall_nr;
 			tf->rip -= 2; /* the syscall instruction again */
 		}

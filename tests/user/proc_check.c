@@ -803,6 +803,14 @@ static void check_timers(void)
 	CHECK(alarms == 1, alarms);
 	CHECK(waited >= 50 * 1000 * 1000, waited); /* never early; EINTR says it came before 2 s */
 	CHECK(sys2(NR_getitimer, 0, &cur) == 0 && cur.value.sec == 0 && cur.value.usec == 0, 0);
+	/* SA_RESTART does not restart a sleep: still EINTR (signal(7)). */
+	sa.flags = SA_RESTORER | 0x10000000 /* SA_RESTART */;
+	CHECK(sys4(NR_rt_sigaction, SIGALRM, &sa, 0, 8) == 0, 0);
+	alarms = 0;
+	CHECK(sys3(NR_setitimer, 0, &it, 0) == 0, 0);
+	CHECK(sys2(NR_nanosleep, &ts, 0) == -4 /* EINTR */ && alarms == 1, alarms);
+	sa.flags = SA_RESTORER;
+	CHECK(sys4(NR_rt_sigaction, SIGALRM, &sa, 0, 8) == 0, 0);
 	/* Every 20 ms: three periods, then off; the old value comes back. */
 	struct itimerval every = {{0, 20000}, {0, 20000}}, off = {{0, 0}, {0, 0}};
 	alarms = 0;
