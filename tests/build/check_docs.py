@@ -13,13 +13,22 @@ For every Markdown file (README.md, docs/*.md):
                leave the prose behind;
   paths        every backquoted path that names a file of the tree
                (`kernel/mm/pmm.c`, `scripts/bench`, or relative to kernel/
-               like `proc/vm.c`) exists.
+               like `proc/vm.c`) exists;
+  how-tos      every ```sh, ```bash or ```console block in docs/howto/ is
+               either run by build.docs-howto (tests/build/run_howtos.py) or
+               preceded by <!-- not runnable: REASON -->; a block with
+               neither (another shell-like language, a transcript with no
+               command, a marker without its reason) is a problem
+               (tests/build/howto_blocks.py has the rules).
 
 Each problem is printed with its file and line; any problem fails the check.
 """
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import howto_blocks  # noqa: E402
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))
@@ -78,7 +87,21 @@ def markdown_files():
     files = [os.path.join(ROOT, "README.md")]
     docs = os.path.join(ROOT, "docs")
     files += sorted(os.path.join(docs, n) for n in os.listdir(docs) if n.endswith(".md"))
-    return files
+    return files + howto_blocks.howto_files(ROOT)
+
+
+def howto_problems():
+    """The how-tos' shell blocks: each runnable, or marked with a reason."""
+    problems = []
+    for md in howto_blocks.howto_files(ROOT):
+        _, bad = howto_blocks.blocks(md)
+        problems += ["%s:%d: %s" % (os.path.relpath(md, ROOT), line, msg) for line, msg in bad]
+    if howto_blocks.howto_files(ROOT):
+        with open(os.path.join(ROOT, "tests", "build", "CMakeLists.txt")) as f:
+            if not re.search(r"add_test\(NAME build\.docs-howto\b[^)]*run_howtos\.py", f.read()):
+                problems.append("tests/build/CMakeLists.txt: no build.docs-howto test runs "
+                                "run_howtos.py, so no how-to block is run")
+    return problems
 
 
 def main():
@@ -123,12 +146,14 @@ def main():
                 if PATHLIKE.match(code) and code.startswith(PATH_TOPS) and not template:
                     if not os.path.exists(os.path.join(ROOT, code)):
                         problems.append("%s:%d: `%s`: no such file" % (rel_md, no, code))
+    problems += howto_problems()
     for p in problems:
         print("FAIL: " + p)
     if problems:
         print("%d problems in README.md and docs/" % len(problems))
         return 1
-    print("ok: every link, anchor, function name and path in README.md and docs/ exists")
+    print("ok: every link, anchor, function name and path in README.md and docs/ exists; "
+          "every how-to shell block is run by build.docs-howto or says why not")
     return 0
 
 
