@@ -87,6 +87,14 @@ static void ap_main(void)
 	sched_run_ap();                        // become this CPU's idle thread
 }
 
+/* The terminals, as the command line configures them (console=, tty.mirror=). */
+static void terminals_init(void)
+{
+	struct tty_config cfg = {.mirror = boot_cmdline_is("tty.mirror", "1")};
+	cfg.console = boot_cmdline_get("console", &cfg.console_len);
+	tty_init(&cfg);
+}
+
 __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 {
 	console_init_serial();                 // COM1: output works from here on
@@ -127,7 +135,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	procfs_init();                         // /proc: processes and figures as files
 	memdev_init();                         // /dev/null, zero, full, random, urandom
 	pacer_start();                         // screen redraws at most once a frame ("console" thread)
-	tty_init();                            // the console terminal: /dev/console, /dev/tty
+	terminals_init();                      // the terminals: tty0 (screen), ttyS0 (serial)
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
 	run_init();                            // /init as process 1, as Linux does

@@ -13,7 +13,8 @@ The archive holds (docs/initramfs.md):
     (bin/sh -> busybox, usr/bin/awk -> ../../bin/busybox, linuxrc -> bin/busybox);
   - the skeleton tree (scripts/initramfs/: /init and the /etc files), each
     file 0755 if it is executable in the source tree and 0644 otherwise;
-  - device nodes: /dev/console (5, 1), /dev/tty (5, 0), /dev/null (1, 3),
+  - device nodes: /dev/console (5, 1), /dev/tty (5, 0), the terminals
+    /dev/tty0 (4, 0), /dev/tty1 (4, 1) and /dev/ttyS0 (4, 64), /dev/null (1, 3),
     /dev/zero (1, 5), /dev/full (1, 7), /dev/random (1, 8), /dev/urandom (1, 9);
   - every --file SRC=DEST (the CMake hook kestrel_initramfs_add), with any
     missing parent directories.
@@ -49,6 +50,9 @@ DEVICES = {  # path: (mode, major, minor), as Linux's default initramfs has /dev
     "dev/console": (0o600, 5, 1),
     "dev/null": (0o666, 1, 3),
     "dev/tty": (0o666, 5, 0),
+    "dev/tty0": (0o620, 4, 0),
+    "dev/tty1": (0o620, 4, 1),
+    "dev/ttyS0": (0o660, 4, 64),
     "dev/zero": (0o666, 1, 5),
     "dev/full": (0o666, 1, 7),
     "dev/random": (0o666, 1, 8),
@@ -230,6 +234,7 @@ def self_test():
         assert got["opt"][0] == stat.S_IFDIR | 0o755
         assert got["opt/test/prog"][1] == b"\x7fELF" + bytes(range(256)) * 3
         assert got["dev/console"] == (stat.S_IFCHR | 0o600, b"", (5, 1))
+        assert got["dev/ttyS0"] == (stat.S_IFCHR | 0o660, b"", (4, 64))
         assert got["tmp"][0] == stat.S_IFDIR | 0o1777
     print("mkinitramfs: self-test passed")
 

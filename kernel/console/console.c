@@ -209,15 +209,20 @@ static bool console_flush_paced(void)
 	return true;
 }
 
-void console_write(const char *s, size_t n)
+/* console_write and console_write_screen: the text to the screen (and to
+ * serial too if asked), drawn now or paced, and the answers it asked for
+ * handed on. */
+static void write_paced(const char *s, size_t n, bool to_serial)
 {
 	char reply[TERM_REPLY_MAX];
 	size_t nreply = 0;
 	bool wake = false;
 
 	console_begin();
-	console_write_noflush(s, n);
+	if (to_serial)
+		serial_write(s, n);
 	if (fb_ready) {
+		term_write(&console_term, s, n);
 		wake = console_flush_paced();
 		nreply = term_take_reply(&console_term, reply, sizeof(reply));
 	}
@@ -230,6 +235,14 @@ void console_write(const char *s, size_t n)
 	 * locks of its own and wakes its reader. */
 	if (nreply && handler)
 		handler(reply, nreply);
+}
+
+void console_write(const char *s, size_t n) { write_paced(s, n, true); }
+
+void console_write_screen(const char *s, size_t n)
+{
+	if (fb_ready)
+		write_paced(s, n, false);
 }
 
 void console_set_reply_handler(void (*fn)(const char *s, size_t n))

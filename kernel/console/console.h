@@ -26,7 +26,10 @@ void console_size(unsigned *cols, unsigned *rows);
  * flood, within a frame (console.c explains the pacing). Answers the
  * terminal owes (to ESC[6n and the like) go to the reply handler. */
 void console_write(const char *s, size_t n);
-/* Where console_write sends the terminal's answers: the terminal layer's
+/* The same for the screen alone (the screen's terminal, tty0): nothing
+ * without a framebuffer. */
+void console_write_screen(const char *s, size_t n);
+/* Where console_write(_screen) sends the terminal's answers: the terminal layer's
  * input, as if typed (tty.c registers it; console/ does not know tty/).
  * Called without the console lock held. */
 void console_set_reply_handler(void (*fn)(const char *s, size_t n));
@@ -57,6 +60,9 @@ void console_flush(void);
  * just stop). */
 bool console_emergency(void);
 
-/* One output only (tests and the screen-dump protocol). */
+/* One output only, drawn at once and with no answers (tests, the
+ * screen-dump protocol; the serial terminal, ttyS0, writes with
+ * console_write_serial: the lock keeps its bytes apart from a kernel
+ * message's). */
 void console_write_serial(const char *s, size_t n);
 void console_write_framebuffer(const char *s, size_t n);

@@ -42,6 +42,7 @@ static struct {
 	_Atomic uint32_t head;       /* written by the producer */
 	_Atomic uint32_t tail;       /* written by the consumer */
 	uint8_t buf[INPUT_QUEUE_SIZE];
+	uint8_t src[INPUT_QUEUE_SIZE]; /* where each byte came from */
 	_Atomic uint64_t received[INPUT_SOURCES];
 	_Atomic uint64_t dropped[INPUT_SOURCES];
 } q;
@@ -83,8 +84,10 @@ void input_push(enum input_source src, const char *bytes, size_t n)
 		counter_add(&q.dropped[src], n);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		q.buf[(head + i) & INPUT_MASK] = (uint8_t)bytes[i];
+		q.src[(head + i) & INPUT_MASK] = (uint8_t)src;
+	}
 	/* release: the bytes above become visible no later than the new head. */
 	atomic_store_explicit(&q.head, head + (uint32_t)n, memory_order_release);
 	void (*fn)(void) = atomic_load(&listener);
@@ -92,7 +95,9 @@ void input_push(enum input_source src, const char *bytes, size_t n)
 		fn();
 }
 
-int input_getc(void)
+int input_getc(void) { return input_getc_source(NULL); }
+
+int input_getc_source(enum input_source *src)
 {
 	uint32_t tail = atomic_load_explicit(&q.tail, memory_order_relaxed);
 	/* acquire: pairs with the producer's release of head, so the byte at
@@ -102,6 +107,8 @@ int input_getc(void)
 	if (head == tail)
 		return -1;
 	int c = q.buf[tail & INPUT_MASK];
+	if (src)
+		*src = (enum input_source)q.src[tail & INPUT_MASK];
 	/* release: our read of the slot is done before the producer may reuse it. */
 	atomic_store_explicit(&q.tail, tail + 1, memory_order_release);
 	return c;

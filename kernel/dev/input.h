@@ -1,8 +1,10 @@
 /*
- * The input queue: the one stream of bytes the console reads, fed by the PS/2
+ * The input queue: the one stream of bytes the kernel reads, fed by the PS/2
  * keyboard (i8042.c, already translated to terminal bytes by kbd_decode.c)
- * and by the serial port's receive interrupt. A person at either sees the
- * same shell.
+ * and by the serial port's receive interrupt. Each byte remembers its
+ * source: the kernel shell reads them all as one stream (a person at either
+ * sees the same shell), the terminals (tty.h) split them again, keyboard to
+ * tty0 and serial to ttyS0.
  *
  * Concurrency contract (input.c explains the memory orders):
  *  - Producers call input_push from interrupt handlers on one CPU, with
@@ -56,6 +58,9 @@ void input_set_listener(void (*fn)(void));
 
 /* Consumer side: the oldest byte (0-255), or -1 if the queue is empty. */
 int input_getc(void);
+/* The same, and where the byte came from (the terminals keep the keyboard
+ * and the serial line apart: tty.h). */
+int input_getc_source(enum input_source *src);
 
 /* Bytes waiting. Exact for the consumer; from anywhere else a snapshot that
  * a producer may already have made larger. */

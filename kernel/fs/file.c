@@ -42,6 +42,12 @@ int vfs_register_chrdev(uint32_t major, uint32_t minor, const struct file_ops *o
 	return err;
 }
 
+void vfs_file_device(const struct file *f, uint32_t *major, uint32_t *minor)
+{
+	*major = f->inode->rdev_major; /* fixed for the node's life */
+	*minor = f->inode->rdev_minor;
+}
+
 static const struct file_ops *find_chrdev(const struct inode *n)
 {
 	for (unsigned i = 0; i < nchrdevs; i++)
@@ -134,7 +140,7 @@ int vfs_open(struct inode *dir, const char *path, int flags, uint32_t mode, stru
 		file_put(f);
 		return err;
 	}
-	if (ops && ops->open && (err = ops->open(f)) != 0) {
+	if (ops && ops->open && (err = ops->open(f, flags)) != 0) {
 		f->ops = NULL; /* no release for a driver that refused */
 		file_put(f);
 		return err;

@@ -130,7 +130,9 @@ struct file;
 /* A device driver's side of an open device node (vfs_register_chrdev). It
  * runs without the file-system lock, so it may block. */
 struct file_ops {
-	int (*open)(struct file *f);   /* optional; an error fails the open */
+	/* optional; an error fails the open. flags as open(2) got them
+	 * (f->flags has O_NOCTTY and the like removed). */
+	int (*open)(struct file *f, int flags);
 	int64_t (*read)(struct file *f, void *buf, size_t n);
 	int64_t (*write)(struct file *f, const void *buf, size_t n);
 	void (*release)(struct file *f); /* optional: the last reference went */
@@ -272,6 +274,9 @@ int vfs_utimes(struct inode *dir, const char *path, const struct vfs_time *atime
  * ops. At most VFS_MAX_CHRDEVS; -EBUSY if taken, -ENOSPC if full. */
 #define VFS_MAX_CHRDEVS 16
 int vfs_register_chrdev(uint32_t major, uint32_t minor, const struct file_ops *ops);
+/* The device numbers of the node a device file was opened on (a driver
+ * with several, in its open). */
+void vfs_file_device(const struct file *f, uint32_t *major, uint32_t *minor);
 
 /* Mount the root of another file system (a synthetic tree: fs/synth.h) on
  * the directory at path (from dir, as for the other calls): lookups that

@@ -18,7 +18,6 @@
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "proc/proc.h"
-#include "tty/tty.h"
 
 void proc_files_init(struct proc *p)
 {
@@ -34,7 +33,6 @@ void proc_files_init(struct proc *p)
 		}
 		p->fds[fd].file = f;
 	}
-	tty_set_foreground(p->pid);
 }
 
 /* When the process has ended: no thread is left to race with. */

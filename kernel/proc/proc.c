@@ -13,6 +13,7 @@
  * signal number for a death by signal (WIFSIGNALED).
  */
 #include "proc/proc.h"
+#include "proc/session.h"
 #include "tty/tty.h"
 #include "proc/proc_internal.h"
 
@@ -51,6 +52,7 @@ static int init_status;
 static uint64_t sigbit(int sig) { return 1ull << (sig - 1); }
 
 void proc_id_release(void) { nids--; }
+struct proc *proc_all(void) { return all_procs; }
 
 static struct trap_frame *user_frame(struct thread *t)
 {
@@ -122,6 +124,7 @@ static struct proc *proc_new(struct proc *parent)
 		__atomic_store_n(&parent->children, p, __ATOMIC_RELEASE);
 		p->pgid = parent->pgid;
 		p->sid = parent->sid;
+		p->ctty = parent->ctty;
 	} else {
 		p->pgid = p->sid = p->pid;
 	}
@@ -246,6 +249,7 @@ static bool zombie_child(void *arg);
 void proc_end(struct proc *p, int wait_status)
 {
 	proc_files_close(p);
+	session_exit(p);
 	itimer_exit(p->pid);
 	spin_lock(&proc_tree_lock);
 	bool is_init = p == init_proc;
@@ -696,8 +700,7 @@ static bool resolve(uint64_t addr, uint64_t err)
 void proc_init(void)
 {
 	trap_set_user_exception(user_exception);
-	tty_set_signal_sender(proc_kill_pgrp);
-	tty_set_job_hooks(proc_current_pgrp, proc_current_refuses);
+	session_init();
 	rseq_init();
 	syscall_set_user_return(user_return);
 	uaccess_set_fault_handler(resolve);
@@ -812,6 +815,8 @@ int proc_info(int pid, struct proc_info *out)
 		out->ppid = p->ppid;
 		out->pgid = p->pgid;
 		out->sid = p->sid;
+		out->tty_nr = p->ctty ? tty_device_number(p->ctty) : 0;
+		out->tpgid = p->ctty ? tty_foreground(p->ctty) : -1;
 		out->state = state_letter(p);
 		memcpy(out->comm, p->comm, sizeof(out->comm));
 		out->comm[PROC_COMM_MAX - 1] = 0;

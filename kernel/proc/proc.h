@@ -52,6 +52,7 @@ enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
 struct file;
 struct inode;
+struct tty;
 
 /* A descriptor: an open file (fs/vfs.h, shared with other descriptors and
  * processes by reference count) and its close-on-exec flag. */
@@ -85,6 +86,7 @@ struct proc {
 	struct wait_queue stop_wq; /* its stopped threads park here */
 	uint64_t sig_pending;     /* sent to the process: bit sig - 1 (atomic) */
 	int pgid, sid;
+	struct tty *ctty;         /* the controlling terminal, or NULL (session.c) */
 	uint64_t start_ns;
 	uint64_t cpu_ns;          /* CPU time of its ended threads */
 	uint64_t children_cpu_ns; /* of every child it reaped (and theirs) */

@@ -23,6 +23,8 @@ struct fpu_state;
  * order: the tree lock, then a thread's wait_lock, then a wait queue's. */
 extern struct spinlock proc_tree_lock;
 
+/* Under the tree lock: the first of every process, linked by all_next. */
+struct proc *proc_all(void);
 /* Under the tree lock: a free id from the pid space (counted against
  * PROC_MAX), or 0 at the limit; give back a thread's id (not a
  * process's: that goes when the process is reaped). */

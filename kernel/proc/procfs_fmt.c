@@ -61,7 +61,7 @@ int64_t procfs_fmt_stat(char *buf, size_t size, const struct proc_info *p)
 	uint64_t start = procfs_ticks(p->start_ns);
 	put(&o, "%d (%s) %c %d %d %d", p->pid, p->comm, p->state, p->ppid, p->pgid, p->sid);
 	/* tty_nr tpgid flags minflt cminflt majflt cmajflt */
-	put(&o, " 0 -1 0 0 0 0 0");
+	put(&o, " %u %d 0 0 0 0 0", p->tty_nr, p->tpgid);
 	/* utime stime cutime cstime: all CPU time counts as user time (the
 	 * kernel does not tell the two apart) */
 	put(&o, " %llu 0 %llu 0", (unsigned long long)procfs_ticks(p->cpu_ns),

@@ -14,6 +14,8 @@
 
 struct proc_info {
 	int pid, ppid, pgid, sid;
+	uint32_t tty_nr;          /* its controlling terminal's device number (0: none) */
+	int tpgid;                /* that terminal's foreground group (-1: none) */
 	char state;               /* 'R' running or ready, 'S' sleeping, 'Z' zombie */
 	char comm[PROC_COMM_MAX]; /* NUL-terminated */
 	uint32_t threads;

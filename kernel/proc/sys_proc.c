@@ -15,6 +15,7 @@
 #include "mm/heap.h"
 #include "proc/exec.h"
 #include "proc/proc.h"
+#include "proc/session.h"
 #include "proc/signal.h"
 #include "proc/sys.h"
 #include "time/clock.h"
@@ -108,11 +109,7 @@ SYSCALL(setpgid) /* (pid_t pid, pid_t pgid): the caller or one of its children *
 SYSCALL(setsid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	struct proc *p = proc_current();
-	if (p->pgid == p->pid)
-		return -EPERM; /* a group leader cannot start a session */
-	p->sid = p->pgid = p->pid;
-	return p->sid;
+	return session_setsid();
 }
 
 /* exit(2) ends the calling thread only; the process ends with its last. */

@@ -1,15 +1,16 @@
 /*
- * The console terminal (see tty.h): its device operations, the ioctls
- * Linux programs use on a terminal, and the thread that feeds keys into
- * the line discipline.
+ * The terminals (see tty.h): tty0 on the keyboard and the screen, ttyS0 on
+ * the serial line; their device operations, the ioctls Linux programs use
+ * on a terminal, and the thread that feeds keys into the line disciplines.
+ * Sessions and job control on them are session.c's.
  *
- * The input thread also feeds the line discipline the terminal's own
- * answers: a program that writes ESC[6n (busybox's shell does at every
- * prompt) expects "ESC[row;colR" on its input, as if typed. The console
- * queues those answers while it interprets the output and hands them to
- * tty_reply (registered with console_set_reply_handler), which keeps them
- * here until the input thread passes them on, ahead of the keys that
- * arrive after them.
+ * The input thread also feeds tty0 the screen's own answers: a program
+ * that writes ESC[6n (busybox's shell does at every prompt) expects
+ * "ESC[row;colR" on its input, as if typed. The console queues those
+ * answers while it interprets the output and hands them to tty_reply
+ * (registered with console_set_reply_handler), which keeps them here until
+ * the input thread passes them on, ahead of the keys that arrive after
+ * them. (A terminal on the serial line answers for itself.)
  */
 #include "tty/tty.h"
 
@@ -21,11 +22,12 @@
 #include "core/kprintf.h"
 #include "dev/input.h"
 #include "fs/vfs.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
 #include "sync/spinlock.h"
-#include "tty/ldisc.h"
+#include "tty/tty_internal.h"
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402
@@ -34,79 +36,57 @@
 #define TCSBRK 0x5409
 #define TCXONC 0x540a
 #define TCFLSH 0x540b
-#define TIOCSCTTY 0x540e
-#define TIOCGPGRP 0x540f
-#define TIOCSPGRP 0x5410
 #define TIOCOUTQ 0x5411
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
 #define FIONREAD 0x541b
-#define TIOCNOTTY 0x5422
-#define TIOCGSID 0x5429
 #define TCIFLUSH 0
 #define TCIOFLUSH 2
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGWINCH 28
 #define VTIME_STEP_NS (10u * 1000 * 1000) /* VTIME waits look every 10 ms */
 #define WRITE_CHUNK 512
 #define REPLY_MAX 128 /* queued answer bytes; more are dropped */
+#define SERIAL_COLS 80 /* a serial terminal's size until stty says otherwise */
+#define SERIAL_ROWS 24
 
-struct winsize_user { /* asm-generic/termios.h */
-	uint16_t rows, cols, xpixel, ypixel;
-};
-_Static_assert(sizeof(struct winsize_user) == 8, "struct winsize");
+/* Device numbers, as Linux has them (Documentation/admin-guide/devices.txt). */
+#define TTY_MAJOR 4     /* tty0 (the current virtual console), tty1, ttyS0 at 64 */
+#define TTYAUX_MAJOR 5  /* /dev/tty 0, /dev/console 1 */
 
-struct tty {
-	struct mutex lock;        /* the line discipline, the settings */
-	struct ldisc ld;
-	struct wait_queue readers; /* woken when input may have become readable */
-	struct wait_queue input;  /* the input thread sleeps here */
-	_Atomic int32_t fg_pgrp;
-	struct winsize_user ws;
-	_Atomic bool started;     /* the input thread runs */
-};
+static bool mirror; /* tty.mirror=1: tty0's output goes to serial too */
 
-static struct tty console;
+static void screen_out(const char *s, size_t n)
+{
+	console_write_screen(s, n);
+	if (mirror)
+		console_write_serial(s, n);
+}
 
-/* The terminal's answers waiting for the input thread. */
+static struct tty screen = {.name = "tty0", .minor = 0, .out = screen_out};
+static struct tty serial = {.name = "ttyS0", .minor = 64, .out = console_write_serial};
+static struct tty *console_tty = &serial; /* what /dev/console is */
+static struct wait_queue input_wq;        /* the input thread sleeps here */
+static _Atomic bool started;              /* the input thread runs */
+
+/* The screen's answers waiting for the input thread. */
 static struct spinlock reply_lock = SPINLOCK_INIT("tty replies"); /* guards replies, nreplies */
 static char replies[REPLY_MAX];
 static _Atomic uint32_t nreplies; /* also read without the lock, as a hint */
-static int (*signal_sender)(int pgrp, int sig);
-static int (*current_pgrp)(void);
-static bool (*refuses)(int sig);
 
-void tty_set_signal_sender(int (*send)(int pgrp, int sig)) { signal_sender = send; }
+uint32_t tty_device_number(const struct tty *t) { return TTY_MAJOR << 8 | t->minor; }
 
-void tty_set_job_hooks(int (*pgrp)(void), bool (*refuse)(int sig))
-{
-	current_pgrp = pgrp;
-	refuses = refuse;
-}
-
-#define SIGTTIN 21
-#define SIGTTOU 22
-
-/* Job control's rule for a process outside the foreground group (POSIX
- * 11.1.4): reading stops it with SIGTTIN; writing with TOSTOP set, or
- * changing the terminal, stops it with SIGTTOU. 0: go ahead (in the
- * foreground, or writing while ignoring or blocking SIGTTOU); -EIO: a
- * read that ignores or blocks SIGTTIN; -EINTR: the signal is sent, and the
- * call runs again once the process is continued. */
-static int background_check(struct tty *t, int sig)
+int tty_foreground(const struct tty *t)
 {
 	int32_t fg = atomic_load(&t->fg_pgrp);
-	if (!current_pgrp || !signal_sender || fg <= 0 || current_pgrp() == fg)
-		return 0;
-	if (refuses(sig))
-		return sig == SIGTTIN ? -EIO : 0;
-	signal_sender(current_pgrp(), sig);
-	return -EINTR;
+	return fg > 0 ? fg : -1;
 }
-void tty_set_foreground(int32_t pgrp) { atomic_store(&console.fg_pgrp, pgrp); }
 
 static void emit(void *ctx, const uint8_t *s, size_t n)
 {
-	(void)ctx;
-	console_write((const char *)s, n);
+	struct tty *t = ctx;
+	t->out((const char *)s, n);
 }
 
 /* ---- Input ---- */
@@ -118,11 +98,11 @@ static bool input_ready(void *arg)
 }
 
 /* Called from the input interrupts (dev/input.c): only a wake-up. */
-static void input_arrived(void) { wake_one(&console.input); }
+static void input_arrived(void) { wake_one(&input_wq); }
 
 /* The console's reply handler: an answer, whole or not at all (half an
  * escape sequence would read as stray keys). From any thread, with no
- * console lock held; possibly with the tty mutex held (a write), so it
+ * console lock held; possibly with tty0's mutex held (a write), so it
  * only queues and wakes. */
 static void tty_reply(const char *s, size_t n)
 {
@@ -133,7 +113,7 @@ static void tty_reply(const char *s, size_t n)
 		atomic_store_explicit(&nreplies, have + (uint32_t)n, memory_order_relaxed);
 	}
 	spin_unlock(&reply_lock);
-	wake_one(&console.input);
+	wake_one(&input_wq);
 }
 
 /* Take the queued answers (into buf, REPLY_MAX bytes); returns how many. */
@@ -147,41 +127,64 @@ static size_t take_replies(char *buf)
 	return n;
 }
 
+/* One batch: the screen's answers to tty0, then the queued bytes each to
+ * its own terminal. The signal keys take effect after the batch (several
+ * on one terminal: the last one). */
+static void input_batch(void)
+{
+	char reply[REPLY_MAX];
+	size_t nreply = take_replies(reply);
+	int sig[2] = {0, 0};
+	struct tty *held = NULL;
+	if (nreply) {
+		held = &screen;
+		mutex_lock(&held->lock);
+		for (size_t i = 0; i < nreply; i++)
+			ldisc_receive(&screen.ld, (uint8_t)reply[i]); /* no signal keys in an answer */
+	}
+	enum input_source src;
+	for (int c; (c = input_getc_source(&src)) >= 0;) {
+		struct tty *t = src == INPUT_SERIAL ? &serial : &screen;
+		if (held != t) {
+			if (held)
+				mutex_unlock(&held->lock);
+			held = t;
+			mutex_lock(&held->lock);
+		}
+		int s = ldisc_receive(&t->ld, (uint8_t)c);
+		if (s)
+			sig[t == &serial] = s;
+	}
+	if (held)
+		mutex_unlock(&held->lock);
+	wake_all(&screen.readers);
+	wake_all(&serial.readers);
+	if (sig[0])
+		tty_signal_foreground(&screen, sig[0]);
+	if (sig[1])
+		tty_signal_foreground(&serial, sig[1]);
+}
+
 static void input_thread(void *arg)
 {
-	struct tty *t = arg;
+	(void)arg;
 	for (;;) {
-		wait_event(&t->input, input_ready, NULL);
-		int sig = 0;
-		char reply[REPLY_MAX];
-		size_t nreply = take_replies(reply);
-		mutex_lock(&t->lock);
-		for (size_t i = 0; i < nreply; i++)
-			ldisc_receive(&t->ld, (uint8_t)reply[i]); /* no signal keys in an answer */
-		for (int c; (c = input_getc()) >= 0;) {
-			int s = ldisc_receive(&t->ld, (uint8_t)c);
-			if (s)
-				sig = s; /* several in one batch: the last one */
-		}
-		mutex_unlock(&t->lock);
-		wake_all(&t->readers);
-		int32_t pg = atomic_load(&t->fg_pgrp);
-		if (sig && pg > 0 && signal_sender)
-			signal_sender(pg, sig);
+		wait_event(&input_wq, input_ready, NULL);
+		input_batch();
 	}
 }
 
-static void start(struct tty *t)
+static void start(void)
 {
 	bool no = false;
-	if (!atomic_compare_exchange_strong(&t->started, &no, true))
+	if (!atomic_compare_exchange_strong(&started, &no, true))
 		return;
 	input_set_listener(input_arrived);
-	if (!thread_spawn_detached("tty", input_thread, t, ~0ull)) {
-		kprintf("tty: cannot start the console's input thread; input stays unread\n");
+	if (!thread_spawn_detached("tty", input_thread, NULL, ~0ull)) {
+		kprintf("tty: cannot start the terminals' input thread; input stays unread\n");
 		return;
 	}
-	wake_one(&t->input); /* whatever was typed before */
+	wake_one(&input_wq); /* whatever was typed before */
 }
 
 /* ---- Reading ---- */
@@ -201,10 +204,10 @@ static bool readable(void *arg)
 
 static int64_t tty_read(struct file *f, void *buf, size_t n)
 {
-	struct tty *t = &console;
+	struct tty *t = f->private;
 	if (n == 0)
 		return 0;
-	int bg = background_check(t, SIGTTIN);
+	int bg = tty_background_check(t, SIGTTIN);
 	if (bg)
 		return bg;
 	mutex_lock(&t->lock);
@@ -222,7 +225,8 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 			return -EAGAIN;
 		/* A program waiting for input has stopped writing: the screen
 		 * need not wait for the next frame. */
-		console_drain();
+		if (t == &screen)
+			console_drain();
 		if (!canon && vtime) {
 			/* VTIME: from the call (VMIN 0) or, simplified, also
 			 * with VMIN > 0, a total wait; then what is there. */
@@ -245,11 +249,10 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 
 static int64_t tty_write(struct file *f, const void *buf, size_t n)
 {
-	(void)f;
-	struct tty *t = &console;
+	struct tty *t = f->private;
 	const uint8_t *p = buf;
 	if (t->ld.t.lflag & TTY_TOSTOP) {
-		int bg = background_check(t, SIGTTOU);
+		int bg = tty_background_check(t, SIGTTOU);
 		if (bg)
 			return bg;
 	}
@@ -267,8 +270,10 @@ static int64_t tty_write(struct file *f, const void *buf, size_t n)
 
 static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 {
-	(void)f;
-	struct tty *t = &console;
+	struct tty *t = f->private;
+	int64_t r = tty_session_ioctl(t, req, arg);
+	if (r != TTY_NOT_SESSION_IOCTL)
+		return r;
 	switch (req) {
 	case TCGETS: {
 		mutex_lock(&t->lock);
@@ -279,13 +284,13 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 	case TCSETS:
 	case TCSETSW: /* drained: the screen first shows what was written */
 	case TCSETSF: {
-		int bg = background_check(t, SIGTTOU);
+		int bg = tty_background_check(t, SIGTTOU);
 		if (bg)
 			return bg;
 		struct tty_termios tio;
 		if (copy_from_user(&tio, arg, sizeof(tio)))
 			return -EFAULT;
-		if (req != TCSETS)
+		if (req != TCSETS && t == &screen)
 			console_drain();
 		mutex_lock(&t->lock);
 		if (req == TCSETSF)
@@ -303,7 +308,8 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		mutex_unlock(&t->lock);
 		return 0;
 	case TCSBRK: /* tcdrain: serial is written at once; draw the screen */
-		console_drain();
+		if (t == &screen)
+			console_drain();
 		return 0;
 	case TCXONC:
 		return 0;
@@ -318,33 +324,13 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		if (copy_from_user(&ws, arg, sizeof(ws)))
 			return -EFAULT;
 		mutex_lock(&t->lock);
+		bool changed = memcmp(&ws, &t->ws, sizeof(ws)) != 0;
 		t->ws = ws;
 		mutex_unlock(&t->lock);
+		if (changed) /* as Linux: the foreground redraws at the new size */
+			tty_signal_foreground(t, SIGWINCH);
 		return 0;
 	}
-	case TIOCGPGRP: {
-		int32_t pg = atomic_load(&t->fg_pgrp);
-		return copy_to_user(arg, &pg, sizeof(pg));
-	}
-	case TIOCSPGRP: {
-		int bg = background_check(t, SIGTTOU);
-		if (bg)
-			return bg;
-		int32_t pg;
-		if (copy_from_user(&pg, arg, sizeof(pg)))
-			return -EFAULT;
-		if (pg <= 0)
-			return -EINVAL;
-		atomic_store(&t->fg_pgrp, pg);
-		return 0;
-	}
-	case TIOCGSID: {
-		int32_t sid = 1; /* the console's session: init's */
-		return copy_to_user(arg, &sid, sizeof(sid));
-	}
-	case TIOCSCTTY:
-	case TIOCNOTTY:
-		return 0;
 	case FIONREAD: {
 		mutex_lock(&t->lock);
 		int32_t avail = (int32_t)ldisc_available(&t->ld);
@@ -362,15 +348,36 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 
 static unsigned tty_poll(struct file *f)
 {
-	(void)f;
-	struct ready_arg a = {&console, 1};
+	struct ready_arg a = {f->private, 1};
 	return (readable(&a) ? VFS_POLLIN : 0) | VFS_POLLOUT;
 }
 
-static int tty_open(struct file *f)
+/* Which terminal a device node opens: /dev/tty the caller's controlling
+ * one (ENXIO without), /dev/console the console, the others their own. */
+static int tty_open(struct file *f, int flags)
 {
-	(void)f;
-	start(&console);
+	struct tty *t = NULL;
+	bool noctty = flags & O_NOCTTY;
+	uint32_t major, minor;
+	vfs_file_device(f, &major, &minor);
+	if (major == TTYAUX_MAJOR && minor == 0) {
+		t = tty_jobs ? tty_jobs->ctty() : NULL;
+		if (!t)
+			return -ENXIO;
+		noctty = true; /* already is */
+	} else if (major == TTYAUX_MAJOR && minor == 1) {
+		t = console_tty;
+		noctty = true;
+	} else if (major == TTY_MAJOR && minor <= 1) {
+		t = &screen;
+	} else if (major == TTY_MAJOR && minor == 64) {
+		t = &serial;
+	} else {
+		return -ENXIO;
+	}
+	f->private = t;
+	start();
+	tty_session_open(t, noctty);
 	return 0;
 }
 
@@ -378,18 +385,44 @@ static const struct file_ops tty_ops = {
 	.open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
 };
 
-void tty_init(void)
+static void tty_setup(struct tty *t, unsigned cols, unsigned rows)
 {
-	struct tty *t = &console;
-	mutex_init(&t->lock, "tty");
+	mutex_init(&t->lock, t->name);
 	wait_queue_init(&t->readers, "tty readers");
-	wait_queue_init(&t->input, "tty input");
 	ldisc_init(&t->ld, emit, t);
-	console_set_reply_handler(tty_reply);
+	t->ws = (struct winsize_user){.rows = (uint16_t)rows, .cols = (uint16_t)cols};
+}
+
+/* console=tty0 or console=ttyS0, as on Linux. */
+static void choose_console(const char *v, size_t len)
+{
+	if (!v)
+		return;
+	if (len == 4 && !memcmp(v, "tty0", 4))
+		console_tty = &screen;
+	else if (len == 5 && !memcmp(v, "ttyS0", 5))
+		console_tty = &serial;
+	else
+		kprintf("tty: console=%.*s is not a terminal here (tty0, ttyS0): /dev/console "
+		        "is ttyS0\n", (int)len, v);
+}
+
+void tty_init(const struct tty_config *cfg)
+{
+	wait_queue_init(&input_wq, "tty input");
 	unsigned cols, rows;
 	console_size(&cols, &rows);
-	t->ws = (struct winsize_user){.rows = (uint16_t)rows, .cols = (uint16_t)cols};
-	atomic_store(&t->fg_pgrp, 1);
-	if (vfs_register_chrdev(5, 1, &tty_ops) || vfs_register_chrdev(5, 0, &tty_ops))
-		kprintf("tty: cannot register /dev/console and /dev/tty\n");
+	tty_setup(&screen, cols, rows);
+	tty_setup(&serial, SERIAL_COLS, SERIAL_ROWS);
+	console_set_reply_handler(tty_reply);
+	choose_console(cfg->console, cfg->console_len);
+	mirror = cfg->mirror;
+	static const struct {
+		uint32_t major, minor;
+	} devs[] = {{TTYAUX_MAJOR, 0}, {TTYAUX_MAJOR, 1}, {TTY_MAJOR, 0}, {TTY_MAJOR, 1},
+	            {TTY_MAJOR, 64}};
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (vfs_register_chrdev(devs[i].major, devs[i].minor, &tty_ops))
+			kprintf("tty: cannot register the terminal device (%u, %u)\n", devs[i].major,
+			        devs[i].minor);
 }

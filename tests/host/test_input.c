@@ -75,6 +75,26 @@ static void test_fifo_order(void **state)
 	assert_int_equal(input_getc(), -1);
 }
 
+/* Each byte keeps its source, across the wrap of the ring too: the
+ * terminals split keyboard and serial input again by it. */
+static void test_sources(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 3 * INPUT_QUEUE_SIZE / 5; round++) {
+		push_str(INPUT_KEYBOARD, "ab");
+		push_str(INPUT_SERIAL, "xyz");
+		const char *want = "abxyz";
+		for (int i = 0; i < 5; i++) {
+			enum input_source src = INPUT_SOURCES;
+			assert_int_equal(input_getc_source(&src), want[i]);
+			assert_int_equal(src, i < 2 ? INPUT_KEYBOARD : INPUT_SERIAL);
+		}
+	}
+	enum input_source src = INPUT_SOURCES;
+	assert_int_equal(input_getc_source(&src), -1);
+	assert_int_equal(src, INPUT_SOURCES); /* untouched when empty */
+}
+
 static void test_wrap_around(void **state)
 {
 	(void)state;
@@ -337,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_empty, setup),
 		cmocka_unit_test_setup(test_fifo_order, setup),
+		cmocka_unit_test_setup(test_sources, setup),
 		cmocka_unit_test_setup(test_wrap_around, setup),
 		cmocka_unit_test_setup(test_full_drops_and_keeps_old, setup),
 		cmocka_unit_test_setup(test_all_or_nothing, setup),

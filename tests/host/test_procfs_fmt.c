@@ -28,6 +28,8 @@ static struct proc_info sample(void)
 	p.ppid = 1;
 	p.pgid = 42;
 	p.sid = 7;
+	p.tty_nr = (4 << 8) | 64; /* ttyS0 */
+	p.tpgid = 51;
 	p.state = 'S';
 	strcpy(p.comm, "sh");
 	p.threads = 1;
@@ -60,19 +62,20 @@ static void test_stat_as_busybox_reads_it(void **state)
 	assert_string_equal(strchr(buf, '(') + 1, "sh");
 	char st[2] = {0};
 	unsigned ppid, pgid, sid;
-	int tty, cpu = -1;
+	int tty, tpgid, cpu = -1;
 	unsigned long utime, stime, start, vsz, rss;
 	long nice;
 	int got = sscanf(cp + 2,
-	                 "%c %u %u %u %d %*s %*s %*s %*s %*s %*s %lu %lu %*s %*s %*s %ld %*s %*s %lu "
+	                 "%c %u %u %u %d %d %*s %*s %*s %*s %*s %lu %lu %*s %*s %*s %ld %*s %*s %lu "
 	                 "%lu %lu %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %d",
-	                 st, &ppid, &pgid, &sid, &tty, &utime, &stime, &nice, &start, &vsz, &rss, &cpu);
-	assert_int_equal(got, 12);
+	                 st, &ppid, &pgid, &sid, &tty, &tpgid, &utime, &stime, &nice, &start, &vsz, &rss, &cpu);
+	assert_int_equal(got, 13);
 	assert_int_equal(st[0], 'S');
 	assert_int_equal(ppid, 1);
 	assert_int_equal(pgid, 42);
 	assert_int_equal(sid, 7);
-	assert_int_equal(tty, 0);
+	assert_int_equal(tty, 0x440); /* Linux's encoding of (4, 64) */
+	assert_int_equal(tpgid, 51);
 	assert_int_equal(utime, 250);
 	assert_int_equal(stime, 0);
 	assert_int_equal(nice, 0);

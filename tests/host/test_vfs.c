@@ -370,13 +370,19 @@ static void test_open_flags(void **state)
 
 struct dev_state {
 	int opens, reads, writes, releases;
+	int open_flags; /* as open(2) got them, O_NOCTTY included */
 	char last[16];
 };
 static struct dev_state dev;
 
-static int dev_open(struct file *f)
+static int dev_open(struct file *f, int flags)
 {
 	f->private = &dev;
+	dev.open_flags = flags;
+	uint32_t major, minor;
+	vfs_file_device(f, &major, &minor);
+	assert_int_equal(major, 5);
+	assert_int_equal(minor, 1);
 	dev.opens++;
 	return 0;
 }
@@ -434,7 +440,11 @@ static void test_device_nodes(void **state)
 		registered = true;
 	}
 	assert_int_equal(vfs_register_chrdev(5, 1, &dev_ops), -EBUSY);
-	assert_int_equal(vfs_open(NULL, "/dev/console", O_RDWR, 0, &f), 0);
+	assert_int_equal(vfs_open(NULL, "/dev/console", O_RDWR | O_NOCTTY, 0, &f), 0);
+	/* The driver sees O_NOCTTY (a terminal decides by it whether it
+	 * becomes the caller's controlling one); the file keeps it not. */
+	assert_int_equal(dev.open_flags, O_RDWR | O_NOCTTY);
+	assert_int_equal(f->flags & O_NOCTTY, 0);
 	char buf[4];
 	assert_int_equal(vfs_read(f, buf, 4), 4);
 	assert_memory_equal(buf, "zzzz", 4);
