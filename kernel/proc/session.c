@@ -46,14 +46,15 @@ static void drop_ctty(int sid, struct tty *t)
 	spin_unlock(&proc_tree_lock);
 }
 
-static bool pgrp_in_session(int pgrp, int sid)
+static int pgrp_check(int pgrp, int sid)
 {
-	bool found = false;
+	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
-	for (struct proc *q = proc_all(); q && !found; q = q->all_next)
-		found = q->pgid == pgrp && q->sid == sid && q->state == PROC_ALIVE;
+	for (struct proc *q = proc_all(); q && r; q = q->all_next)
+		if (q->pgid == pgrp && q->state == PROC_ALIVE)
+			r = q->sid == sid ? 0 : -EPERM;
 	spin_unlock(&proc_tree_lock);
-	return found;
+	return r;
 }
 
 static const struct tty_job_ops job_ops = {
@@ -63,7 +64,7 @@ static const struct tty_job_ops job_ops = {
 	.ctty = cur_ctty,
 	.set_ctty = set_ctty,
 	.drop_ctty = drop_ctty,
-	.pgrp_in_session = pgrp_in_session,
+	.pgrp_check = pgrp_check,
 	.refuses = proc_current_refuses,
 	.kill_pgrp = proc_kill_pgrp,
 };

@@ -168,8 +168,9 @@ int64_t tty_session_ioctl(struct tty *t, unsigned long req, uint64_t arg)
 			return -EFAULT;
 		if (pg < 0)
 			return -EINVAL;
-		if (!tty_jobs->pgrp_in_session(pg, tty_jobs->sid()))
-			return -EPERM;
+		int err = tty_jobs->pgrp_check(pg, tty_jobs->sid());
+		if (err)
+			return err;
 		atomic_store(&t->fg_pgrp, pg);
 		return 0;
 	}

@@ -51,8 +51,9 @@ struct tty_job_ops {
 	/* Every process of session sid whose controlling terminal is t
 	 * loses it. */
 	void (*drop_ctty)(int sid, struct tty *t);
-	/* Whether group pgrp has a live process in session sid. */
-	bool (*pgrp_in_session)(int pgrp, int sid);
+	/* Whether pgrp may be session sid's foreground group: 0, or
+	 * -ESRCH (no such group) or -EPERM (it is another session's). */
+	int (*pgrp_check)(int pgrp, int sid);
 	/* Whether the caller ignores or blocks sig. */
 	bool (*refuses)(int sig);
 	/* sig to every process of group pgrp; -ESRCH if none. */
