@@ -188,7 +188,7 @@ int main(int argc, char **argv, char **envp)
 		code |= get_pgrp(t) == sid ? 0 : 32;
 		long g = sys0(NR_fork);
 		if (g == 0) { /* in the foreground group; SIGHUP ends it */
-			struct timespec_ { long s, ns; } ts = {100, 0};
+			struct timespec_ { long s, ns; } ts = {5, 0}; /* then it says so */
 			sys2(NR_nanosleep, &ts, 0);
 			sys1(NR_exit_group, 99);
 		}
