@@ -205,8 +205,8 @@ bool ktest_direct_map(void)
 		bad += !u || u->mclass != MEMMAP_USABLE || u->end < r->phys + r->size;
 		reclaimed += r->size;
 	}
-	kprintf("direct-map: %zu ranges, RAM below 0x%llx; local APIC and framebuffer not "
-	        "mapped; FACS at 0x%llx (%s) read through %s; %llu KiB of hand-off memory "
+	kprintf("direct-map: %zu ranges, RAM below 0x%llx, local APIC and framebuffer not "
+	        "mapped, FACS at 0x%llx (%s) read through %s, %llu KiB of hand-off memory "
 	        "usable: %s\n",
 	        m->count, (unsigned long long)mm_direct_map_end(), (unsigned long long)fadt.facs,
 	        fr ? memmap_class_name(fr->mclass) : "not in the map",
