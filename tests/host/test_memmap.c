@@ -609,57 +609,44 @@ static void expect_refused(int err, size_t index)
 	assert_true(memmap_strerror(err)[0] != 'u'); /* has a message of its own */
 }
 
+/* One bad range replacing (or added after) the good ones, and the error
+ * it must get. */
+static const struct {
+	unsigned index;
+	uint64_t phys, size;
+	int err;
+	size_t other; /* the range it overlaps */
+} refused[] = {
+	{3, 0x1082800, 0x6000, MEMMAP_ERR_UNALIGNED, 0},
+	{4, 0x1088000, 0x4100, MEMMAP_ERR_UNALIGNED, 0},
+	{2, 0x1080000, 0, MEMMAP_ERR_EMPTY, 0},
+	/* Overlaps: the same range twice, one inside another, one across an end. */
+	{5, 0x1000000, 0x80000, MEMMAP_ERR_OVERLAP, 0},
+	{5, 0x1083000, 0x1000, MEMMAP_ERR_OVERLAP, 3},
+	{4, 0x107f000, 0x2000, MEMMAP_ERR_OVERLAP, 0},
+	/* Outside usable memory: device memory, a hole, ACPI NVS, from loader
+	 * and boot-services data (one usable range) into ACPI reclaim, page 0. */
+	{4, 0xfee00000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0xa0000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0x800000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0x17ff000, 0x2000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	/* Wrapping, and above the direct map's limit. */
+	{4, 0xfffffffffffff000ull, 0x2000, MEMMAP_ERR_ABOVE_LIMIT, 0},
+	{4, BOOTINFO_DIRECT_MAP_MAX - 0x1000, 0x2000, MEMMAP_ERR_ABOVE_LIMIT, 0},
+};
+
 static void test_loader_ranges_refused(void **state)
 {
 	(void)state;
 	loader_data_map();
-	good_ranges();
-	set_range(3, 0x1082800, 0x6000, BOOTINFO_MEM_PAGE_TABLES);
-	expect_refused(MEMMAP_ERR_UNALIGNED, 3);
-	good_ranges();
-	set_range(4, 0x1088000, 0x4100, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_UNALIGNED, 4);
-	good_ranges();
-	set_range(2, 0x1080000, 0, BOOTINFO_MEM_BOOTINFO);
-	expect_refused(MEMMAP_ERR_EMPTY, 2);
-	/* Overlaps: the same range twice, one inside another, one across an end. */
-	good_ranges();
-	set_range(5, 0x1000000, 0x80000, BOOTINFO_MEM_KERNEL);
-	expect_refused(MEMMAP_ERR_OVERLAP, 5);
-	assert_int_equal(map.bad_other, 0);
-	good_ranges();
-	set_range(5, 0x1083000, 0x1000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OVERLAP, 5);
-	assert_int_equal(map.bad_other, 3);
-	good_ranges();
-	set_range(4, 0x107f000, 0x2000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OVERLAP, 4);
-	assert_int_equal(map.bad_other, 0);
-	/* Outside usable memory: device memory, a hole, ACPI NVS, across the
-	 * end of loader data into boot-services data (another usable range
-	 * would be fine, but here the class changes: ACPI reclaim), page 0. */
-	good_ranges();
-	set_range(4, 0xfee00000, 0x1000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OUTSIDE, 4);
-	good_ranges();
-	set_range(4, 0xa0000, 0x1000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OUTSIDE, 4);
-	good_ranges();
-	set_range(4, 0x800000, 0x1000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OUTSIDE, 4);
-	good_ranges();
-	set_range(4, 0x17ff000, 0x2000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OUTSIDE, 4);
-	good_ranges();
-	set_range(4, 0, 0x1000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_OUTSIDE, 4);
-	/* Wrapping, and above the direct map's limit. */
-	good_ranges();
-	set_range(4, 0xfffffffffffff000ull, 0x2000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_ABOVE_LIMIT, 4);
-	good_ranges();
-	set_range(4, BOOTINFO_DIRECT_MAP_MAX - 0x1000, 0x2000, BOOTINFO_MEM_STACK);
-	expect_refused(MEMMAP_ERR_ABOVE_LIMIT, 4);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		good_ranges();
+		set_range(refused[i].index, refused[i].phys, refused[i].size, BOOTINFO_MEM_STACK);
+		expect_refused(refused[i].err, refused[i].index);
+		if (refused[i].err == MEMMAP_ERR_OVERLAP)
+			assert_int_equal(map.bad_other, refused[i].other);
+	}
 	good_ranges();
 	bi.nranges = BOOTINFO_MAX_RANGES + 1;
 	expect_refused(MEMMAP_ERR_COUNT, BOOTINFO_MAX_RANGES + 1);
