@@ -406,10 +406,10 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	if (EFI_ERROR(st))
 		return st;
 	bi->page_tables_phys = paging.pml4;
-	report_ranges();
 	ldr_detail(L"page tables: %lu pages, direct map of %lu GiB with %a pages, NX %a",
 	           (UINT64)paging.used, dm >> 30, paging.huge1g ? "1 GiB" : "2 MiB",
 	           paging.nx ? "on" : "not supported");
+	report_ranges();
 
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
