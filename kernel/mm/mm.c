@@ -3,8 +3,8 @@
  * allocator's state are static: nothing can be allocated before the
  * allocator exists. The allocator keeps direct-map pointers, so the direct
  * map must keep its offset (BOOTINFO_DIRECT_MAP_OFFSET) for good.
- * The allocator is locked inside (pmm.c); the map is read-only after
- * mm_init.
+ * The allocator is locked inside (pmm.c); the map is read-only once
+ * mm_reclaim_handoff has run, before the other CPUs start.
  */
 #include "mm/mm.h"
 
@@ -71,8 +71,11 @@ static void apply_bootinfo(const struct bootinfo *bi)
 		      (unsigned long long)bi->ranges[map.bad_index].phys, map.bad_other,
 		      boot_mem_type_name(bi->ranges[map.bad_other].kind),
 		      (unsigned long long)bi->ranges[map.bad_other].phys);
-	else if (err == MEMMAP_ERR_COUNT || err == MEMMAP_ERR_CAPACITY)
+	else if (err == MEMMAP_ERR_COUNT)
 		panic("boot info: %u loader ranges: %s", bi->nranges, memmap_strerror(err));
+	else if (err == MEMMAP_ERR_CAPACITY)
+		panic("mm: no room in the memory map (%d ranges) to keep the loader's ranges and "
+		      "reserve the framebuffer", MM_MAX_RANGES);
 	else if (err != MEMMAP_OK)
 		panic("boot info: loader range %zu (%s, 0x%llx, %llu bytes): %s", map.bad_index,
 		      boot_mem_type_name(bi->ranges[map.bad_index].kind),
