@@ -110,11 +110,12 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	boot_summary();                        // what we booted on, and how fast
 	mm_init();                             // memory map sanitized, page-frame allocator
 	vmm_init();                            // our page tables: W^X, NX, guards, WC framebuffer
+	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
+	mm_reclaim_handoff();                  // the loader's page tables and stack are free
 	heap_init_kernel();                    // kmalloc/kfree: slab caches and page runs
-	pageref_init(bi->direct_map_size);     // sharing counts for copy-on-write pages
+	pageref_init(mm_direct_map_end());     // sharing counts for copy-on-write pages
 	syscall_init_cpu();                    // SYSCALL enters syscall_entry
 	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac
-	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	acpi_boot_init();                      // ACPI tables, each one validated
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock

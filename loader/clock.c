@@ -14,11 +14,3 @@
 UINT64 ldr_log_ticks, ldr_alloc_ticks;
 
 UINT64 ldr_clock(void) { return ldr_rdtsc() - ldr_log_ticks - ldr_alloc_ticks; }
-
-EFI_STATUS ldr_allocate_pages(UINT32 type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr)
-{
-	UINT64 t0 = ldr_rdtsc();
-	EFI_STATUS st = gBS->AllocatePages(AllocateAnyPages, (EFI_MEMORY_TYPE)type, pages, addr);
-	ldr_alloc_ticks += ldr_rdtsc() - t0;
-	return st;
-}

@@ -23,9 +23,10 @@ EFI_STATUS ldr_get_memory_map(void **buf, UINTN *size, UINTN *desc_size, UINT32 
 	st = gBS->GetMemoryMap(size, NULL, &key, desc_size, ver);
 	if (st != EFI_BUFFER_TOO_SMALL)
 		return EFI_ERROR(st) ? st : EFI_DEVICE_ERROR;
-	/* Room for the entries our own allocation adds. */
+	/* Room for the entries our own allocation adds. Boot-services pool:
+	 * never confused with the kernel's loader-data ranges (ranges.c). */
 	*size += 8 * *desc_size;
-	st = gBS->AllocatePool(EfiLoaderData, *size, buf);
+	st = gBS->AllocatePool(EfiBootServicesData, *size, buf);
 	if (EFI_ERROR(st)) {
 		*buf = NULL;
 		return st;
@@ -59,26 +60,6 @@ EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_ad
 	}
 	*map_size = size;
 	gBS->FreePool(buf);
-	return EFI_SUCCESS;
-}
-
-EFI_STATUS ldr_own_pages_in_use(UINT64 *pages_out)
-{
-	UINTN size, desc_size;
-	UINT32 ver;
-	void *buf;
-	UINT64 pages = 0;
-	EFI_STATUS st = ldr_get_memory_map(&buf, &size, &desc_size, &ver);
-
-	if (EFI_ERROR(st))
-		return st;
-	for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
-		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((UINT8 *)buf + off);
-		if (d->Type >= BOOTINFO_MEM_KERNEL && d->Type <= BOOTINFO_MEM_INITRD)
-			pages += d->NumberOfPages;
-	}
-	gBS->FreePool(buf);
-	*pages_out = pages;
 	return EFI_SUCCESS;
 }
 

@@ -134,7 +134,7 @@ EFI_STATUS ldr_read_file_pages(EFI_FILE_HANDLE root, const CHAR16 *path, UINT32 
 	}
 	st = read_all(f, path, (void *)(UINTN)pa, len);
 	if (EFI_ERROR(st)) {
-		gBS->FreePages(pa, LDR_PAGES(len));
+		ldr_free_pages(pa);
 		return st;
 	}
 	/* The rest of the last page is the kernel's too: no stale bytes. */

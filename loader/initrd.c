@@ -1,8 +1,8 @@
 /*
  * The initramfs (docs/initramfs.md): a cpio archive the kernel unpacks into
  * its root file system, as Linux does. The loader does not look inside it;
- * it reads the file whole into pages of type BOOTINFO_MEM_INITRD, which the
- * kernel's memory map keeps, and hands their address and size over in the
+ * it reads the file whole into fresh pages, a BOOTINFO_MEM_INITRD range
+ * (ranges.c) that the kernel's memory map keeps, and hands their address and size over in the
  * boot info.
  *
  * The file is optional. Missing (or empty, or switched off with an empty

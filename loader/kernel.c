@@ -6,8 +6,9 @@
  *
  * The pages come from AllocatePages(AllocateAnyPages): wherever the firmware
  * has room, never a fixed physical address, because real machines keep
- * firmware and MMIO at addresses a hobby loader might guess. They are tagged
- * BOOTINFO_MEM_KERNEL so the kernel's page-frame allocator knows to keep them.
+ * firmware and MMIO at addresses a hobby loader might guess. They are loader
+ * data, recorded as a BOOTINFO_MEM_KERNEL range (ranges.c) so the kernel's
+ * page-frame allocator knows to keep them.
  * Segments are read from the loader's own copy of the file, never from memory
  * the segments are being written to.
  */

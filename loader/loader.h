@@ -56,8 +56,18 @@ void ldr_set_error_timeout(UINT32 seconds);
  * loader's steps with, so a step's figure is the loader's own work. */
 extern UINT64 ldr_log_ticks, ldr_alloc_ticks;
 UINT64 ldr_clock(void);
-/* AllocatePages(AllocateAnyPages) of one of the BOOTINFO_MEM_* types, timed. */
-EFI_STATUS ldr_allocate_pages(UINT32 type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
+
+/* ranges.c: the loader's allocations for the kernel, all EfiLoaderData.
+ * ldr_allocate_pages (AllocateAnyPages, timed) records the range with its
+ * kind (BOOTINFO_MEM_*); ldr_ranges copies the table into the boot info. */
+EFI_STATUS ldr_allocate_pages(UINT32 kind, UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
+void ldr_free_pages(EFI_PHYSICAL_ADDRESS addr); /* a recorded range, whole */
+void ldr_free_all_pages(void);
+UINT32 ldr_ranges(struct bootinfo_range *out); /* BOOTINFO_MAX_RANGES room */
+const CHAR16 *ldr_range_name(UINT32 kind);
+/* Pages of the ranges freed so far that the firmware's map still calls
+ * loader data (0 once the release worked). */
+EFI_STATUS ldr_freed_pages_in_use(UINT64 *pages);
 
 /* bootlog.c: the boot log, written to LDR_BOOTLOG_PATH before the loader
  * leaves (docs/real-hardware.md). ldr_info/ldr_error lines go there too;
@@ -72,7 +82,7 @@ void ldr_bootlog_free(void); /* after the last write; later lines are dropped */
 /* file.c: read a whole file from the volume this loader was loaded from. */
 EFI_STATUS ldr_open_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root);
 EFI_STATUS ldr_read_file(EFI_FILE_HANDLE root, const CHAR16 *path, void **data, UINTN *size);
-/* The same into fresh pages of a BOOTINFO_MEM_* type (the rest of the last
+/* The same into fresh pages for the kernel, kind BOOTINFO_MEM_* (the rest of the last
  * page zeroed); an empty file gives *phys = 0 and *size = 0, no pages. */
 EFI_STATUS ldr_read_file_pages(EFI_FILE_HANDLE root, const CHAR16 *path, UINT32 type,
                                EFI_PHYSICAL_ADDRESS *phys, UINTN *size);
@@ -86,7 +96,7 @@ struct ldr_kernel {
 EFI_STATUS ldr_load_kernel(const void *file, UINTN size, struct ldr_kernel *k, const CHAR16 *path);
 
 /* initrd.c: the optional initramfs (docs/initramfs.md), read whole into
- * pages of type BOOTINFO_MEM_INITRD (ldr_verify_initrd then checks it under
+ * pages of kind BOOTINFO_MEM_INITRD (ldr_verify_initrd then checks it under
  * Secure Boot). path NULL: none configured. Missing or empty is not an
  * error: phys and size 0, and the loader says so. */
 struct ldr_initrd {
@@ -137,9 +147,6 @@ EFI_STATUS ldr_build_page_tables(struct ldr_paging *pg, const struct ldr_kernel 
  * the current map in a pool buffer the caller frees. */
 EFI_STATUS ldr_get_memory_map(void **buf, UINTN *size, UINTN *desc_size, UINT32 *ver);
 EFI_STATUS ldr_memory_map_size(UINTN *map_size, UINTN *desc_size, UINT64 *max_addr);
-/* Pages of the BOOTINFO_MEM_* types in the firmware's map right now (0 after
- * a failed boot has freed everything). */
-EFI_STATUS ldr_own_pages_in_use(UINT64 *pages);
 /* Returns only on success: after a failed ExitBootServices it halts. */
 EFI_STATUS ldr_exit_boot_services(EFI_HANDLE image, struct bootinfo *bi, void *map, UINTN cap);
 

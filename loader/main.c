@@ -42,27 +42,19 @@ static struct ldr_config config;
 static EFI_FILE_HANDLE boot_volume; /* where the boot log goes, once open */
 
 /*
- * What the loader has allocated. On success it all becomes the kernel's (or
- * is reclaimed with the boot-services memory); when the boot fails, the
- * loader returns it to the firmware before handing control back, because the
- * firmware does not free an application's pages when it exits, and the next
- * boot option should find the machine as it was.
+ * What the loader has allocated from pool. Its page allocations are in
+ * ranges.c. On success it all becomes the kernel's (or is reclaimed with
+ * the boot-services memory); when the boot fails, the loader returns it to
+ * the firmware before handing control back, because the firmware does not
+ * free an application's pages when it exits, and the next boot option
+ * should find the machine as it was.
  */
 static struct {
 	void *kernel_file, *cmdline;
-	EFI_PHYSICAL_ADDRESS kernel, bootinfo, stack, tables, initrd;
-	UINTN kernel_pages, bootinfo_pages, table_pages, initrd_pages;
 } owned;
 
-static void free_pages(EFI_PHYSICAL_ADDRESS *base, UINTN pages)
-{
-	if (*base)
-		gBS->FreePages(*base, pages);
-	*base = 0;
-}
-
-/* Give back everything in `owned`, then ask the firmware's memory map
- * whether any page of the loader's own memory types is still allocated. */
+/* Give back everything, then ask the firmware's memory map whether any
+ * page the loader gave back is still allocated. */
 static void release_all(void)
 {
 	if (owned.kernel_file)
@@ -70,18 +62,14 @@ static void release_all(void)
 	if (owned.cmdline)
 		gBS->FreePool(owned.cmdline);
 	owned.kernel_file = owned.cmdline = NULL;
-	free_pages(&owned.kernel, owned.kernel_pages);
-	free_pages(&owned.bootinfo, owned.bootinfo_pages);
-	free_pages(&owned.stack, LDR_STACK_PAGES);
-	free_pages(&owned.tables, owned.table_pages);
-	free_pages(&owned.initrd, owned.initrd_pages);
+	ldr_free_all_pages();
 	UINT64 left;
-	EFI_STATUS st = ldr_own_pages_in_use(&left);
+	EFI_STATUS st = ldr_freed_pages_in_use(&left);
 	if (EFI_ERROR(st))
 		ldr_info(L"warning: cannot check that the loader's memory is freed (memory map: "
 		         L"EFI status 0x%lx)", (UINT64)st);
 	else if (left)
-		ldr_info(L"warning: %lu pages of the loader's memory types are still allocated", left);
+		ldr_info(L"warning: %lu pages the loader allocated are still allocated", left);
 	else
 		ldr_info(L"all memory the loader allocated for the kernel is freed");
 }
@@ -207,9 +195,7 @@ static EFI_STATUS ensure_map_room(struct bootinfo **bi, EFI_PHYSICAL_ADDRESS *bi
 	struct bootinfo *moved = (struct bootinfo *)(UINTN)phys;
 	ldr_copy(moved, *bi, map_off);
 	moved->cmdline_phys = phys + sizeof(*moved);
-	free_pages(&owned.bootinfo, owned.bootinfo_pages);
-	owned.bootinfo = phys;
-	owned.bootinfo_pages = pages;
+	ldr_free_pages(*bi_phys);
 	ldr_info(L"boot info moved to 0x%lx: the memory map (%lu bytes) outgrew the %lu bytes "
 	         L"set aside", phys, (UINT64)size, (UINT64)*map_cap);
 	*bi = moved;
@@ -230,6 +216,36 @@ static void report_kernel(const struct ldr_kernel *k)
 	}
 	ldr_detail(L"kernel image: 0x%lx-0x%lx at physical 0x%lx, entry 0x%lx", k->img.virt_base,
 	           k->img.virt_end, k->phys_base, k->img.entry);
+}
+
+/* The ranges the kernel will keep, for the boot log (the firmware's map
+ * calls them all loader data). */
+static void report_ranges(void)
+{
+	struct bootinfo_range r[BOOTINFO_MAX_RANGES];
+	UINT32 n = ldr_ranges(r);
+	for (UINT32 i = 0; i < n; i++)
+		ldr_detail(L"kernel keeps %s: 0x%lx-0x%lx, %lu KiB", ldr_range_name(r[i].kind),
+		           r[i].phys, r[i].phys + r[i].size, r[i].size >> 10);
+}
+
+/* Test hooks (tests/boot): hand over a ranges table the kernel must refuse,
+ * one for each of its checks. */
+static void break_ranges(struct bootinfo *bi, const char *cmdline)
+{
+	struct bootinfo_range *r = &bi->ranges[bi->nranges];
+	if (bi->nranges == BOOTINFO_MAX_RANGES)
+		return;
+	if (has_word(cmdline, "loader.test=range-overlap"))
+		*r = bi->ranges[0]; /* the kernel's range, twice */
+	else if (has_word(cmdline, "loader.test=range-unaligned"))
+		*r = (struct bootinfo_range){bi->ranges[0].phys + 0x800, LDR_PAGE_SIZE,
+		                             BOOTINFO_MEM_STACK, 0};
+	else if (has_word(cmdline, "loader.test=range-outside"))
+		*r = (struct bootinfo_range){0xfee00000, LDR_PAGE_SIZE, BOOTINFO_MEM_STACK, 0};
+	else
+		return;
+	bi->nranges++;
 }
 
 static void report_timing(UINT64 tsc_entry)
@@ -292,8 +308,6 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	TIMED(load, st = ldr_load_kernel(kernel_file, kernel_size, &kernel, kernel_path));
 	if (EFI_ERROR(st))
 		return st;
-	owned.kernel = kernel.phys_base;
-	owned.kernel_pages = LDR_PAGES(kernel.phys_size);
 	UINT64 tsc_loaded = ldr_rdtsc();
 	ldr_info(L"kernel %s: %lu bytes, %u segments, entry 0x%lx, loaded at 0x%lx",
 	         kernel_path, (UINT64)kernel_size, kernel.img.nsegs, kernel.img.entry,
@@ -314,8 +328,6 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 				break;
 	struct ldr_initrd initrd;
 	TIMED(reads, st = ldr_load_initrd(root, initrd_want, &initrd));
-	owned.initrd = initrd.phys;
-	owned.initrd_pages = LDR_PAGES(initrd.size);
 	if (EFI_ERROR(st))
 		return st;
 	if (initrd.size)
@@ -338,8 +350,6 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	                        &bi_phys);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"boot info: cannot allocate %lu pages", (UINT64)bi_pages);
-	owned.bootinfo = bi_phys;
-	owned.bootinfo_pages = bi_pages;
 	struct bootinfo *bi = (struct bootinfo *)(UINTN)bi_phys;
 	/* Only the structure and the command line need zeroes; the memory map
 	 * part is written by GetMemoryMap. */
@@ -371,7 +381,6 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	st = ldr_allocate_pages(BOOTINFO_MEM_STACK, LDR_STACK_PAGES, &stack);
 	if (EFI_ERROR(st))
 		return ldr_error(st, L"hand-off stack: cannot allocate %u pages", LDR_STACK_PAGES);
-	owned.stack = stack;
 
 	/* Map at least the 32-bit space (MMIO: LAPIC, I/O APIC, HPET, a low
 	 * framebuffer), all RAM, and the framebuffer wherever it is. */
@@ -381,20 +390,26 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	if (bi->fb.base_phys + bi->fb.size > dm)
 		dm = bi->fb.base_phys + bi->fb.size;
 	dm = (dm + SIZE_1G - 1) & ~(SIZE_1G - 1);
+	/* The kernel's fixed windows start 64 TiB above the direct map's base:
+	 * a machine with memory up there gets its first 64 TiB mapped. */
+	if (dm > BOOTINFO_DIRECT_MAP_MAX) {
+		ldr_info(L"warning: physical addresses reach 0x%lx; the direct map stops at 64 TiB",
+		         dm);
+		dm = BOOTINFO_DIRECT_MAP_MAX;
+	}
 	bi->direct_map_offset = BOOTINFO_DIRECT_MAP_OFFSET;
 	bi->direct_map_size = dm;
 
 	ldr_zero(&paging, sizeof(paging));
 	TIMED(paging, st = ldr_build_page_tables(&paging, &kernel, dm, (UINT64)(UINTN)ldr_handoff,
 	                                         stack, LDR_STACK_PAGES));
-	owned.tables = paging.pool;
-	owned.table_pages = paging.pool_pages;
 	if (EFI_ERROR(st))
 		return st;
 	bi->page_tables_phys = paging.pml4;
 	ldr_detail(L"page tables: %lu pages, direct map of %lu GiB with %a pages, NX %a",
 	           (UINT64)paging.used, dm >> 30, paging.huge1g ? "1 GiB" : "2 MiB",
 	           paging.nx ? "on" : "not supported");
+	report_ranges();
 
 	/* Test hooks (tests/boot): fault inside boot services, so the harness
 	 * can prove it recognises the firmware's exception dump; fail after every
@@ -429,6 +444,10 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	st = ensure_map_room(&bi, &bi_phys, map_off, &map_cap);
 	if (EFI_ERROR(st))
 		return st;
+	/* The ranges are final now: the boot info will not move again. */
+	bi->nranges = ldr_ranges(bi->ranges);
+	if (!secure)
+		break_ranges(bi, cmdline);
 	ldr_clear_framebuffer(&bi->fb);
 	/* Returns only on success; on failure it has halted the machine. */
 	ldr_exit_boot_services(image, bi, (UINT8 *)bi + map_off, map_cap);

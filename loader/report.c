@@ -98,18 +98,6 @@ static const CHAR16 *mem_type_name(UINT32 t)
 		return names[t];
 	if (t == REPORT_OTHER_TYPES)
 		return L"(all further types)";
-	switch (t) {
-	case BOOTINFO_MEM_KERNEL:
-		return L"Kestrel kernel";
-	case BOOTINFO_MEM_BOOTINFO:
-		return L"Kestrel boot info";
-	case BOOTINFO_MEM_PAGE_TABLES:
-		return L"Kestrel page tables";
-	case BOOTINFO_MEM_STACK:
-		return L"Kestrel stack";
-	case BOOTINFO_MEM_INITRD:
-		return L"Kestrel initrd";
-	}
 	/* UEFI 2.10, 7.2: 0x70000000-0x7fffffff OEM, 0x80000000 and up OS loaders. */
 	if (t >= 0x80000000u)
 		return L"other OS-loader type";

@@ -21,25 +21,45 @@
 
 #define BOOTINFO_MAGIC 0x4f464e49544f4f42ull /* "BOOTINFO" little-endian */
 /*
+ * Version 3 appended the loader's ranges (ranges[], nranges): the loader
+ * allocates as EfiLoaderData and says here which pages the kernel must keep.
  * Version 2 appended initrd_phys and initrd_size (docs/bootinfo.md).
  * Version 1 ended at exit_attempts/reserved1, 224 bytes.
  */
-#define BOOTINFO_VERSION 2
+#define BOOTINFO_VERSION 3
+
+/*
+ * The direct map never reaches this far (64 TiB): the kernel's fixed
+ * windows start at BOOTINFO_DIRECT_MAP_OFFSET + this. Memory above it is
+ * not mapped, by the loader or by the kernel.
+ */
+#define BOOTINFO_DIRECT_MAP_MAX (1ull << 46)
 
 /* Where the loader maps all of physical memory (the "higher-half direct map"). */
 #define BOOTINFO_DIRECT_MAP_OFFSET 0xffff800000000000ull
 
 /*
- * Memory types the loader uses for its allocations that the kernel must keep.
- * UEFI 2.10 section 7.2 (EFI_BOOT_SERVICES.AllocatePages) reserves
- * 0x80000000..0xFFFFFFFF for the operating system loader's own types, so these
- * show up in the final memory map exactly where they are.
+ * What each of the loader's ranges holds (struct bootinfo_range.kind). The
+ * loader allocates all of them as EfiLoaderData, which the memory map
+ * calls usable; the ranges table is what tells the kernel to keep them.
+ * (Loaders before version 3 used these values as OS-loader memory types,
+ * 0x80000000 and up, which some EDK2-derived firmware mishandles.)
  */
 #define BOOTINFO_MEM_KERNEL 0x80000001u      /* kernel segments */
 #define BOOTINFO_MEM_BOOTINFO 0x80000002u    /* this structure, memory map, cmdline */
 #define BOOTINFO_MEM_PAGE_TABLES 0x80000003u /* the hand-off page tables */
 #define BOOTINFO_MEM_STACK 0x80000004u       /* the hand-off stack */
 #define BOOTINFO_MEM_INITRD 0x80000005u      /* the initramfs as read from the ESP */
+
+/* One range of pages the loader allocated for the kernel. */
+struct bootinfo_range {
+	uint64_t phys; /* page aligned */
+	uint64_t size; /* bytes, a non-zero multiple of 4 KiB */
+	uint32_t kind; /* BOOTINFO_MEM_*; a kind the kernel does not know is kept too */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct bootinfo_range) == 24, "bootinfo_range layout");
+#define BOOTINFO_MAX_RANGES 8
 
 /* Framebuffer pixel formats (mirrors EFI_GRAPHICS_PIXEL_FORMAT, UEFI 2.10 12.9). */
 #define BOOTINFO_FB_NONE 0      /* no framebuffer: serial only */
@@ -141,9 +161,16 @@ struct bootinfo {
 	 * of type BOOTINFO_MEM_INITRD; both 0 when the loader found none. */
 	uint64_t initrd_phys;
 	uint64_t initrd_size; /* bytes */
+
+	/* Version 3: every range the loader allocated for the kernel, in no
+	 * particular order, disjoint; the kernel keeps them out of its
+	 * page-frame allocator (the memory map calls them loader data). */
+	uint32_t nranges; /* entries used in ranges[] */
+	uint32_t reserved2;
+	struct bootinfo_range ranges[BOOTINFO_MAX_RANGES];
 };
 
-_Static_assert(sizeof(struct bootinfo) == 240, "bootinfo layout");
+_Static_assert(sizeof(struct bootinfo) == 440, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, mmap_phys) == 16, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, fb) == 48, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, rsdp_phys) == 96, "bootinfo layout");
@@ -155,3 +182,8 @@ _Static_assert(__builtin_offsetof(struct bootinfo, tsc_loader_entry) == 176, "bo
 _Static_assert(__builtin_offsetof(struct bootinfo, exit_attempts) == 216, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, initrd_phys) == 224, "bootinfo layout");
 _Static_assert(__builtin_offsetof(struct bootinfo, initrd_size) == 232, "bootinfo layout");
+_Static_assert(__builtin_offsetof(struct bootinfo, nranges) == 240, "bootinfo layout");
+_Static_assert(__builtin_offsetof(struct bootinfo, ranges) == 248, "bootinfo layout");
+/* The size of a version-2 structure, for the loader's test hook and the
+ * kernel's refusal message. */
+#define BOOTINFO_V2_SIZE 240

@@ -10,3 +10,7 @@
 void acpi_boot_init(void);
 /* The tables, or NULL when the firmware gave no usable RSDP. */
 const struct acpi *acpi_tables(void);
+/* A pointer to len bytes of ACPI data at phys: through the direct map when
+ * it is RAM, else through a read-only write-back mapping made now (reused
+ * for later requests inside it). NULL for an empty or wrapping range. */
+const void *acpi_map(uint64_t phys, uint64_t len);

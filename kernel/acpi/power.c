@@ -19,8 +19,8 @@
 #include "acpi/s5.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
-#include "boot/boot.h"
 #include "core/kprintf.h"
+#include "mm/vmm.h"
 #include "time/clock.h"
 
 #define STEP_WAIT_NS 100000000ull /* 100 ms */
@@ -46,8 +46,9 @@ static bool gas_write8(const struct acpi_gas *g, uint8_t v)
 		outb((uint16_t)g->address, v);
 		return true;
 	}
-	if (g->space_id == ACPI_GAS_MEMORY && g->address < boot_info()->direct_map_size) {
-		*(volatile uint8_t *)phys_to_virt(g->address) = v;
+	if (g->space_id == ACPI_GAS_MEMORY && g->address) {
+		/* A chipset register: uncacheable, through the MMIO window. */
+		*(volatile uint8_t *)vmm_map_mmio(g->address, 1, "ACPI reset register") = v;
 		return true;
 	}
 	return false; /* PCI configuration space: not supported yet */

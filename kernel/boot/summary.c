@@ -61,7 +61,7 @@ void boot_summary(void)
 		        (unsigned long long)fb->base_phys, (unsigned long long)(fb->size / 1024));
 	summary_memory();
 	kprintf("acpi: RSDP at 0x%llx\n", (unsigned long long)bi->rsdp_phys);
-	kprintf("kernel: %llu KiB at 0x%llx (virtual 0x%llx); direct map of %llu GiB at 0x%llx\n",
+	kprintf("kernel: %llu KiB at 0x%llx (virtual 0x%llx); loader's direct map of %llu GiB at 0x%llx\n",
 	        (unsigned long long)(bi->kernel_phys_size / 1024),
 	        (unsigned long long)bi->kernel_phys_base, (unsigned long long)bi->kernel_virt_base,
 	        (unsigned long long)(bi->direct_map_size / GIB),

@@ -28,6 +28,8 @@ enum memmap_class memmap_classify(uint32_t type)
 	case BOOTINFO_MEM_PAGE_TABLES:
 	case BOOTINFO_MEM_STACK:
 	case BOOTINFO_MEM_INITRD:
+		/* The types loaders before boot-info version 3 used: still
+		 * kept, though this loader's ranges come from the boot info. */
 		return MEMMAP_KEEP_LOADER;
 	default:
 		/* Runtime services, ACPI NVS, MMIO, unusable, persistent,
@@ -61,6 +63,18 @@ const char *memmap_strerror(int err)
 		return "a descriptor wraps around or ends above 2^52";
 	case MEMMAP_ERR_CAPACITY:
 		return "more ranges than the range array holds";
+	case MEMMAP_ERR_UNALIGNED:
+		return "not page aligned";
+	case MEMMAP_ERR_EMPTY:
+		return "empty";
+	case MEMMAP_ERR_OVERLAP:
+		return "overlaps another of the loader's ranges";
+	case MEMMAP_ERR_OUTSIDE:
+		return "not inside usable memory of the firmware's memory map";
+	case MEMMAP_ERR_ABOVE_LIMIT:
+		return "above the direct map's 64 TiB limit";
+	case MEMMAP_ERR_COUNT:
+		return "more ranges than the boot info holds";
 	}
 	return "unknown error";
 }
@@ -309,40 +323,46 @@ static void split_at(struct memmap *m, size_t i, uint64_t at)
 	m->count++;
 }
 
+/* Whether class c becomes something else under the change (raise to
+ * `to`, or lower kept pages to usable when `to` is MEMMAP_USABLE). */
+static bool changes(uint32_t c, uint32_t to)
+{
+	return to == MEMMAP_USABLE ? c == MEMMAP_KEEP_LOADER : c < to;
+}
+
 /* Would a split at address at be needed (at strictly inside a range whose
- * class is below c)? Returns the index to split, or SIZE_MAX. */
-static size_t needs_split(const struct memmap *m, uint64_t at, uint32_t c)
+ * class the change affects)? Returns the index to split, or SIZE_MAX. */
+static size_t needs_split(const struct memmap *m, uint64_t at, uint32_t to)
 {
 	const struct memmap_range *r = memmap_find(m, at);
-	if (!r || r->start == at || r->mclass >= c)
+	if (!r || r->start == at || !changes(r->mclass, to))
 		return SIZE_MAX;
 	return (size_t)(r - m->ranges);
 }
 
-int memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_class c)
+/* memmap_reserve and memmap_release: split at most two ranges, change the
+ * class inside [start, end) (page aligned), re-merge and recount. */
+static int set_class(struct memmap *m, uint64_t start, uint64_t end, uint32_t to)
 {
-	start &= ~PAGE_MASK;
-	end = end > MEMMAP_PHYS_LIMIT ? MEMMAP_PHYS_LIMIT : (end + PAGE_MASK) & ~PAGE_MASK;
 	if (start >= end || m->needed > m->capacity)
 		return start >= end ? MEMMAP_OK : MEMMAP_ERR_CAPACITY;
-	size_t a = needs_split(m, start, (uint32_t)c), b = needs_split(m, end, (uint32_t)c);
+	size_t a = needs_split(m, start, to), b = needs_split(m, end, to);
 	size_t extra = (a != SIZE_MAX) + (b != SIZE_MAX && b != a) + (a != SIZE_MAX && b == a);
 	if (m->count + extra > m->capacity)
 		return MEMMAP_ERR_CAPACITY;
 	if (a != SIZE_MAX)
 		split_at(m, a, start);
-	b = needs_split(m, end, (uint32_t)c); /* indices moved */
+	b = needs_split(m, end, to); /* indices moved */
 	if (b != SIZE_MAX)
 		split_at(m, b, end);
 
-	/* Raise the class inside [start, end), then re-merge and recount. */
 	size_t out = 0;
 	for (int k = 0; k < MEMMAP_NCLASSES; k++)
 		m->pages[k] = 0;
 	for (size_t i = 0; i < m->count; i++) {
 		struct memmap_range r = m->ranges[i];
-		if (r.start >= start && r.end <= end && r.mclass < (uint32_t)c)
-			r.mclass = (uint32_t)c;
+		if (r.start >= start && r.end <= end && changes(r.mclass, to))
+			r.mclass = to;
 		m->pages[r.mclass] += (r.end - r.start) / MEMMAP_PAGE_SIZE;
 		if (out > 0 && m->ranges[out - 1].end == r.start &&
 		    m->ranges[out - 1].mclass == r.mclass)
@@ -352,4 +372,97 @@ int memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_c
 	}
 	m->count = m->needed = out;
 	return MEMMAP_OK;
+}
+
+int memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_class c)
+{
+	start &= ~PAGE_MASK;
+	end = end > MEMMAP_PHYS_LIMIT ? MEMMAP_PHYS_LIMIT : (end + PAGE_MASK) & ~PAGE_MASK;
+	if (c == MEMMAP_USABLE)
+		return MEMMAP_OK; /* nothing is below usable */
+	return set_class(m, start, end, (uint32_t)c);
+}
+
+int memmap_release(struct memmap *m, uint64_t start, uint64_t end)
+{
+	/* Inward, like all usable memory, and never page 0. */
+	start = (start + PAGE_MASK) & ~PAGE_MASK;
+	end = end > MEMMAP_PHYS_LIMIT ? MEMMAP_PHYS_LIMIT : end & ~PAGE_MASK;
+	if (start < MEMMAP_PAGE_SIZE)
+		start = MEMMAP_PAGE_SIZE;
+	return set_class(m, start, end, MEMMAP_USABLE);
+}
+
+/* The loader's ranges, checked before any is trusted: each page aligned and
+ * not empty, none overlapping another, each inside one usable range of the
+ * firmware's map (the loader allocated them as loader data) and below the
+ * direct map's limit. Then they become MEMMAP_KEEP_LOADER. */
+static int keep_loader_ranges(struct memmap *m, const struct bootinfo_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		m->bad_index = i;
+		if ((r[i].phys | r[i].size) & PAGE_MASK)
+			return MEMMAP_ERR_UNALIGNED;
+		if (r[i].size == 0)
+			return MEMMAP_ERR_EMPTY;
+		for (size_t j = 0; j < i; j++) {
+			m->bad_other = j;
+			if (r[i].phys < r[j].phys + r[j].size && r[j].phys < r[i].phys + r[i].size)
+				return MEMMAP_ERR_OVERLAP;
+		}
+		if (r[i].phys >= BOOTINFO_DIRECT_MAP_MAX ||
+		    r[i].size > BOOTINFO_DIRECT_MAP_MAX - r[i].phys)
+			return MEMMAP_ERR_ABOVE_LIMIT;
+		/* Two touching ranges never share a class, so usable memory
+		 * that covers the range is one range. */
+		const struct memmap_range *u = memmap_find(m, r[i].phys);
+		if (!u || u->mclass != MEMMAP_USABLE || u->end < r[i].phys + r[i].size)
+			return MEMMAP_ERR_OUTSIDE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int err = set_class(m, r[i].phys, r[i].phys + r[i].size, MEMMAP_KEEP_LOADER);
+		if (err != MEMMAP_OK)
+			return err;
+	}
+	return MEMMAP_OK;
+}
+
+int memmap_apply_bootinfo(struct memmap *m, const struct bootinfo *bi)
+{
+	if (bi->nranges > BOOTINFO_MAX_RANGES) {
+		m->bad_index = bi->nranges;
+		return MEMMAP_ERR_COUNT;
+	}
+	int err = keep_loader_ranges(m, bi->ranges, bi->nranges);
+	if (err != MEMMAP_OK)
+		return err;
+	/* The framebuffer is device memory, but a GOP may place it in a range
+	 * the firmware's map calls RAM (boot-services data, say): it must
+	 * neither be handed out nor appear in the direct map. */
+	const struct bootinfo_framebuffer *fb = &bi->fb;
+	if (fb->format != BOOTINFO_FB_NONE && fb->size)
+		err = memmap_reserve(m, fb->base_phys, fb->base_phys + fb->size, MEMMAP_RESERVED);
+	return err;
+}
+
+uint64_t memmap_direct_map_end(const struct memmap *m, uint64_t max)
+{
+	for (size_t i = m->count; i-- > 0;) {
+		const struct memmap_range *r = &m->ranges[i];
+		if (MEMMAP_IS_RAM(r->mclass))
+			return r->end < max ? r->end : max;
+	}
+	return 0;
+}
+
+bool memmap_is_ram(const struct memmap *m, uint64_t start, uint64_t end)
+{
+	/* RAM ranges can touch (usable next to kept), so walk them. */
+	while (start < end) {
+		const struct memmap_range *r = memmap_find(m, start);
+		if (!r || !MEMMAP_IS_RAM(r->mclass))
+			return false;
+		start = r->end;
+	}
+	return true;
 }

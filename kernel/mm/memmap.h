@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include <boot/bootinfo.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,10 +31,14 @@
 enum memmap_class {
 	MEMMAP_USABLE = 0,       /* conventional, boot services and loader code/data */
 	MEMMAP_ACPI_RECLAIM = 1, /* ACPI tables: usable once ACPI has been parsed */
-	MEMMAP_KEEP_LOADER = 2,  /* BOOTINFO_MEM_*: kernel, boot info, hand-off tables/stack, initrd */
+	MEMMAP_KEEP_LOADER = 2,  /* the loader's ranges: kernel, boot info, hand-off tables/stack, initrd */
 	MEMMAP_RESERVED = 3,     /* runtime services, NVS, MMIO, unusable, unknown ... */
 };
 #define MEMMAP_NCLASSES 4
+/* The classes the direct map covers: RAM the kernel may read. Reserved
+ * ranges (firmware, ACPI NVS, MMIO, the framebuffer) are left out, so no
+ * write-back alias of device memory exists. */
+#define MEMMAP_IS_RAM(c) ((c) < MEMMAP_RESERVED)
 
 enum {
 	MEMMAP_OK = 0,
@@ -40,6 +46,13 @@ enum {
 	MEMMAP_ERR_MAP_SIZE = -2,  /* map size not a multiple of the descriptor size */
 	MEMMAP_ERR_RANGE = -3,     /* a descriptor wraps or ends above MEMMAP_PHYS_LIMIT */
 	MEMMAP_ERR_CAPACITY = -4,  /* more ranges than the caller's array holds */
+	/* memmap_apply_bootinfo: loader range bad_index (and bad_other) is */
+	MEMMAP_ERR_UNALIGNED = -5,   /* not page aligned (start or size) */
+	MEMMAP_ERR_EMPTY = -6,       /* of size 0 */
+	MEMMAP_ERR_OVERLAP = -7,     /* overlapping range bad_other */
+	MEMMAP_ERR_OUTSIDE = -8,     /* not inside one usable range of the map */
+	MEMMAP_ERR_ABOVE_LIMIT = -9, /* above BOOTINFO_DIRECT_MAP_MAX */
+	MEMMAP_ERR_COUNT = -10,      /* nranges (bad_index) above BOOTINFO_MAX_RANGES */
 };
 
 struct memmap_range {
@@ -55,7 +68,8 @@ struct memmap {
 	size_t capacity;                 /* ...and how many entries it holds */
 	size_t count;                    /* ranges stored (<= capacity) */
 	size_t needed;                   /* ranges the whole map has (> capacity: truncated) */
-	size_t bad_index;                /* the descriptor MEMMAP_ERR_RANGE refers to */
+	size_t bad_index;                /* the descriptor MEMMAP_ERR_RANGE refers to, or loader range */
+	size_t bad_other;                /* the other loader range for MEMMAP_ERR_OVERLAP */
 	uint64_t pages[MEMMAP_NCLASSES]; /* 4 KiB pages per class, whole map */
 	uint64_t *scratch;               /* optional, see memmap_set_scratch */
 	size_t scratch_words;
@@ -92,6 +106,32 @@ int memmap_sanitize(struct memmap *m, const void *raw, size_t raw_size, size_t d
  * O(count).
  */
 int memmap_reserve(struct memmap *m, uint64_t start, uint64_t end, enum memmap_class c);
+
+/*
+ * Lower the MEMMAP_KEEP_LOADER pages in [start, end) (rounded inward, never
+ * page 0) to usable: for loader memory the kernel no longer needs, before
+ * it is given to the page allocator. Other classes stay. Same splitting
+ * and MEMMAP_ERR_CAPACITY rule as memmap_reserve.
+ */
+int memmap_release(struct memmap *m, uint64_t start, uint64_t end);
+
+/*
+ * What the boot info says about memory beyond the firmware's map, in one
+ * place: the loader's ranges (bi->ranges) become MEMMAP_KEEP_LOADER after
+ * they are checked (page aligned, not empty, disjoint, each inside one
+ * usable range, below BOOTINFO_DIRECT_MAP_MAX; else MEMMAP_ERR_UNALIGNED,
+ * _EMPTY, _OVERLAP, _OUTSIDE, _ABOVE_LIMIT or _COUNT with m->bad_index, and
+ * the map is unchanged), and the framebuffer becomes MEMMAP_RESERVED. Call
+ * it on a freshly sanitized map.
+ */
+int memmap_apply_bootinfo(struct memmap *m, const struct bootinfo *bi);
+
+/* Where the direct map ends: the end of the highest RAM range
+ * (MEMMAP_IS_RAM), at most max. 0 if there is none. */
+uint64_t memmap_direct_map_end(const struct memmap *m, uint64_t max);
+/* Whether every page of [start, end) is RAM (MEMMAP_IS_RAM), so in the
+ * direct map if below its end. */
+bool memmap_is_ram(const struct memmap *m, uint64_t start, uint64_t end);
 
 /* The range containing pa, or NULL for a hole. O(log count). */
 const struct memmap_range *memmap_find(const struct memmap *m, uint64_t pa);

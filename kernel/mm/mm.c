@@ -3,8 +3,8 @@
  * allocator's state are static: nothing can be allocated before the
  * allocator exists. The allocator keeps direct-map pointers, so the direct
  * map must keep its offset (BOOTINFO_DIRECT_MAP_OFFSET) for good.
- * The allocator is locked inside (pmm.c); the map is read-only after
- * mm_init.
+ * The allocator is locked inside (pmm.c); the map is read-only once
+ * mm_reclaim_handoff has run, before the other CPUs start.
  */
 #include "mm/mm.h"
 
@@ -52,21 +52,83 @@ static void reserve_low_pages(void)
 
 uint64_t mm_low_pages(void) { return low_pages; }
 
-/* The framebuffer is device memory, but a GOP may place it in a range the
- * firmware's map calls RAM (boot-services data, say): keep it out of the
- * allocator, or its pages would be handed out while the console draws. */
-static void reserve_framebuffer(void)
+static uint64_t direct_map_end;
+
+/* The boot info's own facts about memory (mm/memmap.c): the loader's ranges
+ * are kept, the framebuffer reserved. A bad range stops the boot here,
+ * before the allocator could hand out the kernel's own pages. */
+static void apply_bootinfo(const struct bootinfo *bi)
 {
-	const struct bootinfo_framebuffer *fb = &boot_info()->fb;
-	if (fb->format == BOOTINFO_FB_NONE || fb->size == 0)
-		return;
+	const struct bootinfo_framebuffer *fb = &bi->fb;
 	const struct memmap_range *r = memmap_find(&map, fb->base_phys);
-	if (r && r->mclass == MEMMAP_USABLE)
+	if (fb->format != BOOTINFO_FB_NONE && r && r->mclass == MEMMAP_USABLE)
 		kprintf("mm: the framebuffer at 0x%llx lies in usable RAM: kept out of the "
-		        "allocator\n", (unsigned long long)fb->base_phys);
-	if (memmap_reserve(&map, fb->base_phys, fb->base_phys + fb->size, MEMMAP_RESERVED) !=
-	    MEMMAP_OK)
-		panic("mm: no room in the memory map to reserve the framebuffer");
+		        "allocator and the direct map\n", (unsigned long long)fb->base_phys);
+	int err = memmap_apply_bootinfo(&map, bi);
+	if (err == MEMMAP_ERR_OVERLAP)
+		panic("boot info: loader range %zu (%s at 0x%llx) overlaps loader range %zu (%s at "
+		      "0x%llx)", map.bad_index, boot_mem_type_name(bi->ranges[map.bad_index].kind),
+		      (unsigned long long)bi->ranges[map.bad_index].phys, map.bad_other,
+		      boot_mem_type_name(bi->ranges[map.bad_other].kind),
+		      (unsigned long long)bi->ranges[map.bad_other].phys);
+	else if (err == MEMMAP_ERR_COUNT)
+		panic("boot info: %u loader ranges: %s", bi->nranges, memmap_strerror(err));
+	else if (err == MEMMAP_ERR_CAPACITY)
+		panic("mm: no room in the memory map (%d ranges) to keep the loader's ranges and "
+		      "reserve the framebuffer", MM_MAX_RANGES);
+	else if (err != MEMMAP_OK)
+		panic("boot info: loader range %zu (%s, 0x%llx, %llu bytes): %s", map.bad_index,
+		      boot_mem_type_name(bi->ranges[map.bad_index].kind),
+		      (unsigned long long)bi->ranges[map.bad_index].phys,
+		      (unsigned long long)bi->ranges[map.bad_index].size, memmap_strerror(err));
+	/* The boot info and the kernel must be among them, or their pages
+	 * would be free memory. */
+	uint64_t bi_phys = virt_to_phys(bi);
+	const struct memmap_range *k = memmap_find(&map, bi->kernel_phys_base);
+	const struct memmap_range *b = memmap_find(&map, bi_phys);
+	if (!k || k->mclass != MEMMAP_KEEP_LOADER || !b || b->mclass != MEMMAP_KEEP_LOADER)
+		panic("boot info: the loader's ranges leave out the %s",
+		      !k || k->mclass != MEMMAP_KEEP_LOADER ? "kernel image" : "boot info");
+}
+
+/* The direct map covers RAM up to the highest RAM range, but never more
+ * than BOOTINFO_DIRECT_MAP_MAX: the kernel's windows begin there. */
+static void bound_direct_map(void)
+{
+	direct_map_end = memmap_direct_map_end(&map, BOOTINFO_DIRECT_MAP_MAX);
+	uint64_t all = memmap_direct_map_end(&map, MEMMAP_PHYS_LIMIT);
+	if (all > direct_map_end)
+		kprintf("mm: RAM reaches 0x%llx, but the direct map stops at 64 TiB: the memory "
+		        "above is not used\n", (unsigned long long)all);
+}
+
+uint64_t mm_direct_map_end(void) { return direct_map_end; }
+
+bool mm_is_direct_mapped(uint64_t phys, uint64_t len)
+{
+	return len <= direct_map_end && phys <= direct_map_end - len &&
+	       memmap_is_ram(&map, phys & ~4095ull, (phys + len + 4095) & ~4095ull);
+}
+
+/* Give the hand-off page tables and stack to the allocator: the kernel
+ * switched stacks in _start and page tables in vmm_init, and no other CPU
+ * ever used either. */
+void mm_reclaim_handoff(void)
+{
+	const struct bootinfo *bi = boot_info();
+	uint64_t pages = 0, added;
+	for (uint32_t i = 0; i < bi->nranges; i++) {
+		const struct bootinfo_range *r = &bi->ranges[i];
+		if (r->kind != BOOTINFO_MEM_PAGE_TABLES && r->kind != BOOTINFO_MEM_STACK)
+			continue;
+		if (memmap_release(&map, r->phys, r->phys + r->size) != MEMMAP_OK ||
+		    pmm_reclaim_range(&pmm, r->phys, r->phys + r->size, &added) != PMM_OK)
+			panic("mm: cannot reclaim the loader's %s at 0x%llx",
+			      boot_mem_type_name(r->kind), (unsigned long long)r->phys);
+		pages += added;
+	}
+	kprintf("mm: %llu KiB of the loader's hand-off page tables and stack reclaimed\n",
+	        (unsigned long long)(pages * 4));
 }
 
 void mm_init(void)
@@ -84,11 +146,12 @@ void mm_init(void)
 		panic("mm: memory map rejected: %s (descriptor %zu)", memmap_strerror(err),
 		      map.bad_index);
 
+	apply_bootinfo(bi);
 	reserve_low_pages();
-	reserve_framebuffer();
+	bound_direct_map();
 	struct pmm_config cfg = {
 		.virt_offset = BOOTINFO_DIRECT_MAP_OFFSET,
-		.phys_limit = bi->direct_map_size,
+		.phys_limit = direct_map_end,
 		.panic = panic,
 		/* The per-CPU part is inline in the kernel's build of pmm.c. */
 		.sync = {pmm_lock_fn, pmm_unlock_fn, NULL, NULL, &pmm_lock},

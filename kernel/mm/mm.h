@@ -15,3 +15,12 @@ struct pmm *mm_pmm(void);
 #define MM_LOW_PAGES 4
 uint64_t mm_low_pages(void);
 const struct memmap *mm_memmap(void);
+/* The direct map covers the RAM ranges of the map (MEMMAP_IS_RAM) below
+ * this address (at most BOOTINFO_DIRECT_MAP_MAX); nothing else. */
+uint64_t mm_direct_map_end(void);
+/* Whether [phys, phys + len) is wholly in the direct map. Anything else
+ * (ACPI tables in reserved memory, device registers) must be mapped. */
+bool mm_is_direct_mapped(uint64_t phys, uint64_t len);
+/* After vmm_init: the loader's hand-off page tables and stack go to the
+ * page-frame allocator (the boot log says how much). */
+void mm_reclaim_handoff(void);

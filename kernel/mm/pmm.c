@@ -775,14 +775,15 @@ static uint64_t clamp_limit(uint64_t phys_limit)
 	return (phys_limit && phys_limit < MAX_PHYS ? phys_limit : MAX_PHYS) & ~(PMM_PAGE_SIZE - 1);
 }
 
-/* Chunks the descriptors must cover: up to the end of the highest usable or
- * ACPI reclaim memory below the limit. */
+/* Chunks the descriptors must cover: up to the end of the highest usable,
+ * ACPI reclaim or loader memory below the limit (the last two may be added
+ * later). */
 static uint64_t managed_chunks(const struct memmap *m, uint64_t limit)
 {
 	uint64_t top = 0;
 	for (size_t i = 0; i < m->count; i++) {
 		const struct memmap_range *r = &m->ranges[i];
-		if (r->mclass <= MEMMAP_ACPI_RECLAIM && r->start < limit)
+		if (r->mclass <= MEMMAP_KEEP_LOADER && r->start < limit)
 			top = r->end < limit ? r->end : limit;
 	}
 	return (top + CHUNK_SIZE - 1) >> CHUNK_SHIFT;
@@ -875,6 +876,29 @@ int pmm_reclaim_acpi(struct pmm *p)
 	return err;
 }
 
+int pmm_reclaim_range(struct pmm *p, uint64_t start, uint64_t end, uint64_t *added)
+{
+	*added = 0;
+	if ((start | end) & (PMM_PAGE_SIZE - 1) || start >= end || start < PMM_PAGE_SIZE)
+		return PMM_ERR_ARG;
+	/* Usable all through (touching ranges differ in class, so one range).
+	 * Whether a page is managed already cannot be told in O(1) for pages
+	 * that are free, hence the rule that a range is reclaimed once. */
+	const struct memmap_range *r = memmap_find(p->map, start);
+	if (!r || r->mclass != MEMMAP_USABLE || r->end < end)
+		return PMM_ERR_ARG;
+	local_enter(p);
+	lock(p);
+	uint64_t before = p->total_pages;
+	if (start < p->limit)
+		add_range(p, start, end < p->limit ? end : p->limit, false);
+	*added = p->total_pages - before;
+	p->reclaimed_pages += *added;
+	unlock(p);
+	local_exit(p);
+	return PMM_OK;
+}
+
 static void reclaim_acpi(struct pmm *p)
 {
 	p->acpi_reclaimed = 1;
@@ -884,7 +908,7 @@ static void reclaim_acpi(struct pmm *p)
 		if (r->mclass == MEMMAP_ACPI_RECLAIM)
 			add_range(p, r->start, r->end, false);
 	}
-	p->reclaimed_pages = p->total_pages - before;
+	p->reclaimed_pages += p->total_pages - before;
 }
 
 void pmm_stats(const struct pmm *p, struct pmm_stats *out)

@@ -162,7 +162,7 @@ struct pmm_stats {
 	uint64_t used_pages;      /* total - free */
 	uint64_t meta_pages;      /* the allocator's metadata, taken from usable memory */
 	uint64_t unmanaged_pages; /* usable pages at or above phys_limit */
-	uint64_t reclaimed_pages; /* ACPI reclaim pages added by pmm_reclaim_acpi */
+	uint64_t reclaimed_pages; /* pages added by pmm_reclaim_acpi and pmm_reclaim_range */
 	uint64_t class_pages[MEMMAP_NCLASSES]; /* the memory map's pages per class */
 	uint64_t free_blocks[PMM_ORDERS];      /* free buddy blocks of 2^k chunks */
 	uint64_t partial_chunks;               /* chunks split into pages, some free */
@@ -212,6 +212,12 @@ void pmm_free_pages(struct pmm *p, uint64_t pa, size_t n);
 
 /* Add the map's ACPI reclaim ranges once the ACPI tables are no longer needed. */
 int pmm_reclaim_acpi(struct pmm *p);
+/* Add [start, end) (page aligned), memory the map has just been told is
+ * usable (memmap_release of loader memory the kernel is done with), once.
+ * PMM_ERR_ARG, changing nothing, if any of it is not usable in the map.
+ * Returns the pages added (none above phys_limit) in
+ * *added. */
+int pmm_reclaim_range(struct pmm *p, uint64_t start, uint64_t end, uint64_t *added);
 /* Give a CPU's stack, mask and chunk back (CPU going offline; also done
  * before a contiguous allocation fails). */
 void pmm_cpu_release(struct pmm *p, struct pmm_cpu *cpu);

@@ -3,8 +3,9 @@
  *
  * Layout (4-level paging, Intel SDM vol. 3A, 4.5):
  *   0                        unmapped (null page and all low memory)
- *   0xffff800000000000       direct map of [0, direct_map_size): RW, NX,
- *                            1 GiB pages where the CPU has them, else 2 MiB
+ *   0xffff800000000000       direct map of the RAM ranges below
+ *                            mm_direct_map_end() (at most 64 TiB): RW, NX,
+ *                            the largest pages alignment and the CPU allow
  *   0xffffc00000000000       framebuffer, RW, NX, write-combining (PAT 1)
  *   0xffffc08000000000       device registers (vmm_map_mmio): RW, NX,
  *                            uncacheable (PAT 3), a guard page after each
@@ -17,9 +18,9 @@
  * to write-combining, so a leaf with only PWT set is WC; the framebuffer's
  * MTRR is uncacheable, and UC MTRR + WC PAT gives WC (SDM table 11-7).
  * Writes then go out in bursts instead of one uncached store at a time.
- * (The direct map also covers the framebuffer and the device registers, with
- * the default type; nothing reaches them through it: the console uses the WC
- * mapping, drivers the UC one, so no access depends on the MTRRs.)
+ * The direct map covers only RAM, so the framebuffer and device registers
+ * have no write-back alias: the console uses the WC mapping, drivers the UC
+ * one, and no access depends on the MTRRs.
  */
 #include "mm/vmm.h"
 
@@ -197,19 +198,50 @@ static void map_range(const char *what, uint64_t start, uint64_t end, unsigned f
 	}
 }
 
+/* [s, e) of the direct map, in the largest pages alignment allows. */
+static void map_direct_run(uint64_t s, uint64_t e, bool huge)
+{
+	for (uint64_t pa = s; pa < e;) {
+		int level = 1;
+		uint64_t size = 4096, big = 0;
+		if (huge && !(pa & (SIZE_1G - 1)) && e - pa >= SIZE_1G)
+			level = 3, size = SIZE_1G, big = PTE_HUGE;
+		else if (!(pa & (SIZE_2M - 1)) && e - pa >= SIZE_2M)
+			level = 2, size = SIZE_2M, big = PTE_HUGE;
+		uint64_t *pte = entry_for(BOOTINFO_DIRECT_MAP_OFFSET + pa, level);
+		if (!pte)
+			panic("vmm: out of memory for the direct map");
+		*pte = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | big;
+		pa += size;
+	}
+}
+
+/*
+ * The direct map covers RAM only (MEMMAP_IS_RAM: usable, ACPI reclaim, the
+ * loader's ranges) below mm_direct_map_end(), so no write-back alias of
+ * device memory, the framebuffer or firmware-reserved memory exists; those
+ * are reached through their own mappings (vmm_map_phys). Touching RAM
+ * ranges are joined first, so the pages are as large as alignment allows.
+ */
 static void map_direct(void)
 {
-	const struct bootinfo *bi = boot_info();
+	const struct memmap *m = mm_memmap();
+	uint64_t limit = mm_direct_map_end(), s = 0, e = 0;
 	uint32_t a, b, c, d;
 	cpu_cpuid(0x80000001u, 0, &a, &b, &c, &d);
 	bool huge = (d >> 26) & 1;
-	uint64_t step = huge ? SIZE_1G : SIZE_2M;
-	for (uint64_t pa = 0; pa < bi->direct_map_size; pa += step) {
-		uint64_t *e = entry_for(BOOTINFO_DIRECT_MAP_OFFSET + pa, huge ? 3 : 2);
-		if (!e)
-			panic("vmm: out of memory for the direct map");
-		*e = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | PTE_HUGE;
+	for (size_t i = 0; i < m->count; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		if (!MEMMAP_IS_RAM(r->mclass) || r->start >= limit)
+			continue;
+		uint64_t end = r->end < limit ? r->end : limit;
+		if (r->start != e) {
+			map_direct_run(s, e, huge);
+			s = r->start;
+		}
+		e = end;
 	}
+	map_direct_run(s, e, huge);
 }
 
 /* 2 MiB pages where the framebuffer allows (a 4 MiB framebuffer is two
@@ -323,32 +355,42 @@ void vmm_init(void)
 		panic("vmm: no page for the upper-level tables");
 	upper_frozen = true;
 
+	/* Said before the switch: until console_set_framebuffer_mapping, the
+	 * console draws through the loader's direct map, which the new tables
+	 * leave out. */
+	uint64_t offered = offered_cr4();
+	kprintf("vmm: own page tables at 0x%llx: text RX, rodata R, data RW+NX, direct map of "
+	        "RAM below 0x%llx NX, framebuffer WC; NX %s, SMEP %s, SMAP %s\n",
+	        (unsigned long long)pml4_phys, (unsigned long long)mm_direct_map_end(),
+	        nx_bit ? "on" : "not offered", offered & CR4_SMEP ? "on" : "not offered",
+	        offered & CR4_SMAP ? "on" : "not offered");
 	/* PAT entry 1 becomes WC before any WC mapping is used. */
 	set_pat();
 	cpu_write_cr4(cpu_read_cr4() | CR4_PGE); /* global pages survive CR3 loads */
 	cpu_write_cr3(pml4_phys);
 	enable_protections();
-	kprintf("vmm: own page tables at 0x%llx: text RX, rodata R, data RW+NX, direct map NX, "
-	        "framebuffer WC; NX %s, SMEP %s, SMAP %s\n",
-	        (unsigned long long)pml4_phys, nx_bit ? "on" : "not offered",
-	        smep ? "on" : "not offered", smap ? "on" : "not offered");
 }
 
 static uint64_t mmio_next = VMM_MMIO_BASE;
 
 volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
 {
+	return vmm_map_phys(phys, size, VMM_WRITE | VMM_UC, what);
+}
+
+volatile void *vmm_map_phys(uint64_t phys, uint64_t size, unsigned flags, const char *what)
+{
 	spin_lock(&lock);
 	uint64_t first = phys & ~4095ull;
 	uint64_t pages = (phys + size - first + 4095) / 4096;
 	if (size == 0 || phys + size < phys ||
 	    pages + 1 > (VMM_MMIO_BASE + VMM_MMIO_SIZE - mmio_next) / 4096)
-		panic("vmm: cannot map %llu bytes of %s registers at 0x%llx", (unsigned long long)size,
+		panic("vmm: cannot map %llu bytes of %s at 0x%llx", (unsigned long long)size,
 		      what, (unsigned long long)phys);
 	uint64_t va = mmio_next;
 	for (uint64_t i = 0; i < pages; i++)
-		if (!map_locked(va + i * 4096, first + i * 4096, VMM_WRITE | VMM_UC))
-			panic("vmm: no page table for the %s registers", what);
+		if (!map_locked(va + i * 4096, first + i * 4096, flags & ~(unsigned)VMM_EXEC))
+			panic("vmm: no page table for the %s", what);
 	mmio_next = va + (pages + 1) * 4096; /* the next window starts after a gap */
 	spin_unlock(&lock);
 	return (volatile void *)(va + (phys - first));
@@ -356,8 +398,8 @@ volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what)
 
 bool vmm_in_direct_map(uint64_t va)
 {
-	const struct bootinfo *bi = boot_info();
-	return va >= bi->direct_map_offset && va - bi->direct_map_offset < bi->direct_map_size;
+	return va >= BOOTINFO_DIRECT_MAP_OFFSET &&
+	       mm_is_direct_mapped(va - BOOTINFO_DIRECT_MAP_OFFSET, 1);
 }
 
 bool vmm_is_mmio(uint64_t va) { return va >= VMM_MMIO_BASE && va < mmio_next; }

@@ -51,7 +51,12 @@ bool vmm_protect(uint64_t va, unsigned flags);
  * window with an unmapped page after it. Panics when out of page tables or
  * window (boot-time use: a driver that cannot reach its device is broken). */
 volatile void *vmm_map_mmio(uint64_t phys, uint64_t size, const char *what);
-/* Whether va lies in the direct map (for exception reports). */
+/* The same with other permissions and cache type (VMM_WRITE, VMM_UC,
+ * VMM_WC; never executable): for memory outside the direct map that is not
+ * registers, such as ACPI tables in reserved memory (0: write-back,
+ * read-only). `what` names it in a panic. */
+volatile void *vmm_map_phys(uint64_t phys, uint64_t size, unsigned flags, const char *what);
+/* Whether va is mapped in the direct map (for exception reports). */
 bool vmm_in_direct_map(uint64_t va);
 /* Whether va lies in the MMIO window (for exception reports). */
 bool vmm_is_mmio(uint64_t va);

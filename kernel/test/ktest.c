@@ -73,6 +73,7 @@ static const struct ktest ktests[] = {
 	{"smap", "the kernel cannot read a user page (SMAP)", ktest_smap, 0},
 	{"vmm-api", "map, protect, unmap and remap a page", ktest_vmm_api, KTEST_SHELL},
 	{"mmio", "device registers are mapped uncacheable, with a guard page", ktest_mmio, 0},
+	{"direct-map", "the direct map holds RAM only; ACPI tables outside it are mapped", ktest_direct_map, 0},
 	{"canary", "a smashed stack canary is caught", ktest_canary, 0},
 	{"smp", "threads on every CPU: counters, queue, preemption, sleeps, allocation", ktest_smp, KTEST_SHELL},
 	{"tlb-shootdown", "an unmapped page faults on the other CPU too", ktest_tlb_shootdown, 0},

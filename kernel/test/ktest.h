@@ -67,6 +67,7 @@ bool ktest_smap(void);
 bool ktest_canary(void);
 bool ktest_vmm_api(void);
 bool ktest_mmio(void);
+bool ktest_direct_map(void);
 bool ktest_keyboard_burst(void);
 bool ktest_smp(void);
 bool ktest_tlb_shootdown(void);

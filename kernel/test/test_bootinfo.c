@@ -1,12 +1,14 @@
 /*
  * test=bootinfo: checks the boot info the loader handed over, the way a
  * suspicious kernel would: the memory map is non-empty and well formed, the
- * loader's own allocations appear in it with their types, the framebuffer
+ * loader's own allocations are in its ranges table and in loader-data
+ * descriptors of the map, the framebuffer
  * geometry is consistent, the RSDP has its signature and checksum, and the
  * command line is NUL-terminated at its length. Prints "bootinfo: ok" only if
  * every check passed, plus "bootinfo: ram above 4 GiB" when the map has RAM
  * there (the -m 4G test expects it).
  */
+#include "acpi/boot.h"
 #include "boot/boot.h"
 #include "core/kprintf.h"
 #include "lib/string.h"
@@ -25,7 +27,7 @@ static void check(bool ok, const char *what)
 	}
 }
 
-/* Is [base, base+size) entirely inside descriptors of type `type`? */
+/* Is [base, base+size) inside one descriptor of type `type`? */
 static bool range_has_type(uint64_t base, uint64_t size, uint32_t type)
 {
 	for (size_t i = 0; i < boot_mmap_count(); i++) {
@@ -35,6 +37,41 @@ static bool range_has_type(uint64_t base, uint64_t size, uint32_t type)
 			return true;
 	}
 	return false;
+}
+
+/* Is [base, base+size) inside one of the loader's ranges of this kind? */
+static bool in_range_of_kind(uint64_t base, uint64_t size, uint32_t kind)
+{
+	const struct bootinfo *bi = boot_info();
+	for (uint32_t i = 0; i < bi->nranges; i++) {
+		const struct bootinfo_range *r = &bi->ranges[i];
+		if (r->kind == kind && base >= r->phys && base + size <= r->phys + r->size)
+			return true;
+	}
+	return false;
+}
+
+/* Every range in loader data, and each kind the loader always makes present. */
+static void check_ranges(const struct bootinfo *bi)
+{
+	check(bi->nranges >= 4 && bi->nranges <= BOOTINFO_MAX_RANGES, "number of loader ranges");
+	for (uint32_t i = 0; i < bi->nranges && i < BOOTINFO_MAX_RANGES; i++) {
+		const struct bootinfo_range *r = &bi->ranges[i];
+		check(range_has_type(r->phys, r->size, BOOTINFO_EFI_LOADER_DATA),
+		      "a loader range is not in a loader-data map entry");
+		kprintf("bootinfo: loader range %u: %s, %llu KiB\n", i, boot_mem_type_name(r->kind),
+		        (unsigned long long)(r->size >> 10));
+	}
+	check(in_range_of_kind(bi->kernel_phys_base, bi->kernel_phys_size, BOOTINFO_MEM_KERNEL),
+	      "kernel image not in a 'kernel' range");
+	check(in_range_of_kind(bi->mmap_phys, bi->mmap_size, BOOTINFO_MEM_BOOTINFO) &&
+	          in_range_of_kind(virt_to_phys(bi), sizeof(*bi), BOOTINFO_MEM_BOOTINFO),
+	      "boot info or memory map not in a 'boot info' range");
+	check(in_range_of_kind(bi->page_tables_phys, PAGE, BOOTINFO_MEM_PAGE_TABLES),
+	      "PML4 not in a 'page tables' range");
+	if (bi->initrd_size)
+		check(in_range_of_kind(bi->initrd_phys, bi->initrd_size, BOOTINFO_MEM_INITRD),
+		      "initrd not in an 'initrd' range");
 }
 
 static void check_mmap(const struct bootinfo *bi)
@@ -68,17 +105,10 @@ static void check_mmap(const struct bootinfo *bi)
 	check(nonempty, "a descriptor is empty or wraps");
 	check(no_overlap, "descriptors overlap");
 	check(usable >= (16ull << 20), "less than 16 MiB usable RAM");
-	check(range_has_type(bi->kernel_phys_base, bi->kernel_phys_size, BOOTINFO_MEM_KERNEL),
-	      "kernel image not in a 'kernel' map entry");
-	check(range_has_type(bi->mmap_phys, bi->mmap_size, BOOTINFO_MEM_BOOTINFO),
-	      "memory map not in a 'boot info' map entry");
-	check(range_has_type(bi->page_tables_phys, PAGE, BOOTINFO_MEM_PAGE_TABLES),
-	      "PML4 not in a 'boot page tables' map entry");
+	check_ranges(bi);
 	check((bi->initrd_phys == 0) == (bi->initrd_size == 0), "initrd address and size disagree");
 	if (bi->initrd_size) {
 		check(bi->initrd_phys % PAGE == 0, "initrd not page aligned");
-		check(range_has_type(bi->initrd_phys, bi->initrd_size, BOOTINFO_MEM_INITRD),
-		      "initrd not in an 'initrd' map entry");
 		kprintf("bootinfo: initrd of %llu bytes\n", (unsigned long long)bi->initrd_size);
 	}
 	kprintf("bootinfo: %zu map entries, %llu MiB usable\n", n,
@@ -111,7 +141,8 @@ static void check_rsdp(const struct bootinfo *bi)
 	check(bi->rsdp_phys != 0, "no RSDP");
 	if (!bi->rsdp_phys)
 		return;
-	const uint8_t *r = phys_to_virt(bi->rsdp_phys);
+	/* In ACPI memory, which may be outside the direct map. */
+	const uint8_t *r = acpi_map(bi->rsdp_phys, 36);
 	check(memcmp(r, "RSD PTR ", 8) == 0, "RSDP signature is not 'RSD PTR '");
 	/* ACPI 6.5 5.2.5.3: the first 20 bytes sum to 0; revision 2+ has a
 	 * length at offset 20 and an extended checksum over all of it. */
@@ -122,7 +153,7 @@ static void check_rsdp(const struct bootinfo *bi)
 	if (r[15] >= 2) {
 		uint32_t len = r[20] | r[21] << 8 | r[22] << 16 | (uint32_t)r[23] << 24;
 		sum = 0;
-		for (uint32_t i = 0; i < len && i < 64; i++)
+		for (uint32_t i = 0; i < len && i < 36; i++)
 			sum += r[i];
 		check(len >= 36 && sum == 0, "RSDP extended checksum");
 	}

@@ -64,7 +64,7 @@ bool ktest_fault_pf_read(void)
 bool ktest_fault_pf_write(void)
 {
 	exception_expect(14);
-	/* Above the 4 GiB the direct map covers in a 256 MiB guest: unmapped. */
+	/* Far above the RAM the direct map covers in a 256 MiB guest: unmapped. */
 	volatile uint64_t *p = (volatile uint64_t *)0xffff8f0000000000ull;
 	*p = 1;
 	return false;

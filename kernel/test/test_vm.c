@@ -5,7 +5,9 @@
  * the SMEP and SMAP checks on a user page, which are reported as skipped on
  * a CPU without them (QEMU -cpu qemu64).
  */
+#include "acpi/boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot.h"
@@ -123,9 +125,10 @@ bool ktest_vmm_api(void)
  * test=mmio: vmm_map_mmio maps device registers uncacheable whatever the
  * MTRRs say. Map the local APIC's page again, check the entry (4 KiB, PCD
  * and PWT: PAT entry 3, UC; not executable), read the version register
- * through it and through the direct map (the same device register, so the
- * same value), then touch the unmapped page after the window: the fault
- * report must call it a device-register address.
+ * through it and through the local APIC driver's own window (the same
+ * device register, so the same value; the direct map has no alias of it),
+ * then touch the unmapped page after the window: the fault report must call
+ * it a device-register address.
  */
 bool ktest_mmio(void)
 {
@@ -137,8 +140,9 @@ bool ktest_mmio(void)
 	bool ok = level == 1 && (pte & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT) &&
 	          (!nx_on || (pte & PTE_NX)) && vmm_is_mmio((uint64_t)regs);
 	uint32_t ver = regs[0x30 / 4];
-	uint32_t ver_direct = ((volatile uint32_t *)phys_to_virt(phys))[0x30 / 4];
-	ok &= ver == ver_direct && ver != 0 && ver != 0xffffffffu;
+	uint32_t ver_driver = lapic_read(0x30);
+	ok &= ver == ver_driver && ver != 0 && ver != 0xffffffffu &&
+	      paging_lookup((uint64_t)phys_to_virt(phys), &level) == 0;
 	kprintf("mmio: local APIC at 0x%llx mapped at %p, entry 0x%llx, version 0x%x: %s\n",
 	        (unsigned long long)phys, (void *)regs, (unsigned long long)pte, ver,
 	        ok ? "uncacheable, ok" : "FAILED");
@@ -147,4 +151,66 @@ bool ktest_mmio(void)
 	exception_expect(14);
 	(void)regs[4096 / 4]; /* the guard page after the window */
 	return false;
+}
+
+/*
+ * test=direct-map: the direct map holds RAM and nothing else. The first and
+ * last page of every range of the kernel's memory map are mapped there
+ * exactly when the range is RAM (MEMMAP_IS_RAM) below mm_direct_map_end();
+ * the local APIC and the framebuffer have no alias there; the FACS, which
+ * OVMF puts in ACPI NVS, is read through acpi_map's own mapping; and the
+ * loader's hand-off page tables and stack are usable memory again.
+ */
+bool ktest_direct_map(void)
+{
+	const struct bootinfo *bi = boot_info();
+	const struct memmap *m = mm_memmap();
+	int level, bad = 0;
+
+	for (size_t i = 0; i < m->count; i++) {
+		const struct memmap_range *r = &m->ranges[i];
+		bool want = MEMMAP_IS_RAM(r->mclass) && r->start < mm_direct_map_end();
+		uint64_t probe[2] = {r->start, r->end - 4096};
+		for (int k = 0; k < 2; k++)
+			if ((paging_lookup((uint64_t)phys_to_virt(probe[k]), &level) != 0) != want) {
+				kprintf("direct-map: page 0x%llx (%s) is %s\n",
+				        (unsigned long long)probe[k], memmap_class_name(r->mclass),
+				        want ? "not mapped" : "mapped");
+				bad++;
+			}
+	}
+	uint64_t lapic = cpu_rdmsr(0x1b) & 0x000ffffffffff000ull; /* IA32_APIC_BASE */
+	bad += paging_lookup((uint64_t)phys_to_virt(lapic), &level) != 0;
+	if (bi->fb.format != BOOTINFO_FB_NONE)
+		bad += paging_lookup((uint64_t)phys_to_virt(bi->fb.base_phys), &level) != 0;
+
+	struct acpi_fadt_info fadt;
+	const struct acpi *a = acpi_tables();
+	if (!a || acpi_parse_fadt(a, &fadt) != ACPI_OK || !fadt.facs) {
+		kprintf("direct-map: no FADT or FACS\n");
+		return false;
+	}
+	const struct memmap_range *fr = memmap_find(m, fadt.facs);
+	const char *facs = acpi_map(fadt.facs, 64);
+	bool facs_ok = facs && facs[0] == 'F' && facs[1] == 'A' && facs[2] == 'C' && facs[3] == 'S';
+	bool in_window = vmm_is_mmio((uint64_t)facs);
+	bad += !facs_ok || in_window == mm_is_direct_mapped(fadt.facs, 64);
+
+	uint64_t reclaimed = 0;
+	for (uint32_t i = 0; i < bi->nranges; i++) {
+		const struct bootinfo_range *r = &bi->ranges[i];
+		if (r->kind != BOOTINFO_MEM_PAGE_TABLES && r->kind != BOOTINFO_MEM_STACK)
+			continue;
+		const struct memmap_range *u = memmap_find(m, r->phys);
+		bad += !u || u->mclass != MEMMAP_USABLE || u->end < r->phys + r->size;
+		reclaimed += r->size;
+	}
+	kprintf("direct-map: %zu ranges, RAM below 0x%llx, local APIC and framebuffer not "
+	        "mapped, FACS at 0x%llx (%s) read through %s, %llu KiB of hand-off memory "
+	        "usable: %s\n",
+	        m->count, (unsigned long long)mm_direct_map_end(), (unsigned long long)fadt.facs,
+	        fr ? memmap_class_name(fr->mclass) : "not in the map",
+	        in_window ? "its own mapping" : "the direct map", (unsigned long long)(reclaimed >> 10),
+	        bad ? "FAILED" : "ok");
+	return bad == 0;
 }

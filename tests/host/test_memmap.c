@@ -532,6 +532,236 @@ static void test_random_maps(void **state)
 	}
 }
 
+/* A map the way this loader leaves it: its ranges are loader data. */
+static void loader_data_map(void)
+{
+	begin(48);
+	add(BOOTINFO_EFI_CONVENTIONAL, 0x1000, 0x9f);           /* [4 KiB, 640 KiB) */
+	add(BOOTINFO_EFI_CONVENTIONAL, 0x100000, 0x700);        /* [1 MiB, 8 MiB) */
+	add(BOOTINFO_EFI_ACPI_NVS, 0x800000, 0x10);             /* [8 MiB, 8 MiB + 64 KiB) */
+	add(BOOTINFO_EFI_LOADER_DATA, 0x1000000, 0x100);        /* [16 MiB, 17 MiB) */
+	add(BOOTINFO_EFI_BOOT_SERVICES_DATA, 0x1100000, 0x700); /* [17 MiB, 24 MiB) */
+	add(BOOTINFO_EFI_ACPI_RECLAIM, 0x1800000, 0x10);
+	add(BOOTINFO_EFI_CONVENTIONAL, 0x1810000, 0x7f0);       /* up to 32 MiB */
+	add(BOOTINFO_EFI_MMIO, 0xfee00000, 1);
+	assert_int_equal(sanitize_cap(64), MEMMAP_OK);
+}
+
+static struct bootinfo bi;
+
+static void set_range(unsigned i, uint64_t phys, uint64_t size, uint32_t kind)
+{
+	bi.ranges[i] = (struct bootinfo_range){phys, size, kind, 0};
+	if (bi.nranges <= i)
+		bi.nranges = i + 1;
+}
+
+/* The loader's five ranges inside its loader-data descriptor. */
+static void good_ranges(void)
+{
+	memset(&bi, 0, sizeof(bi));
+	set_range(0, 0x1000000, 0x80000, BOOTINFO_MEM_KERNEL);
+	set_range(1, 0x10c0000, 0x20000, BOOTINFO_MEM_INITRD);
+	set_range(2, 0x1080000, 0x2000, BOOTINFO_MEM_BOOTINFO);
+	set_range(3, 0x1082000, 0x6000, BOOTINFO_MEM_PAGE_TABLES);
+	set_range(4, 0x1088000, 0x4000, BOOTINFO_MEM_STACK);
+}
+
+static void test_loader_ranges_kept(void **state)
+{
+	(void)state;
+	loader_data_map();
+	good_ranges();
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	check_invariants();
+	/* The kernel through the stack merge into one kept range; the gap
+	 * before the initrd and the rest of loader data stay usable. */
+	const struct memmap_range *r = memmap_find(&map, 0x1000000);
+	assert_non_null(r);
+	assert_int_equal(r->mclass, MEMMAP_KEEP_LOADER);
+	assert_int_equal(r->start, 0x1000000);
+	assert_int_equal(r->end, 0x108c000);
+	assert_int_equal(memmap_find(&map, 0x108c000)->mclass, MEMMAP_USABLE);
+	assert_int_equal(memmap_find(&map, 0x10c0000)->mclass, MEMMAP_KEEP_LOADER);
+	assert_int_equal(memmap_find(&map, 0x10e0000)->mclass, MEMMAP_USABLE);
+	assert_int_equal(map.pages[MEMMAP_KEEP_LOADER], 0x8c + 0x20);
+	/* Loader data on its own is usable: without a range nothing is kept. */
+	loader_data_map();
+	memset(&bi, 0, sizeof(bi));
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	assert_int_equal(map.pages[MEMMAP_KEEP_LOADER], 0);
+	/* A kind this kernel does not know is kept all the same. */
+	set_range(0, 0x1000000, 0x1000, 0x1234);
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	assert_int_equal(memmap_find(&map, 0x1000000)->mclass, MEMMAP_KEEP_LOADER);
+}
+
+/* Each bad range is refused with its own error and index, the map unchanged. */
+static void expect_refused(int err, size_t index)
+{
+	struct memmap_range before[64];
+	size_t count = map.count;
+	memcpy(before, ranges, count * sizeof(before[0]));
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), err);
+	assert_int_equal(map.bad_index, index);
+	assert_int_equal(map.count, count);
+	assert_memory_equal(ranges, before, count * sizeof(before[0]));
+	assert_true(memmap_strerror(err)[0] != 'u'); /* has a message of its own */
+}
+
+/* One bad range replacing (or added after) the good ones, and the error
+ * it must get. */
+static const struct {
+	unsigned index;
+	uint64_t phys, size;
+	int err;
+	size_t other; /* the range it overlaps */
+} refused[] = {
+	{3, 0x1082800, 0x6000, MEMMAP_ERR_UNALIGNED, 0},
+	{4, 0x1088000, 0x4100, MEMMAP_ERR_UNALIGNED, 0},
+	{2, 0x1080000, 0, MEMMAP_ERR_EMPTY, 0},
+	/* Overlaps: the same range twice, one inside another, one across an end. */
+	{5, 0x1000000, 0x80000, MEMMAP_ERR_OVERLAP, 0},
+	{5, 0x1083000, 0x1000, MEMMAP_ERR_OVERLAP, 3},
+	{4, 0x107f000, 0x2000, MEMMAP_ERR_OVERLAP, 0},
+	/* Outside usable memory: device memory, a hole, ACPI NVS, from loader
+	 * and boot-services data (one usable range) into ACPI reclaim, page 0. */
+	{4, 0xfee00000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0xa0000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0x800000, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0x17ff000, 0x2000, MEMMAP_ERR_OUTSIDE, 0},
+	{4, 0, 0x1000, MEMMAP_ERR_OUTSIDE, 0},
+	/* Wrapping, and above the direct map's limit. */
+	{4, 0xfffffffffffff000ull, 0x2000, MEMMAP_ERR_ABOVE_LIMIT, 0},
+	{4, BOOTINFO_DIRECT_MAP_MAX - 0x1000, 0x2000, MEMMAP_ERR_ABOVE_LIMIT, 0},
+};
+
+static void test_loader_ranges_refused(void **state)
+{
+	(void)state;
+	loader_data_map();
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		good_ranges();
+		set_range(refused[i].index, refused[i].phys, refused[i].size, BOOTINFO_MEM_STACK);
+		expect_refused(refused[i].err, refused[i].index);
+		if (refused[i].err == MEMMAP_ERR_OVERLAP)
+			assert_int_equal(map.bad_other, refused[i].other);
+	}
+	good_ranges();
+	bi.nranges = BOOTINFO_MAX_RANGES + 1;
+	expect_refused(MEMMAP_ERR_COUNT, BOOTINFO_MAX_RANGES + 1);
+}
+
+/* The framebuffer leaves usable memory whatever the firmware called it,
+ * rounded outward to whole pages; a framebuffer in device memory changes
+ * nothing; without one nothing happens. */
+static void test_framebuffer_reserved(void **state)
+{
+	(void)state;
+	static const uint32_t types[] = {BOOTINFO_EFI_CONVENTIONAL,
+	                                 BOOTINFO_EFI_BOOT_SERVICES_DATA,
+	                                 BOOTINFO_EFI_LOADER_DATA};
+	for (unsigned t = 0; t < 3; t++) {
+		begin(48);
+		add(BOOTINFO_EFI_CONVENTIONAL, 0x1000, 0xfff);
+		add(types[t], 0x1000000, 0x1000); /* [16 MiB, 32 MiB) */
+		add(BOOTINFO_EFI_CONVENTIONAL, 0x2000000, 0x1000);
+		assert_int_equal(sanitize_cap(16), MEMMAP_OK);
+		memset(&bi, 0, sizeof(bi));
+		bi.fb = (struct bootinfo_framebuffer){.base_phys = 0x1400800, .size = 1024 * 768 * 4,
+		                                      .width = 1024, .height = 768, .pitch = 1024,
+		                                      .format = BOOTINFO_FB_BGRX};
+		assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+		check_invariants();
+		uint64_t end = (0x1400800 + 1024 * 768 * 4 + PG - 1) & ~(PG - 1);
+		expect(1, 0x1400000, end, MEMMAP_RESERVED);
+		assert_int_equal(memmap_find(&map, 0x13ff000)->mclass, MEMMAP_USABLE);
+		assert_int_equal(memmap_find(&map, end)->mclass, MEMMAP_USABLE);
+		assert_false(memmap_is_ram(&map, 0x1400000, 0x1401000));
+	}
+	/* In device memory (a PCI BAR, as QEMU's): nothing changes. */
+	begin(48);
+	add(BOOTINFO_EFI_CONVENTIONAL, 0x1000, 0xfff);
+	assert_int_equal(sanitize_cap(16), MEMMAP_OK);
+	bi.fb.base_phys = 0x80000000;
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	assert_int_equal(map.count, 1);
+	/* No framebuffer: its fields are ignored. */
+	bi.fb.base_phys = 0x2000;
+	bi.fb.format = BOOTINFO_FB_NONE;
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	assert_int_equal(map.count, 1);
+}
+
+/* Which memory the direct map covers, and where it ends. */
+static void test_direct_map_ram(void **state)
+{
+	(void)state;
+	loader_data_map();
+	good_ranges();
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	/* RAM: usable, kept and ACPI reclaim, also across their borders. */
+	assert_true(memmap_is_ram(&map, 0x1000, 0xa0000));
+	assert_true(memmap_is_ram(&map, 0xff0000, 0x1000000) == false); /* a hole */
+	assert_true(memmap_is_ram(&map, 0x1000000, 0x2000000));
+	assert_true(memmap_is_ram(&map, 0x17ff000, 0x1811000));
+	assert_true(memmap_is_ram(&map, 0x5000, 0x5000)); /* empty */
+	/* Not RAM: page 0, ACPI NVS, the hole below 1 MiB, MMIO. */
+	assert_false(memmap_is_ram(&map, 0, 0x1000));
+	assert_false(memmap_is_ram(&map, 0x800000, 0x801000));
+	assert_false(memmap_is_ram(&map, 0x7ff000, 0x801000));
+	assert_false(memmap_is_ram(&map, 0x9f000, 0xa1000));
+	assert_false(memmap_is_ram(&map, 0xfee00000, 0xfee01000));
+	assert_int_equal(memmap_direct_map_end(&map, BOOTINFO_DIRECT_MAP_MAX), 0x2000000);
+	assert_int_equal(memmap_direct_map_end(&map, 0x1800000), 0x1800000);
+	/* RAM above 64 TiB is clipped; reserved memory up there does not count. */
+	begin(48);
+	add(BOOTINFO_EFI_CONVENTIONAL, 0x1000, 0xfff);
+	add(BOOTINFO_EFI_CONVENTIONAL, BOOTINFO_DIRECT_MAP_MAX - 0x100000, 0x200);
+	add(BOOTINFO_EFI_RESERVED, 1ull << 50, 0x10);
+	assert_int_equal(sanitize_cap(16), MEMMAP_OK);
+	assert_int_equal(memmap_direct_map_end(&map, BOOTINFO_DIRECT_MAP_MAX),
+	                 BOOTINFO_DIRECT_MAP_MAX);
+	assert_int_equal(memmap_direct_map_end(&map, MEMMAP_PHYS_LIMIT),
+	                 BOOTINFO_DIRECT_MAP_MAX + 0x100000);
+	begin(48);
+	add(BOOTINFO_EFI_MMIO, 0xfee00000, 1);
+	assert_int_equal(sanitize_cap(16), MEMMAP_OK);
+	assert_int_equal(memmap_direct_map_end(&map, BOOTINFO_DIRECT_MAP_MAX), 0);
+}
+
+/* Releasing lowers only kept pages, inward, and re-merges. */
+static void test_release(void **state)
+{
+	(void)state;
+	loader_data_map();
+	good_ranges();
+	assert_int_equal(memmap_apply_bootinfo(&map, &bi), MEMMAP_OK);
+	size_t count = map.count;
+	/* The page tables and the stack: the kept range shrinks to the kernel
+	 * and boot info, the freed part joins the usable range after it. */
+	assert_int_equal(memmap_release(&map, 0x1082000, 0x1088000), MEMMAP_OK);
+	assert_int_equal(memmap_release(&map, 0x1088000, 0x108c000), MEMMAP_OK);
+	check_invariants();
+	assert_int_equal(map.count, count);
+	const struct memmap_range *r = memmap_find(&map, 0x1082000);
+	assert_int_equal(r->mclass, MEMMAP_USABLE);
+	assert_int_equal(r->start, 0x1082000);
+	assert_int_equal(r->end, 0x10c0000);
+	assert_int_equal(memmap_find(&map, 0x1081000)->mclass, MEMMAP_KEEP_LOADER);
+	/* Nothing else is lowered: ACPI NVS and reclaim stay, partial pages
+	 * round inward, page 0 is never released. */
+	assert_int_equal(memmap_release(&map, 0, 0x2000000), MEMMAP_OK);
+	check_invariants();
+	assert_int_equal(memmap_find(&map, 0x800000)->mclass, MEMMAP_RESERVED);
+	assert_int_equal(memmap_find(&map, 0x1800000)->mclass, MEMMAP_ACPI_RECLAIM);
+	assert_int_equal(map.pages[MEMMAP_KEEP_LOADER], 0);
+	assert_null(memmap_find(&map, 0));
+	/* Lowering to usable through memmap_reserve is refused as a no-op. */
+	assert_int_equal(memmap_reserve(&map, 0x800000, 0x810000, MEMMAP_USABLE), MEMMAP_OK);
+	assert_int_equal(memmap_find(&map, 0x800000)->mclass, MEMMAP_RESERVED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +772,11 @@ int main(void)
 	        cmocka_unit_test(test_fragmented),  cmocka_unit_test(test_capacity),
 	        cmocka_unit_test(test_classify),    cmocka_unit_test(test_reserve),
 	        cmocka_unit_test(test_random_maps),
+	        cmocka_unit_test(test_loader_ranges_kept),
+	        cmocka_unit_test(test_loader_ranges_refused),
+	        cmocka_unit_test(test_framebuffer_reserved),
+	        cmocka_unit_test(test_direct_map_ram),
+	        cmocka_unit_test(test_release),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

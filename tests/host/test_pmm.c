@@ -613,6 +613,52 @@ static void test_reclaim_acpi(void **state)
 	EXPECT_PANIC(pmm_free_page(&pmm, 0x3e00000), "double free"); /* usable now */
 }
 
+/* The loader's hand-off memory, once released in the map, joins the
+ * allocator: only usable memory is accepted, every page is handed out,
+ * and a page of it freed twice is a double free like any other. */
+static void test_reclaim_range(void **state)
+{
+	(void)state;
+	setup_small();
+	model_reset();
+	uint64_t before = stats().total_pages, added = 99;
+	/* Still kept, unaligned, empty, page 0: refused, nothing added. */
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x1080000, 0x108c000, &added), PMM_ERR_ARG);
+	assert_int_equal(added, 0);
+	assert_int_equal(memmap_release(&map, 0x1080000, 0x108c000), MEMMAP_OK);
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x1080800, 0x108c000, &added), PMM_ERR_ARG);
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x1080000, 0x1080000, &added), PMM_ERR_ARG);
+	assert_int_equal(pmm_reclaim_range(&pmm, 0, 0x1000, &added), PMM_ERR_ARG);
+	/* Past the released part, into the kernel's range: refused. */
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x107f000, 0x108c000, &added), PMM_ERR_ARG);
+	assert_int_equal(stats().total_pages, before);
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x1080000, 0x108c000, &added), PMM_OK);
+	assert_int_equal(added, 12);
+	struct pmm_stats s = stats();
+	assert_int_equal(s.total_pages, before + 12);
+	assert_int_equal(s.reclaimed_pages, 12);
+	uint64_t pa;
+	unsigned seen = 0;
+	while ((pa = pmm_alloc_page(&pmm)) != 0) {
+		seen += pa >= 0x1080000 && pa < 0x108c000;
+		owned[pa / PG] = 1;
+		nlist++;
+	}
+	assert_int_equal(seen, 12);
+	assert_int_equal(nlist, s.total_pages);
+	pmm_free_page(&pmm, 0x1081000);
+	EXPECT_PANIC(pmm_free_page(&pmm, 0x1081000), "double free");
+	EXPECT_PANIC(pmm_free_page(&pmm, 0x107f000), "never allocatable");
+	/* Above phys_limit nothing is added, and that is not an error. */
+	teardown(NULL);
+	ram_map(RAM_SIZE);
+	small_map();
+	build(0x1000000, PMM_OK);
+	assert_int_equal(memmap_release(&map, 0x1080000, 0x108c000), MEMMAP_OK);
+	assert_int_equal(pmm_reclaim_range(&pmm, 0x1080000, 0x108c000, &added), PMM_OK);
+	assert_int_equal(added, 0);
+}
+
 static void test_phys_limit(void **state)
 {
 	(void)state;
@@ -691,6 +737,7 @@ int main(void)
 	        cmocka_unit_test_teardown(test_init_is_lazy, teardown),
 	        cmocka_unit_test_teardown(test_unready_descriptors_ignored, teardown),
 	        cmocka_unit_test_teardown(test_reclaim_acpi, teardown),
+	        cmocka_unit_test_teardown(test_reclaim_range, teardown),
 	        cmocka_unit_test_teardown(test_phys_limit, teardown),
 	        cmocka_unit_test_teardown(test_no_memory, teardown),
 	        cmocka_unit_test_teardown(test_naive, teardown),
