@@ -411,9 +411,12 @@ int proc_setpgid(int pid, int pgid)
 	if (p) {
 		if (!pgid)
 			pgid = p->pid;
+		/* A group exists while any member does, a zombie not yet reaped
+		 * included (Linux): the first process of a pipeline may have
+		 * ended before the second joins its group. */
 		bool exists = pgid == p->pid;
 		for (struct proc *q = all_procs; q && !exists; q = q->all_next)
-			exists = q->pgid == pgid && q->sid == p->sid && q->state == PROC_ALIVE;
+			exists = q->pgid == pgid && q->sid == p->sid;
 		if (pgid == p->pgid)
 			r = 0; /* already there (process 1, a session leader here, asks that) */
 		else if (p->sid == p->pid || (p != me && p->sid != me->sid) || !exists)

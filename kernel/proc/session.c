@@ -46,12 +46,15 @@ static void drop_ctty(int sid, struct tty *t)
 	spin_unlock(&proc_tree_lock);
 }
 
+/* As for setpgid, a group exists while any member does, zombies included:
+ * a shell makes a pipeline's group the foreground from each of its
+ * children, and the first may have ended before the last one asks. */
 static int pgrp_check(int pgrp, int sid)
 {
 	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	for (struct proc *q = proc_all(); q && r; q = q->all_next)
-		if (q->pgid == pgrp && q->state == PROC_ALIVE)
+		if (q->pgid == pgrp)
 			r = q->sid == sid ? 0 : -EPERM;
 	spin_unlock(&proc_tree_lock);
 	return r;

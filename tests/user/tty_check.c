@@ -91,6 +91,32 @@ static void stat_tty(long *tty_nr, long *tpgid)
 	*tpgid = vals[8];
 }
 
+/* Until process pid is a zombie (state Z in /proc/PID/stat), at most ~5 s. */
+static int wait_zombie(long pid)
+{
+	char path[32] = "/proc/", digits[16], buf[256];
+	int n = 0, i = 6;
+	for (long v = pid; v; v /= 10)
+		digits[n++] = (char)('0' + v % 10);
+	while (n)
+		path[i++] = digits[--n];
+	for (const char *t = "/stat"; *t;)
+		path[i++] = *t++;
+	path[i] = 0;
+	for (int tries = 0; tries < 5000; tries++) {
+		long fd = sys2(NR_open, path, 0);
+		long len = fd < 0 ? 0 : sys3(NR_read, fd, buf, sizeof(buf) - 1);
+		sys1(NR_close, fd);
+		for (long k = len - 3; k > 1; k--)
+			if (buf[k] == ')')
+				if (buf[k + 2] == 'Z')
+					return 1;
+		struct { long s, ns; } ts = {0, 1000000};
+		sys2(NR_nanosleep, &ts, 0);
+	}
+	return 0;
+}
+
 static long wait_for(long pid, int *st, int options) { return sys4(NR_wait4, pid, st, options, 0); }
 
 static void ignore(int sig)
@@ -172,6 +198,27 @@ int main(int argc, char **argv, char **envp)
 	CHECK(set_pgrp(fd, 1) == 0, set_pgrp(fd, 1)); /* SIGTTOU ignored: allowed */
 	CHECK(get_pgrp(fd) == 1, get_pgrp(fd));
 	CHECK(get_sid(dev_tty) == 1, get_sid(dev_tty)); /* still ours */
+
+	/* A group lives while any member does, a zombie included: a shell's
+	 * last pipeline child joins the group, and makes it the foreground,
+	 * after the first child (the group's leader) may have ended. */
+	long lead = sys0(NR_fork);
+	if (lead == 0) {
+		sys2(NR_setpgid, 0, 0);
+		sys1(NR_exit_group, 0);
+	}
+	CHECK(wait_zombie(lead), lead);
+	pid = sys0(NR_fork);
+	if (pid == 0) {
+		int code = sys2(NR_setpgid, 0, lead) == 0 ? 0 : 1;
+		code |= set_pgrp(fd, (int)lead) == 0 ? 0 : 2;
+		sys1(NR_exit_group, code);
+	}
+	wait_for(pid, &st, 0);
+	CHECK(st == 0, st >> 8);
+	CHECK(get_pgrp(fd) == lead, get_pgrp(fd));
+	CHECK(set_pgrp(fd, 1) == 0, set_pgrp(fd, 1));
+	wait_for(lead, &st, 0);
 
 	/* Another session: it may not take a terminal session 1 has, except
 	 * by stealing (TIOCSCTTY 1, as root). When its leader ends, its
