@@ -14,7 +14,7 @@
 
 struct proc_info {
 	int pid, ppid, pgid, sid;
-	char state;               /* 'R' running or ready, 'S' sleeping, 'Z' zombie */
+	char state;               /* 'R' running or ready, 'S' sleeping, 'T' stopped, 'Z' zombie */
 	char comm[PROC_COMM_MAX]; /* NUL-terminated */
 	uint32_t threads;
 	uint32_t cpu;             /* the CPU it last ran on */
