@@ -186,8 +186,7 @@ int signal_take(struct task *t, uint64_t allow, uint64_t *info)
 	}
 }
 
-/* Something t does not block is pending (SIGKILL is never blocked). */
-static bool sig_ready(void *arg)
+bool signal_ready(void *arg)
 {
 	struct task *p = arg;
 	return ((__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) |
@@ -201,7 +200,7 @@ bool signal_settle(struct task *t)
 	 * before the flag is cleared (a sender sets its bit, then the flag). */
 	atomic_store_explicit(&th->interrupted, false, memory_order_seq_cst);
 	bool stay = t->must_exit || t->stop_pending || __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) ||
-	            sig_ready(t);
+	            signal_ready(t);
 	if (stay)
 		atomic_store_explicit(&th->interrupted, true, memory_order_seq_cst);
 	return stay;
@@ -412,8 +411,8 @@ SYSCALL(pause)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	struct task *p = task_current();
-	while (!sig_ready(p))
-		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+	while (!signal_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, signal_ready, p))
 			break;
 	return -EINTR;
 }
@@ -430,8 +429,8 @@ SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
 	p->saved_mask = p->sigmask;
 	p->restore_mask = true;
 	p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));
-	while (!sig_ready(p))
-		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+	while (!signal_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, signal_ready, p))
 			break;
 	p->syscall_nr = -1; /* sigsuspend is never restarted */
 	return -EINTR;

@@ -73,6 +73,9 @@ void signal_info_fill(struct siginfo_user *out, int sig, uint64_t info);
  * first, then its process's (claimed atomically, since any thread may
  * take those). Its number, and its sender in *info; 0 if none. */
 int signal_take(struct task *t, uint64_t allow, uint64_t *info);
+/* Something task t (a struct task *, for wait_event's test) does not
+ * block is pending; SIGKILL is never blocked. */
+bool signal_ready(void *t);
 /* t leaves an interruptible wait: clear its interrupt flag unless it must
  * still leave (a signal it does not block is pending, it must exit, its
  * process is stopping); whether it stays set. Cleared before the checks,

@@ -48,14 +48,6 @@
 
 static uint64_t bit(int sig) { return 1ull << (sig - 1); }
 
-/* Something t does not block is pending, for the wait queue's test. */
-static bool ready(void *arg)
-{
-	struct task *t = arg;
-	return ((__atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) |
-	         __atomic_load_n(&t->proc->sig_pending, __ATOMIC_ACQUIRE)) & ~t->sigmask) != 0;
-}
-
 /* Under the tree lock: wait for set (0: the wait is over) with mask. */
 static void set_wait(struct task *t, uint64_t set, uint64_t mask)
 {
@@ -74,10 +66,10 @@ static bool sleep_unblocked(struct task *t, uint64_t set, uint64_t deadline)
 	set_wait(t, set, mask & ~set);
 	bool late = false;
 	for (;;) {
-		if (ready(t) || thread_interrupted())
+		if (signal_ready(t) || thread_interrupted())
 			break;
 		if (!deadline) {
-			wait_event_interruptible(&t->sig_wait, ready, t);
+			wait_event_interruptible(&t->sig_wait, signal_ready, t);
 			continue;
 		}
 		uint64_t now = clock_ns();
