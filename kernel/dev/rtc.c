@@ -18,11 +18,21 @@
  * tests/host/test_rtc.c, with a model of the port, shows it). The index is
  * left at status register D, which is read-only, so a stray write to 0x71
  * cannot change the clock.
+ *
+ * The index/data pair is one shared piece of state: two CPUs reading the
+ * clock at once (`date` in the shell while a program asks for the time)
+ * could each select a register and read the other's. So every access, from
+ * selecting the register to leaving the index at status D with NMIs
+ * enabled, holds cmos_lock. A spinlock also disables interrupts on this
+ * CPU, so an interrupt handler that reads the clock could not deadlock
+ * against the code it interrupted (none does today). NMIs cannot be held
+ * off by a lock; an NMI handler must not touch these ports.
  */
 #include "dev/rtc.h"
 
 #include "acpi/boot.h"
 #include "arch/x86_64/io.h"
+#include "sync/spinlock.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
@@ -36,11 +46,17 @@
 #define RTC_PM 0x80
 #define RTC_SPIN_LIMIT 1000000
 
+/* Guards ports 0x70/0x71 between the index write and the data access; a
+ * leaf lock (nothing else is taken inside it). */
+static struct spinlock cmos_lock = SPINLOCK_INIT("cmos");
+
 static uint8_t cmos_read(uint8_t reg)
 {
+	spin_lock(&cmos_lock);
 	outb(CMOS_INDEX, CMOS_NMI_DISABLE | reg);
 	uint8_t v = inb(CMOS_DATA);
 	outb(CMOS_INDEX, RTC_STATUS_D); /* bit 7 clear: NMIs enabled again */
+	spin_unlock(&cmos_lock);
 	return v;
 }
 

@@ -16,8 +16,11 @@
  *      +-------------- SIGCONT --------------+
  *
  * A system call that the stop interrupted runs again once the process
- * continues, as if nothing had happened (a relative sleep starts its full
- * time again, where Linux would sleep only what was left).
+ * continues, as if nothing had happened, with Linux's two exceptions: a
+ * relative sleep (nanosleep, clock_nanosleep without TIMER_ABSTIME) goes
+ * on as restart_syscall, which sleeps only what was left of it (the
+ * deadline its task kept, task.h), and rt_sigtimedwait returns EINTR, as
+ * signal(7) says it does on Linux after a stop.
  */
 #include "arch/x86_64/syscall.h"
 #include "lib/errno.h"
@@ -29,6 +32,10 @@
 #include "sched/wait.h"
 
 #define SA_NOCLDSTOP 1u
+#define NR_NANOSLEEP 35
+#define NR_RT_SIGTIMEDWAIT 128
+#define NR_RESTART_SYSCALL 219
+#define NR_CLOCK_NANOSLEEP 230
 
 static uint64_t bit(int sig) { return 1ull << (sig - 1); }
 
@@ -37,15 +44,16 @@ static uint64_t bit(int sig) { return 1ull << (sig - 1); }
 bool jobctl_is_stop_signal(int sig) { return sig > 0 && sig <= 64 && (STOP_SIGNALS & bit(sig)); }
 
 /* Tell the parent (tree lock held): wake its wait4, and SIGCHLD unless it
- * asked not to hear about stops and continues. */
-static void notify_parent(struct proc *p)
+ * asked not to hear about stops and continues; its siginfo says which
+ * child, CLD_STOPPED with the stop signal or CLD_CONTINUED with SIGCONT. */
+static void notify_parent(struct proc *p, int code, int sig)
 {
 	struct proc *parent = p->parent;
 	if (!parent)
 		return;
 	wake_all(&parent->child_wait);
 	if (!(__atomic_load_n(&parent->sigactions[SIGCHLD - 1].flags, __ATOMIC_RELAXED) & SA_NOCLDSTOP))
-		proc_kill(parent, SIGCHLD);
+		proc_kill_info(parent, SIGCHLD, sig_info(code, p->pid, sig));
 }
 
 static void drop_pending(struct proc *p, uint64_t mask)
@@ -63,7 +71,7 @@ void jobctl_on_send(struct proc *p, int sig)
 			p->stopped = false;
 			p->job_report = JOB_REPORT_CONTINUED;
 			wake_all(&p->stop_wq);
-			notify_parent(p);
+			notify_parent(p, CLD_CONTINUED, SIGCONT);
 		}
 	} else if (jobctl_is_stop_signal(sig)) {
 		drop_pending(p, bit(SIGCONT));
@@ -94,10 +102,15 @@ void jobctl_park(struct task *t, struct trap_frame *tf)
 		wait_event_interruptible(&p->stop_wq, may_go, &a);
 	}
 	/* Continued (or being killed): the call the stop cut short runs again. */
-	if (interrupted_call && !__atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE)) {
-		tf->rax = (uint64_t)t->syscall_nr;
-		tf->rip -= 2; /* the syscall instruction again */
-	}
+	if (!interrupted_call || __atomic_load_n(&p->stopped, __ATOMIC_ACQUIRE))
+		return;
+	int64_t nr = t->syscall_nr;
+	if (nr == NR_RT_SIGTIMEDWAIT)
+		return; /* EINTR */
+	if (t->restart.armed && (nr == NR_NANOSLEEP || nr == NR_CLOCK_NANOSLEEP || nr == NR_RESTART_SYSCALL))
+		nr = NR_RESTART_SYSCALL; /* only the rest of the sleep */
+	tf->rax = (uint64_t)nr;
+	tf->rip -= 2; /* the syscall instruction again */
 }
 
 void jobctl_stop(struct task *t, int sig, struct trap_frame *tf)
@@ -108,7 +121,7 @@ void jobctl_stop(struct task *t, int sig, struct trap_frame *tf)
 		p->stopped = true;
 		p->stop_sig = sig;
 		p->job_report = JOB_REPORT_STOPPED;
-		notify_parent(p);
+		notify_parent(p, CLD_STOPPED, sig);
 		/* The other threads stop on their way back to user mode. */
 		for (struct task *o = p->tasks; o; o = o->group_next)
 			if (o != t) {

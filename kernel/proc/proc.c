@@ -439,14 +439,15 @@ bool proc_current_refuses(int sig)
 	return h == 1 /* SIG_IGN */ || (t->sigmask & sigbit(sig));
 }
 
-int proc_kill_all(int sig)
+/* kill(-1, sig): every process but init and the caller. */
+static int kill_all(int sig, uint64_t info)
 {
 	int me = proc_current()->pid, r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		if (q->state == PROC_ALIVE && q->pid != 1 && q->pid != me) {
 			if (sig)
-				proc_kill(q, sig);
+				proc_kill_info(q, sig, info);
 			r = 0;
 		}
 	spin_unlock(&proc_tree_lock);
@@ -559,12 +560,50 @@ void proc_vfork_release(void)
 
 /* ---- faults and kills ---- */
 
-void proc_kill(struct proc *p, int sig)
+/*
+ * Sending. A signal p would ignore is dropped, unless a thread blocks it
+ * or waits for it in rt_sigtimedwait: as on Linux, a blocked signal is
+ * never ignored (its action may change before it is unblocked, and
+ * sigwait takes it whatever the action; busybox init waits so for SIGCHLD,
+ * which it leaves at SIG_DFL). Such a signal wakes only a thread waiting
+ * for it, never one sleeping in read, which would return EINTR for
+ * nothing. Senders hold the tree lock, under which rt_sigtimedwait
+ * changes its mask and set: a sender sees the waiter either before (the
+ * bit is pending when the waiter looks) or after (it is interrupted).
+ */
+static bool task_holds(const struct task *t, int sig)
+{
+	return ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) | t->sigwait) & sigbit(sig)) != 0;
+}
+
+/* Whether t is to be interrupted for sig: it does not block it, and
+ * either p wants it (a handler or a default action) or t waits for it. */
+static bool task_takes(const struct task *t, int sig, bool wanted)
+{
+	if (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig))
+		return false;
+	return wanted || (t->sigwait & sigbit(sig));
+}
+
+/* Set sig's bit in a pending set, with its sender if it was not pending. */
+static void make_pending(uint64_t *pending, uint64_t *infos, int sig, uint64_t info)
+{
+	if (!(__atomic_load_n(pending, __ATOMIC_ACQUIRE) & sigbit(sig)))
+		__atomic_store_n(&infos[sig - 1], info, __ATOMIC_RELAXED);
+	/* Release: a taker that sees the bit sees the sender too. */
+	__atomic_or_fetch(pending, sigbit(sig), __ATOMIC_ACQ_REL);
+}
+
+void proc_kill_info(struct proc *p, int sig, uint64_t info)
 {
 	jobctl_on_send(p, sig);
-	if (!signal_wanted(p, sig))
+	bool wanted = signal_wanted(p, sig);
+	bool held = wanted;
+	for (struct task *t = p->tasks; t && !held; t = t->group_next)
+		held = task_holds(t, sig);
+	if (!held)
 		return;
-	__atomic_or_fetch(&p->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+	make_pending(&p->sig_pending, p->sig_info, sig, info);
 	/* Out of an interruptible wait (wait4, pipes, futex...): the first
 	 * thread that does not block it takes it; SIGKILL wakes them all,
 	 * since it ends them all. */
@@ -573,23 +612,40 @@ void proc_kill(struct proc *p, int sig)
 			thread_interrupt(t->thread);
 			continue;
 		}
-		if (!(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig))) {
+		if (task_takes(t, sig, wanted)) {
 			thread_interrupt(t->thread);
 			break;
 		}
 	}
 }
 
+/* A signal the kernel sends on its own: SI_KERNEL, except the SIGCHLD of
+ * a child's end, which proc_end sends from the child's last thread:
+ * that one says which child and how it ended, as Linux's does. */
+void proc_kill(struct proc *p, int sig)
+{
+	uint64_t info = sig_info(SI_KERNEL, 0, 0);
+	struct task *me = task_current();
+	struct proc *child = me ? me->proc : NULL;
+	if (sig == SIGCHLD && child && child->parent == p && child->state == PROC_ZOMBIE) {
+		int st = child->wait_status;
+		int code = !(st & 0x7f) ? CLD_EXITED : (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		info = sig_info(code, child->pid, (st & 0x7f) ? st & 0x7f : (st >> 8) & 0xff);
+	}
+	proc_kill_info(p, sig, info);
+}
+
 void proc_signal_self(int sig)
 {
 	struct task *t = task_current();
-	if (signal_wanted(t->proc, sig))
-		__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
+	if (signal_wanted(t->proc, sig) || task_holds(t, sig))
+		make_pending(&t->sig_pending, t->sig_info, sig, sig_info(SI_USER, t->proc->pid, 0));
 }
 
 int task_kill(int tgid, int tid, int sig)
 {
 	int r = -ESRCH;
+	uint64_t info = sig_info(SI_TKILL, proc_current()->pid, 0);
 	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && r; q = q->all_next) {
 		if (tgid > 0 && q->pid != tgid)
@@ -598,11 +654,13 @@ int task_kill(int tgid, int tid, int sig)
 			if (t->tid != tid)
 				continue;
 			r = 0;
-			if (sig)
-				jobctl_on_send(q, sig);
-			if (sig && signal_wanted(q, sig)) {
-				__atomic_or_fetch(&t->sig_pending, sigbit(sig), __ATOMIC_ACQ_REL);
-				if (sig == SIGKILL || !(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & sigbit(sig)))
+			if (!sig)
+				break;
+			jobctl_on_send(q, sig);
+			bool wanted = signal_wanted(q, sig);
+			if (wanted || task_holds(t, sig)) {
+				make_pending(&t->sig_pending, t->sig_info, sig, info);
+				if (sig == SIGKILL || task_takes(t, sig, wanted))
 					thread_interrupt(t->thread);
 			}
 			break;
@@ -722,7 +780,7 @@ bool proc_exists(int pid)
 	return found;
 }
 
-int proc_kill_pid(int pid, int sig)
+static int kill_pid(int pid, int sig, uint64_t info)
 {
 	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
@@ -735,7 +793,7 @@ int proc_kill_pid(int pid, int sig)
 			hit = t->tid == pid;
 		if (hit) {
 			if (sig)
-				proc_kill(q, sig);
+				proc_kill_info(q, sig, info);
 			r = 0;
 		}
 	}
@@ -743,18 +801,31 @@ int proc_kill_pid(int pid, int sig)
 	return r;
 }
 
-int proc_kill_pgrp(int pgrp, int sig)
+static int kill_pgrp(int pgrp, int sig, uint64_t info)
 {
 	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q; q = q->all_next)
 		if (q->pgid == pgrp && q->state == PROC_ALIVE) {
 			if (sig)
-				proc_kill(q, sig);
+				proc_kill_info(q, sig, info);
 			r = 0;
 		}
 	spin_unlock(&proc_tree_lock);
 	return r;
+}
+
+int proc_kill_pid(int pid, int sig) { return kill_pid(pid, sig, sig_info(SI_KERNEL, 0, 0)); }
+int proc_kill_pgrp(int pgrp, int sig) { return kill_pgrp(pgrp, sig, sig_info(SI_KERNEL, 0, 0)); }
+
+int proc_kill_user(int pid, int sig)
+{
+	uint64_t info = sig_info(SI_USER, proc_current()->pid, 0);
+	if (pid == -1)
+		return kill_all(sig, info);
+	if (pid <= 0) /* a process group: 0 the caller's own */
+		return kill_pgrp(pid == 0 ? proc_current_pgrp() : -pid, sig, info);
+	return kill_pid(pid, sig, info);
 }
 
 void proc_for_each(void (*fn)(const struct proc *p, void *ctx), void *ctx)
@@ -789,12 +860,16 @@ void proc_get_sigaction(struct proc *p, int sig, void *act)
 	spin_unlock(&proc_tree_lock);
 }
 
-/* Under the tree lock: Z for a zombie, R if any of its threads is running
+/* Under the tree lock: Z for a zombie, T stopped by job control (its
+ * threads may still be on their way to park, as on Linux, where the group
+ * is stopped once the stop is decided), R if any of its threads is running
  * or ready, else S. */
 static char state_letter(const struct proc *p)
 {
 	if (p->state == PROC_ZOMBIE || !p->tasks)
 		return 'Z';
+	if (p->stopped)
+		return 'T';
 	for (const struct task *t = p->tasks; t; t = t->group_next) {
 		uint32_t st = atomic_load_explicit(&t->thread->state, memory_order_relaxed);
 		if (st == THREAD_RUNNING || st == THREAD_READY)

@@ -85,6 +85,7 @@ struct proc {
 	int job_report;           /* JOB_REPORT_* */
 	struct wait_queue stop_wq; /* its stopped threads park here */
 	uint64_t sig_pending;     /* sent to the process: bit sig - 1 (atomic) */
+	uint64_t sig_info[64];    /* each pending signal's sender (signal.h, atomic) */
 	int pgid, sid;
 	struct tty *ctty;         /* the controlling terminal, or NULL (session.c) */
 	uint64_t start_ns;
@@ -148,8 +149,6 @@ int64_t proc_wait(int pid, int *status, int options);
 #define PROC_WAIT_NOHANG 1     /* WNOHANG */
 #define PROC_WAIT_STOPPED 2    /* WUNTRACED / WSTOPPED */
 #define PROC_WAIT_CONTINUED 8  /* WCONTINUED */
-/* kill(-1, sig): every process but init and the caller. */
-int proc_kill_all(int sig);
 /* setpgid(2): process pid (0: the caller; else the caller or one of its
  * children, -ESRCH otherwise) into group pgid (0: its own pid): a new
  * group, or one that exists in the same session (-EPERM otherwise); a
@@ -187,11 +186,14 @@ static inline int proc_parent_pid(const struct proc *p)
 {
 	return __atomic_load_n(&p->ppid, __ATOMIC_RELAXED);
 }
-/* kill(pid, sig) core: -ESRCH if no live process has that pid; sig 0
- * only checks. */
+/* kill(2) from the current process (SI_USER, its pid): pid > 0 that
+ * process, 0 the caller's group, -1 every process but init and the
+ * caller, < -1 group -pid. -ESRCH if none is alive; sig 0 only checks. */
+int proc_kill_user(int pid, int sig);
+/* The kernel's own (SI_KERNEL): to the live process with that pid (an
+ * interval timer), or to every live process of group pgrp (the
+ * terminal's signal keys). -ESRCH if none. */
 int proc_kill_pid(int pid, int sig);
-/* The same for every live process of group pgrp (kill(-pgrp), and the
- * terminal's signal keys). */
 int proc_kill_pgrp(int pgrp, int sig);
 /* A process ends: its interval timer goes (itimer.c). */
 void itimer_exit(int pid);
@@ -242,10 +244,15 @@ int fd_close(int fd);
  * above `lowest`: the descriptor, or -EMFILE (then f is released). */
 int fd_install(struct file *f, int lowest, bool cloexec);
 
-/* Send sig to p (the tree lock held): pending until one of its threads
- * that does not block it returns to user mode, where it runs its handler
- * or the default action; a signal p ignores is dropped. Wakes one such
- * thread from interruptible waits. */
+/* Send sig to p (the tree lock held) from sender info (signal.h):
+ * pending until one of its threads that does not block it returns to
+ * user mode, where it runs its handler or the default action, or until a
+ * thread takes it with rt_sigtimedwait. A signal p ignores is dropped
+ * unless a thread blocks it or waits for it. Wakes one thread that takes
+ * it from interruptible waits. */
+void proc_kill_info(struct proc *p, int sig, uint64_t info);
+/* The same from the kernel itself (SI_KERNEL; a child's SIGCHLD from its
+ * end says which child and how). */
 void proc_kill(struct proc *p, int sig);
 /* Send sig to the running thread itself (SIGPIPE, as Linux sends it). */
 void proc_signal_self(int sig);

@@ -46,6 +46,7 @@ static const char *state_name(char s)
 	switch (s) {
 	case 'R': return "R (running)";
 	case 'Z': return "Z (zombie)";
+	case 'T': return "T (stopped)";
 	default: return "S (sleeping)";
 	}
 }

@@ -16,7 +16,7 @@ struct proc_info {
 	int pid, ppid, pgid, sid;
 	uint32_t tty_nr;          /* its controlling terminal's device number (0: none) */
 	int tpgid;                /* that terminal's foreground group (-1: none) */
-	char state;               /* 'R' running or ready, 'S' sleeping, 'Z' zombie */
+	char state;               /* 'R' running or ready, 'S' sleeping, 'T' stopped, 'Z' zombie */
 	char comm[PROC_COMM_MAX]; /* NUL-terminated */
 	uint32_t threads;
 	uint32_t cpu;             /* the CPU it last ran on */

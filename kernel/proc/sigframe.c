@@ -60,8 +60,6 @@
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define MINSIGSTKSZ 2048
-#define SI_USER 0
-#define CLD_EXITED 1
 #define RED_ZONE 128
 #define RFLAGS_USER 0x40dd5ull /* CF PF AF ZF SF TF DF OF AC */
 _Static_assert(FPU_SW_BYTES_OFFSET + sizeof(struct fpx_sw_bytes) == FPU_LEGACY_SIZE,
@@ -101,7 +99,7 @@ struct action {
 
 /* Build the frame and point tf at the handler; false if the stack is bad. */
 static bool setup_frame(struct task *p, struct thread *t, struct trap_frame *tf, int sig,
-                        const struct action *act, uint64_t old_mask)
+                        uint64_t info, const struct action *act, uint64_t old_mask)
 {
 	struct fpu_state *fpu = t->arch.fpu;
 	size_t xsize = fpu_xfeatures() ? fpu_state_size() : 0; /* 0: FXSAVE image only */
@@ -129,8 +127,7 @@ static bool setup_frame(struct task *p, struct thread *t, struct trap_frame *tf,
 	f.uc.ss_sp = p->altstack_sp;
 	f.uc.ss_size = p->altstack_size;
 	f.uc.ss_flags = p->altstack_size ? (on_alt ? SS_ONSTACK : 0) : SS_DISABLE;
-	f.info.signo = sig;
-	f.info.code = SI_USER;
+	signal_info_fill(&f.info, sig, info);
 	if (p->fault.sig == sig) { /* a fault: its si_code and si_addr */
 		f.info.code = p->fault.code;
 		memcpy((uint8_t *)&f.info + 16, &p->fault.addr, 8); /* si_addr: the union's start */
@@ -165,15 +162,17 @@ static bool setup_frame(struct task *p, struct thread *t, struct trap_frame *tf,
 	return true;
 }
 
-/* Take one pending signal that mask allows: the thread's own first (tgkill),
- * then the process's (kill), which any of its threads may take; another
- * thread may take that one first, so its bit is claimed atomically. 0: none. */
-static int take_signal(struct task *t, uint64_t allow)
+/* The thread's own signals first (tgkill), then the process's (kill),
+ * which any of its threads may take: another thread may take that one
+ * first, so its bit is claimed atomically. The sender word is read while
+ * the bit is still set: a sender writes it only while the bit is clear. */
+int signal_take(struct task *t, uint64_t allow, uint64_t *info)
 {
 	for (;;) {
 		uint64_t mine = __atomic_load_n(&t->sig_pending, __ATOMIC_ACQUIRE) & allow;
 		if (mine) {
 			int sig = __builtin_ctzll(mine) + 1;
+			*info = __atomic_load_n(&t->sig_info[sig - 1], __ATOMIC_RELAXED);
 			__atomic_and_fetch(&t->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL);
 			return sig;
 		}
@@ -181,9 +180,30 @@ static int take_signal(struct task *t, uint64_t allow)
 		if (!shared)
 			return 0;
 		int sig = __builtin_ctzll(shared) + 1;
+		*info = __atomic_load_n(&t->proc->sig_info[sig - 1], __ATOMIC_RELAXED);
 		if (__atomic_fetch_and(&t->proc->sig_pending, ~bit(sig), __ATOMIC_ACQ_REL) & bit(sig))
 			return sig;
 	}
+}
+
+bool signal_ready(void *arg)
+{
+	struct task *p = arg;
+	return ((__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) |
+	         __atomic_load_n(&p->proc->sig_pending, __ATOMIC_ACQUIRE)) & ~p->sigmask) != 0;
+}
+
+bool signal_settle(struct task *t)
+{
+	struct thread *th = t->thread;
+	/* Sequentially consistent, both: the checks below must not be read
+	 * before the flag is cleared (a sender sets its bit, then the flag). */
+	atomic_store_explicit(&th->interrupted, false, memory_order_seq_cst);
+	bool stay = t->must_exit || t->stop_pending || __atomic_load_n(&t->proc->stopped, __ATOMIC_ACQUIRE) ||
+	            signal_ready(t);
+	if (stay)
+		atomic_store_explicit(&th->interrupted, true, memory_order_seq_cst);
+	return stay;
 }
 
 /* Linux's rule (signal(7), "Interruption of system calls and library
@@ -199,6 +219,7 @@ static bool restartable(int64_t nr)
 	case 35:  /* nanosleep */
 	case 128: /* rt_sigtimedwait */
 	case 130: /* rt_sigsuspend */
+	case 219: /* restart_syscall: a sleep's rest */
 	case 230: /* clock_nanosleep */
 	case 232: /* epoll_wait */
 	case 270: /* pselect6 */
@@ -220,12 +241,17 @@ void signal_deliver(struct trap_frame *tf)
 	if (p->rseq) /* a handler never returns into a critical section */
 		rseq_resume(p, tf);
 	for (;;) {
-		int sig = take_signal(p, ~p->sigmask | bit(SIGKILL) | bit(SIGSTOP));
+		uint64_t info;
+		int sig = signal_take(p, ~p->sigmask | bit(SIGKILL) | bit(SIGSTOP), &info);
 		if (!sig)
 			break;
 		struct action act;
 		proc_get_sigaction(proc, sig, &act);
 		uint64_t h = act.handler;
+		/* Process 1 never takes a default action (signal_wanted); one
+		 * pending here was kept because it was blocked. */
+		if (h == 0 && proc->pid == 1 && sig != SIGKILL)
+			continue;
 		if (h == 0 && jobctl_is_stop_signal(sig)) {
 			jobctl_stop(p, sig, tf); /* back when continued */
 			continue;
@@ -245,7 +271,7 @@ void signal_deliver(struct trap_frame *tf)
 		}
 		uint64_t old_mask = p->restore_mask ? p->saved_mask : p->sigmask;
 		p->restore_mask = false;
-		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, &act, old_mask)) {
+		if (!(sa_flags & SA_RESTORER) || !setup_frame(p, t, tf, sig, info, &act, old_mask)) {
 			kprintf("pid %d (%s): SIGSEGV: cannot deliver %s (%s)\n", proc->pid, proc->comm,
 			        signal_name(sig), (sa_flags & SA_RESTORER) ? "bad stack" : "no SA_RESTORER");
 			proc_exit(SIGSEGV);
@@ -379,21 +405,14 @@ SYSCALL(sigaltstack) /* (const stack_t *ss, stack_t *old) */
 	return 0;
 }
 
-static bool sig_ready(void *arg)
-{
-	struct task *p = arg;
-	return ((__atomic_load_n(&p->sig_pending, __ATOMIC_ACQUIRE) |
-	         __atomic_load_n(&p->proc->sig_pending, __ATOMIC_ACQUIRE)) & ~p->sigmask) != 0;
-}
-
 /* pause(2): sleep until a signal is delivered (its handler has run, or
  * it ended the process); always -EINTR. */
 SYSCALL(pause)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	struct task *p = task_current();
-	while (!sig_ready(p))
-		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+	while (!signal_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, signal_ready, p))
 			break;
 	return -EINTR;
 }
@@ -410,8 +429,8 @@ SYSCALL(rt_sigsuspend) /* (const sigset_t *mask, size_t size) */
 	p->saved_mask = p->sigmask;
 	p->restore_mask = true;
 	p->sigmask = mask & ~(bit(SIGKILL) | bit(SIGSTOP));
-	while (!sig_ready(p))
-		if (!wait_event_interruptible(&p->sig_wait, sig_ready, p))
+	while (!signal_ready(p))
+		if (!wait_event_interruptible(&p->sig_wait, signal_ready, p))
 			break;
 	p->syscall_nr = -1; /* sigsuspend is never restarted */
 	return -EINTR;

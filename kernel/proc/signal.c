@@ -1,7 +1,11 @@
 /*
- * Signal names and the exception-to-signal table (see signal.h).
+ * Signal names, the exception-to-signal table, and the siginfo_t a
+ * pending signal's sender word becomes (see signal.h).
  */
 #include "proc/signal.h"
+
+#include "lib/string.h"
+#include "proc/abi.h"
 
 static const char *const names[32] = {
 	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
@@ -59,4 +63,14 @@ int signal_for_exception(unsigned vector)
 	default: /* #GP, #PF, #OF, #BR and the rest */
 		return SIGSEGV;
 	}
+}
+
+void signal_info_fill(struct siginfo_user *out, int sig, uint64_t info)
+{
+	memset(out, 0, sizeof(*out));
+	out->signo = sig;
+	out->code = sig_info_code(info);
+	out->pid = sig_info_pid(info); /* si_uid stays 0: everyone is root */
+	if (sig == SIGCHLD && out->code >= CLD_EXITED && out->code <= CLD_CONTINUED)
+		out->status = sig_info_status(info);
 }

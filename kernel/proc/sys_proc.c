@@ -267,17 +267,13 @@ SYSCALL(getrusage) /* (int who, struct rusage *ru) */
 	return copy_to_user(a1, ru, sizeof(ru));
 }
 
-/* kill(2): pid > 0 one process; 0 and -1 (the group, everyone) reach
- * only the caller until process groups matter (job control). */
+/* kill(2): pid > 0 one process, 0 the caller's group, -1 everyone but
+ * init and the caller, < -1 group -pid. */
 static int64_t send(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (pid == -1) /* everyone but init and the caller */
-		return proc_kill_all(sig);
-	if (pid <= 0) /* a process group: 0 the caller's own */
-		return proc_kill_pgrp(pid == 0 ? proc_current_pgrp() : -pid, sig);
-	return proc_kill_pid(pid, sig);
+	return proc_kill_user(pid, sig);
 }
 
 SYSCALL(kill) { (void)a2, (void)a3, (void)a4, (void)a5; return send((int)a0, (int)a1); }

@@ -163,6 +163,31 @@ static int get_ts(uint64_t uts, uint64_t *ns)
 	return 0;
 }
 
+/*
+ * A sleep system call until deadline. Cut short by a signal, it returns
+ * EINTR; a relative one also writes the time left at rem (if given) and
+ * arms its task's restart block. If the signal was a stop, the way back to
+ * user mode (jobctl.c) then turns the call into restart_syscall once the
+ * process continues, and that sleeps until the same deadline: only what
+ * was left, as Linux's restart_syscall does. An absolute sleep simply
+ * runs again with its arguments.
+ */
+static int64_t sleep_call(uint64_t deadline, uint64_t rem, bool relative)
+{
+	int64_t s = sleep_until(deadline);
+	if (!s)
+		return 0;
+	struct task *t = task_current();
+	t->restart.deadline = deadline;
+	t->restart.rem = rem;
+	t->restart.armed = relative;
+	if (rem && relative) {
+		uint64_t now = clock_ns();
+		put_ts(rem, deadline > now ? deadline - now : 0);
+	}
+	return s;
+}
+
 SYSCALL(nanosleep) /* (const struct timespec *req, struct timespec *rem) */
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
@@ -170,13 +195,19 @@ SYSCALL(nanosleep) /* (const struct timespec *req, struct timespec *rem) */
 	int r = get_ts(a0, &ns);
 	if (r)
 		return r;
-	uint64_t deadline = clock_ns() + ns;
-	int64_t s = sleep_until(deadline);
-	if (s && a1) {
-		uint64_t now = clock_ns();
-		put_ts(a1, deadline > now ? deadline - now : 0);
-	}
-	return s;
+	return sleep_call(clock_ns() + ns, a1, true);
+}
+
+/* restart_syscall(2): what jobctl.c puts in place of a relative sleep a
+ * stop cut short. Called with nothing to restart, EINTR (as Linux). */
+SYSCALL(restart_syscall)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	struct task *t = task_current();
+	if (!t->restart.armed)
+		return -EINTR;
+	t->restart.armed = false;
+	return sleep_call(t->restart.deadline, t->restart.rem, true);
 }
 
 SYSCALL(clock_nanosleep) /* (clockid_t clk, int flags, const struct timespec *req, struct timespec *rem) */
@@ -193,12 +224,7 @@ SYSCALL(clock_nanosleep) /* (clockid_t clk, int flags, const struct timespec *re
 	/* Convert to the monotonic clock that sleeping uses. */
 	uint64_t mono = clock_ns();
 	uint64_t deadline = (a1 & TIMER_ABSTIME) ? (ns > now ? mono + (ns - now) : mono) : mono + ns;
-	int64_t s = sleep_until(deadline);
-	if (s && a3 && !(a1 & TIMER_ABSTIME)) {
-		uint64_t t = clock_ns();
-		put_ts(a3, deadline > t ? deadline - t : 0);
-	}
-	return s;
+	return sleep_call(deadline, a3, !(a1 & TIMER_ABSTIME));
 }
 
 SYSCALL(times) /* (struct tms *buf) */

@@ -44,13 +44,26 @@ struct task {
 	struct thread *thread;
 	struct task *group_next;  /* the process's tasks (tree lock) */
 	uint64_t sig_pending;     /* sent to this thread: bit sig - 1 (atomic) */
+	uint64_t sig_info[64];    /* each pending signal's sender (signal.h, atomic) */
 	uint64_t sigmask;         /* blocked signals (rt_sigprocmask) */
+	uint64_t sigwait;         /* rt_sigtimedwait's set while it waits, else 0:
+	                           * those are unblocked meanwhile (sigwait.c);
+	                           * both change under the tree lock then */
 	uint64_t saved_mask;      /* rt_sigsuspend: the mask to restore after delivery */
 	bool restore_mask;
 	bool must_exit;           /* exit_group, a fatal signal or execve by another
 	                           * thread: leave at the next return to user mode */
 	int64_t syscall_nr;       /* the system call in progress (SA_RESTART), or -1 */
-	struct wait_queue sig_wait; /* rt_sigsuspend sleeps here */
+	/* A relative sleep a signal cut short (nanosleep, clock_nanosleep):
+	 * its deadline on the monotonic clock and where to write the time
+	 * left, so that after a stop restart_syscall sleeps only what is left
+	 * (sys_time.c, jobctl.c). Set by each sleep that returns EINTR. */
+	struct {
+		uint64_t deadline;
+		uint64_t rem;         /* struct timespec * for the time left, or 0 */
+		bool armed;
+	} restart;
+	struct wait_queue sig_wait; /* pause, rt_sigsuspend, rt_sigtimedwait sleep here */
 	uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0: none */
 	uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list;     /* set_robust_list: recorded only (see sys_proc.c) */

@@ -147,6 +147,12 @@ static void test_status(void **state)
 	assert_int_equal(kb, 491 * 4);
 	assert_non_null(line_of(buf, "SigIgn:\t0000000000000004\n"));
 	assert_non_null(line_of(buf, "SigCgt:\t0000000200000002\n"));
+	p.state = 'T';
+	procfs_fmt_status(buf, sizeof(buf), &p);
+	assert_non_null(line_of(buf, "State:\tT (stopped)\n"));
+	assert_non_null(line_of(buf, "VmSize:"));
+	procfs_fmt_stat(buf, sizeof(buf), &p);
+	assert_non_null(strstr(buf, ") T "));
 	/* A zombie has no memory lines, as on Linux. */
 	p.state = 'Z';
 	procfs_fmt_status(buf, sizeof(buf), &p);

@@ -4,7 +4,10 @@
  * write to 0x70). The first version left NMIs masked for good after one
  * read; QEMU ignores that bit, so only a model shows it. Also: BCD and
  * 12-hour fields, the century register from the FADT, waiting out an update
- * in progress, and a second that ticks between the two reads.
+ * in progress, and a second that ticks between the two reads. The lock
+ * (tests/host/fake_io/sync/spinlock.h) must be held from the index write to
+ * the data read and the index's reset, so that another CPU's access cannot
+ * come between them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +21,7 @@
 #include "acpi/boot.h"
 #include "arch/x86_64/io.h"
 #include "dev/rtc.h"
+#include "sync/spinlock.h"
 
 static struct {
 	uint8_t reg[128];
@@ -26,11 +30,36 @@ static struct {
 	int data_reads, data_reads_unmasked;
 	int updating_reads;   /* status A reads that report an update in progress */
 	int tick_after_reads; /* data reads before the seconds register advances */
+	struct spinlock *lock; /* the reader's lock while it is held, else NULL */
+	int locks;             /* times it was taken */
+	bool selected_unlocked; /* a register was selected without the lock */
 } cmos;
+
+void spin_lock(struct spinlock *l)
+{
+	assert_false(l->held);
+	assert_null(cmos.lock); /* one lock, never nested */
+	l->held = true;
+	cmos.lock = l;
+	cmos.locks++;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	assert_true(l->held);
+	assert_ptr_equal(cmos.lock, l);
+	/* Released only with the index back at status D and NMIs enabled. */
+	assert_int_equal(cmos.index, 0x0d);
+	assert_false(cmos.nmi_masked);
+	l->held = false;
+	cmos.lock = NULL;
+}
 
 void outb(uint16_t port, uint8_t v)
 {
 	assert_int_equal(port, 0x70); /* the reader never writes the clock */
+	if (!cmos.lock)
+		cmos.selected_unlocked = true;
 	cmos.index = v & 0x7f;
 	cmos.nmi_masked = v & 0x80;
 }
@@ -38,6 +67,7 @@ void outb(uint16_t port, uint8_t v)
 uint8_t inb(uint16_t port)
 {
 	assert_int_equal(port, 0x71);
+	assert_non_null(cmos.lock); /* index and data under one hold of the lock */
 	cmos.data_reads++;
 	if (!cmos.nmi_masked)
 		cmos.data_reads_unmasked++;
@@ -105,6 +135,21 @@ static void test_nmi_enabled_after_every_read(void **state)
 	assert_int_equal(t.second, 58);
 }
 
+/* Each access holds the lock from selecting the register to leaving the
+ * index at status D: one hold per data read, nothing selected outside. */
+static void test_every_access_under_the_lock(void **state)
+{
+	(void)state;
+	set_binary_time();
+	cmos.updating_reads = 3;
+	struct rtc_time t;
+	assert_true(rtc_read(&t));
+	assert_true(cmos.data_reads > 0);
+	assert_int_equal(cmos.locks, cmos.data_reads);
+	assert_false(cmos.selected_unlocked);
+	assert_null(cmos.lock);
+}
+
 static void test_bcd_12_hour_and_century(void **state)
 {
 	(void)state;
@@ -160,6 +205,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_nmi_enabled_after_every_read, setup),
+	        cmocka_unit_test_setup(test_every_access_under_the_lock, setup),
 	        cmocka_unit_test_setup(test_bcd_12_hour_and_century, setup),
 	        cmocka_unit_test_setup(test_waits_out_an_update, setup),
 	        cmocka_unit_test_setup(test_second_ticks_between_reads, setup),

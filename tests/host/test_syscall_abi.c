@@ -5,6 +5,7 @@
  * calls write for programs, field by field.
  */
 #include <asm/sigcontext.h>
+#include <asm/siginfo.h>
 #include <asm/signal.h>
 #include <asm/stat.h>
 #include <asm/ucontext.h>
@@ -131,6 +132,16 @@ static void test_layouts(void **state)
 	assert_int_equal(offsetof(struct ucontext_user, ss_sp), offsetof(struct ucontext, uc_stack));
 	assert_int_equal(offsetof(struct ucontext_user, sigmask), offsetof(struct ucontext, uc_sigmask));
 	assert_int_equal(sizeof(struct siginfo_user), 128); /* SI_MAX_SIZE */
+	assert_int_equal(sizeof(struct siginfo_user), sizeof(siginfo_t));
+	/* What a handler and rt_sigtimedwait receive: the kill and SIGCHLD
+	 * members of the union. */
+	assert_int_equal(offsetof(struct siginfo_user, signo), offsetof(siginfo_t, si_signo));
+	assert_int_equal(offsetof(struct siginfo_user, err), offsetof(siginfo_t, si_errno));
+	assert_int_equal(offsetof(struct siginfo_user, code), offsetof(siginfo_t, si_code));
+	assert_int_equal(offsetof(struct siginfo_user, pid), offsetof(siginfo_t, si_pid));
+	assert_int_equal(offsetof(struct siginfo_user, uid), offsetof(siginfo_t, si_uid));
+	assert_int_equal(offsetof(struct siginfo_user, status), offsetof(siginfo_t, si_status));
+	assert_int_equal(offsetof(struct siginfo_user, pad) + 4, offsetof(siginfo_t, si_addr));
 
 	assert_int_equal(sizeof(struct fpx_sw_bytes), sizeof(struct _fpx_sw_bytes));
 	SAME(fpx_sw_bytes, magic1, _fpx_sw_bytes, magic1);

@@ -450,6 +450,64 @@ static void check_signals(void)
 	CHECK(r == -1 && errno == ESRCH, errno);
 }
 
+/* ---- sigwait: a signal to the process taken by the thread waiting for it ---- */
+
+static _Atomic int sigwaiter_ready;
+static _Atomic long sigwaiter_tid, sigwaiter_pid, sigwaiter_code;
+static _Atomic int sigwaiter_sig;
+
+static void *sigwaiter(void *arg)
+{
+	(void)arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	siginfo_t si;
+	atomic_store(&sigwaiter_tid, gettid_());
+	atomic_store(&sigwaiter_ready, 1);
+	int sig = sigwaitinfo(&set, &si); /* musl: rt_sigtimedwait, no timeout */
+	atomic_store(&sigwaiter_pid, sig == SIGUSR2 ? si.si_pid : -1);
+	atomic_store(&sigwaiter_code, sig == SIGUSR2 ? si.si_code : -1);
+	atomic_store(&sigwaiter_sig, sig);
+	/* And musl's sigwait, for one sent to this thread alone. */
+	int got = 0;
+	if (sigwait(&set, &got) != 0 || got != SIGUSR2)
+		atomic_store(&sigwaiter_sig, -2);
+	return NULL;
+}
+
+static void check_sigwait(void)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	/* Blocked in every thread (the new one inherits the mask), so only
+	 * the waiter can take it, whichever CPU sends it. */
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	long t0 = now_ns(CLOCK_MONOTONIC);
+	CHECK(sigtimedwait(&set, NULL, &ts) == -1 && errno == EAGAIN, errno);
+	CHECK(now_ns(CLOCK_MONOTONIC) - t0 >= 20 * 1000 * 1000, 0);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, sigwaiter, NULL) == 0, 0);
+	while (!atomic_load(&sigwaiter_ready))
+		sched_yield();
+	usleep(20000); /* most likely asleep in its wait by now; either way it must take it */
+	CHECK(kill(getpid(), SIGUSR2) == 0, 0);
+	for (int i = 0; i < 5000 && !atomic_load(&sigwaiter_sig); i++)
+		usleep(1000);
+	CHECK(atomic_load(&sigwaiter_sig) == SIGUSR2, atomic_load(&sigwaiter_sig));
+	CHECK(atomic_load(&sigwaiter_pid) == getpid(), atomic_load(&sigwaiter_pid));
+	CHECK(atomic_load(&sigwaiter_code) == SI_USER, atomic_load(&sigwaiter_code));
+	usleep(10000);
+	CHECK(syscall(SYS_tgkill, getpid(), atomic_load(&sigwaiter_tid), SIGUSR2) == 0, 0);
+	pthread_join(t, NULL);
+	CHECK(atomic_load(&sigwaiter_sig) == SIGUSR2, atomic_load(&sigwaiter_sig));
+	sigset_t pending;
+	CHECK(sigpending(&pending) == 0 && !sigismember(&pending, SIGUSR2), 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* ---- what ends a whole process, in children ---- */
 
 static void *sleep_forever(void *arg)
@@ -588,6 +646,7 @@ int main(int argc, char **argv)
 	check_requeue();
 	check_timed_wake();
 	check_signals();
+	check_sigwait();
 	check_thread_bomb();
 	check_process_end();
 	check_clone();
