@@ -74,6 +74,7 @@ static int64_t pipe_read(struct file *f, void *buf, size_t n)
 			p->tail += k;
 			mutex_unlock(&p->lock);
 			wake_all(&p->wait);
+	vfs_poll_notify();
 			return (int64_t)k;
 		}
 		bool eof = p->writers == 0;
@@ -121,6 +122,7 @@ static int64_t pipe_write(struct file *f, const void *buf, size_t n)
 		done += k;
 		mutex_unlock(&p->lock);
 		wake_all(&p->wait);
+	vfs_poll_notify();
 	}
 	return (int64_t)done;
 }
@@ -136,6 +138,7 @@ static void pipe_release(struct file *f)
 	bool last = p->readers == 0 && p->writers == 0;
 	mutex_unlock(&p->lock);
 	wake_all(&p->wait);
+	vfs_poll_notify();
 	if (last) {
 		kfree(p->buf);
 		kfree(p);

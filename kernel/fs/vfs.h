@@ -144,6 +144,15 @@ struct file_ops {
 	unsigned (*poll)(struct file *f);
 };
 
+/* Readiness changes (fs/poll.c): a driver whose poll answer may have
+ * changed calls vfs_poll_notify, after the change. A poller takes
+ * vfs_poll_seq before it looks at its files, and if none is ready sleeps
+ * in vfs_poll_wait until a notify came after that number (true) or it is
+ * interrupted (false). */
+uint64_t vfs_poll_seq(void);
+void vfs_poll_notify(void);
+bool vfs_poll_wait(uint64_t seq);
+
 #define VFS_POLLIN 0x1u  /* Linux's POLLIN */
 #define VFS_POLLOUT 0x4u /* POLLOUT */
 #define VFS_POLLHUP 0x10u

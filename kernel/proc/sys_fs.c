@@ -858,10 +858,15 @@ static unsigned ready(struct file *f)
 }
 
 /* Sleep one step of a readiness wait; false when the deadline passed or
- * the process is being killed. (Readiness is polled every 10 ms: the
- * console has no wake-up to offer yet, see dev/console_dev.c.) */
-static bool wait_step(uint64_t deadline)
+ * the thread is interrupted. seq is vfs_poll_seq() from before the caller
+ * looked at its files. Without a deadline the wait ends at the next
+ * readiness change (fs/poll.c); with one, readiness is looked at every
+ * 10 ms until the deadline (the scheduler's timed sleep cannot be cut
+ * short by a wake-up). */
+static bool wait_step(uint64_t deadline, uint64_t seq)
 {
+	if (deadline == UINT64_MAX)
+		return vfs_poll_wait(seq);
 	uint64_t now = clock_ns();
 	if (now >= deadline || thread_interrupted())
 		return false;
@@ -883,6 +888,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
 		return -ENOMEM;
 	int64_t r = copy_from_user(fds, ufds, n * sizeof(*fds));
 	while (!r) {
+		uint64_t seq = vfs_poll_seq();
 		int64_t count = 0;
 		for (uint64_t i = 0; i < n; i++) {
 			fds[i].revents = 0;
@@ -897,7 +903,7 @@ static int64_t do_poll(uint64_t ufds, uint64_t n, uint64_t deadline)
 			r = copy_to_user(ufds, fds, n * sizeof(*fds)) ? -EFAULT : count;
 			break;
 		}
-		if (!wait_step(deadline)) {
+		if (!wait_step(deadline, seq)) {
 			r = thread_interrupted() ? -EINTR : copy_to_user(ufds, fds, n * sizeof(*fds));
 			break;
 		}
@@ -952,6 +958,7 @@ static int64_t do_select(int n, uint64_t urd, uint64_t uwr, uint64_t uex, uint64
 		if (((in[0] | in[1] | in[2]) >> fd & 1) && !fd_file(fd))
 			return -EBADF;
 	for (;;) {
+		uint64_t seq = vfs_poll_seq();
 		int64_t count = 0;
 		out[0] = out[1] = out[2] = 0;
 		for (int fd = 0; fd < n; fd++) {
@@ -963,7 +970,7 @@ static int64_t do_select(int n, uint64_t urd, uint64_t uwr, uint64_t uex, uint64
 			if ((in[1] >> fd & 1) && (m & VFS_POLLOUT))
 				out[1] |= 1ull << fd, count++;
 		}
-		if (count || !wait_step(deadline)) {
+		if (count || !wait_step(deadline, seq)) {
 			if (!count && thread_interrupted())
 				return -EINTR;
 			for (int k = 0; k < 3; k++)

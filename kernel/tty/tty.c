@@ -159,6 +159,7 @@ static void input_batch(void)
 		mutex_unlock(&held->lock);
 	wake_all(&screen.readers);
 	wake_all(&serial.readers);
+	vfs_poll_notify();
 	if (sig[0])
 		tty_signal_foreground(&screen, sig[0]);
 	if (sig[1])
@@ -298,6 +299,7 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 		ldisc_set_termios(&t->ld, &tio);
 		mutex_unlock(&t->lock);
 		wake_all(&t->readers); /* a mode change can make input readable */
+		vfs_poll_notify();
 		return 0;
 	}
 	case TCFLSH:
