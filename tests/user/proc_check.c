@@ -1339,6 +1339,42 @@ static void check_stopped_sleep(void)
 	CHECK(judged, 0);
 }
 
+/* poll and select on a pipe: without a timeout they sleep until a writer
+ * (a child, 100 ms later) makes the pipe readable, and the wake-up comes
+ * from the write itself (fs/poll.c); a zero timeout only looks; the write
+ * end is writable; the last writer's close reads as POLLHUP. */
+static void check_poll(void)
+{
+	struct pollfd_ { int fd; short events, revents; };
+	int p[2];
+	CHECK(sys1(22 /* pipe */, p) == 0, 0);
+	struct pollfd_ pf = {p[0], 1 /* POLLIN */, 0};
+	CHECK(sys3(7 /* poll */, &pf, 1, 0) == 0 && pf.revents == 0, pf.revents);
+	struct pollfd_ wf = {p[1], 4 /* POLLOUT */, 0};
+	CHECK(sys3(7, &wf, 1, 0) == 1 && wf.revents == 4, wf.revents);
+	long pid = sys0(NR_fork);
+	if (pid == 0) {
+		struct timespec ts = {0, 100000000};
+		sys2(NR_nanosleep, &ts, 0);
+		sys3(NR_write, p[1], "x", 1);
+		ts.nsec = 50000000;
+		sys2(NR_nanosleep, &ts, 0);
+		sys1(NR_exit_group, 0);
+	}
+	sys1(NR_close, p[1]);
+	CHECK(sys3(7, &pf, 1, -1) == 1 && pf.revents == 1, pf.revents);
+	char c;
+	CHECK(sys3(NR_read, p[0], &c, 1) == 1 && c == 'x', c);
+	/* select the same way, until the child's exit closes the last writer */
+	unsigned long set = 1ul << p[0];
+	CHECK(sys5(23 /* select */, p[0] + 1, &set, 0, 0, 0) == 1 && set == 1ul << p[0], set);
+	pf.revents = 0;
+	CHECK(sys3(7, &pf, 1, -1) == 1 && (pf.revents & 0x10 /* POLLHUP */), pf.revents);
+	int st;
+	sys4(NR_wait4, pid, &st, 0, 0);
+	sys1(NR_close, p[0]);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
@@ -1361,6 +1397,7 @@ int main(int argc, char **argv, char **envp)
 	check_procfs(argv[0]);
 	check_sigwait();
 	check_stopped_sleep();
+	check_poll();
 	/* execve: this program again, which exits 42 at once. */
 	long pid = sys0(NR_fork);
 	if (pid == 0) {
