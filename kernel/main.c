@@ -34,6 +34,7 @@
 #include "mm/pageref.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
+#include "pci/pci.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "shell/shell.h"
@@ -43,6 +44,7 @@
 #include "time/timer.h"
 #include "tty/pacer.h"
 #include "tty/tty.h"
+#include "usb/xhci.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 
@@ -121,6 +123,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	timer_init();                          // periodic local APIC timer tick
 	timer_add_hook(nmi_report_deferred);   // outside NMIs: reported from the tick
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
+	pci_init();                            // PCI devices, through the MCFG's ECAM windows
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"
 	proc_init();                           // system calls and ring-3 faults go to processes
@@ -136,6 +139,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	memdev_init();                         // /dev/null, zero, full, random, urandom
 	pacer_start();                         // screen redraws at most once a frame ("console" thread)
 	terminals_init();                      // the terminals: tty0 (screen), ttyS0 (serial)
+	xhci_init();                           // USB keyboards, one thread per xHCI controller
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
 	run_init();                            // /init as process 1, as Linux does
