@@ -477,10 +477,9 @@ void xhci_report(void)
 			struct usb_dev *d = &x->devs[j];
 			if (!d->in_use)
 				continue;
-			kprintf("  slot %u port %u", d->slot, d->root_port);
-			for (struct usb_dev *p = d; p->parent; p = p->parent)
-				kprintf(".%u", p->parent_port);
-			kprintf(" %s-speed %04x:%04x %s", speed_names[d->speed < 5 ? d->speed : 0],
+			char at[32];
+			usb_dev_where(d, at, sizeof(at));
+			kprintf("  slot %u %s %s-speed %04x:%04x %s", d->slot, at, speed_names[d->speed < 5 ? d->speed : 0],
 			        d->vendor, d->product, kind_names[d->kind]);
 			if (d->kind == USB_KEYBOARD)
 				kprintf(" (boot protocol, in use: %llu reports)",

@@ -60,8 +60,7 @@ static const char *kind_word(const struct usb_dev *d)
 	return d->kind == USB_KEYBOARD ? "keyboard" : d->kind == USB_HUB ? "hub" : "device";
 }
 
-/* "port 3" or "port 3.1.2": where a device hangs. */
-static void where(const struct usb_dev *d, char *out, size_t n)
+void usb_dev_where(const struct usb_dev *d, char *out, size_t n)
 {
 	uint8_t path[8];
 	unsigned k = 0;
@@ -308,7 +307,7 @@ static void enumerate(struct xhci *x, struct usb_dev *parent, uint8_t port, uint
 	d->depth = parent ? (uint8_t)(parent->depth + 1) : 0;
 	d->route = parent ? parent->route | (uint32_t)(port & 0xf) << (4 * parent->depth) : 0;
 	d->max_packet0 = default_mps0(speed);
-	where(d, at, sizeof(at));
+	usb_dev_where(d, at, sizeof(at));
 
 	if (xhci_command(x, 0, 0, TRB_TYPE(TRB_ENABLE_SLOT), &slot) != TRB_CC_SUCCESS || slot == 0) {
 		kprintf("usb: %s: no device slot\n", at);
@@ -398,7 +397,7 @@ static void detach(struct xhci *x, struct usb_dev *d)
 	for (unsigned i = 0; i < XHCI_MAX_DEVS; i++)
 		if (x->devs[i].in_use && x->devs[i].parent == d)
 			detach(x, &x->devs[i]);
-	where(d, at, sizeof(at));
+	usb_dev_where(d, at, sizeof(at));
 	kprintf("usb: %s: %s %04x:%04x removed\n", at, kind_word(d), d->vendor, d->product);
 	free_dev(x, d);
 }

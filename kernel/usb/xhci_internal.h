@@ -12,6 +12,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pci/pci.h"
@@ -111,6 +112,8 @@ void usb_queue_intr(struct xhci *x, struct usb_dev *d);
  * for, or -1 on an error or a timeout. */
 int usb_control(struct xhci *x, struct usb_dev *d, uint8_t type, uint8_t req, uint16_t value,
                 uint16_t index, uint16_t len);
+/* "port 3" or "port 3.1.2": where a device hangs (root port, then hub ports). */
+void usb_dev_where(const struct usb_dev *d, char *out, size_t n);
 /* A transfer event for d's interrupt endpoint. */
 void usb_intr_done(struct xhci *x, struct usb_dev *d, uint8_t code, uint32_t residual);
 
