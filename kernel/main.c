@@ -118,12 +118,12 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac
 	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	acpi_boot_init();                      // ACPI tables, each one validated
+	pci_init();                            // PCI devices, through the MCFG's ECAM windows
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock
 	timer_init();                          // periodic local APIC timer tick
 	timer_add_hook(nmi_report_deferred);   // outside NMIs: reported from the tick
 	isa_input_init();                      // PS/2 keyboard and COM1 receive IRQs
-	pci_init();                            // PCI devices, through the MCFG's ECAM windows
 	tlb_init();                            // TLB shootdown IPIs
 	sched_init();                          // this code becomes thread "main"
 	proc_init();                           // system calls and ring-3 faults go to processes
