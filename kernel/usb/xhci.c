@@ -444,7 +444,7 @@ void xhci_init(void)
 		pci_claim(d, "xhci");
 		/* Published before the thread and the tick hook can look at it. */
 		ncontrollers++;
-		if (thread_create("usb", xhci_thread, x, 1ull << 0) == NULL) {
+		if (!thread_spawn_detached("usb", xhci_thread, x, 1ull << 0)) {
 			kprintf("xhci: no thread for %02x:%02x.%u\n", d->bus, d->dev, d->fn);
 			ncontrollers--;
 		}

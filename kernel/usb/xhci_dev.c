@@ -337,7 +337,9 @@ static void enumerate(struct xhci *x, struct usb_dev *parent, uint8_t port, uint
 	if (get_descriptor(x, d, USB_DT_DEVICE, 8) < 0)
 		goto failed;
 	step = "max packet size";
-	if (!fix_mps0(x, d, d->buf[7]))
+	/* A USB 3 device gives bMaxPacketSize0 as a power of two (USB 3.2,
+	 * 9.6.1): 9 means 512. */
+	if (!fix_mps0(x, d, speed >= XHCI_SPEED_SUPER ? (uint16_t)(1u << (d->buf[7] & 15)) : d->buf[7]))
 		goto failed;
 	step = "device descriptor";
 	if (get_descriptor(x, d, USB_DT_DEVICE, sizeof(struct usb_device_desc)) < 0)
