@@ -219,6 +219,8 @@ static void xhci_tick(void)
 	uint64_t now = 0;
 	for (unsigned i = 0; i < ncontrollers; i++) {
 		struct xhci *x = &controllers[i];
+		if (!atomic_load_explicit(&x->running, memory_order_acquire))
+			continue;
 		uint64_t at = atomic_load_explicit(&x->wake_at_ns, memory_order_relaxed);
 		bool due = !x->msi;                     /* no interrupt: poll every tick */
 		if (at != 0) {
@@ -406,6 +408,7 @@ static void xhci_thread(void *arg)
 		kprintf("xhci: %02x:%02x.%u not used\n", x->pci->bus, x->pci->dev, x->pci->fn);
 		return;
 	}
+	atomic_store_explicit(&x->running, true, memory_order_release);
 	/* Devices present at boot: look at every port once. */
 	for (uint32_t p = 1; p <= x->max_ports; p++)
 		x->port_change |= 1ull << p;

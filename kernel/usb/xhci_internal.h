@@ -79,6 +79,7 @@ struct xhci {
 	struct usb_dev devs[XHCI_MAX_DEVS];
 	struct spinlock lock;           /* guards what the shell reads: devs[].in_use, kind, ids */
 	struct wait_queue wq;           /* the thread waits here for irq_pending */
+	_Atomic bool running;           /* started: the tick may wake the thread */
 	_Atomic bool irq_pending;       /* an interrupt or a due deadline: look at the rings */
 	_Atomic uint64_t wake_at_ns;    /* key repeat deadline, 0 none (read by the tick) */
 	uint64_t events, interrupts;
