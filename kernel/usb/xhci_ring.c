@@ -9,14 +9,19 @@
 
 #include <stdatomic.h>
 
-void xhci_ring_init(struct xhci_ring *r, volatile struct xhci_trb *mem, uint64_t phys,
-                    uint32_t size)
+static void zero_trbs(volatile struct xhci_trb *mem, uint32_t size)
 {
 	for (uint32_t i = 0; i < size; i++) {
 		mem[i].param = 0;
 		mem[i].status = 0;
 		mem[i].control = 0;
 	}
+}
+
+void xhci_ring_init(struct xhci_ring *r, volatile struct xhci_trb *mem, uint64_t phys,
+                    uint32_t size)
+{
+	zero_trbs(mem, size);
 	r->trb = mem;
 	r->phys = phys;
 	r->size = size;
@@ -57,11 +62,7 @@ uint64_t xhci_ring_push(struct xhci_ring *r, uint64_t param, uint32_t status, ui
 void xhci_event_ring_init(struct xhci_event_ring *r, volatile struct xhci_trb *mem,
                           uint64_t phys, uint32_t size)
 {
-	for (uint32_t i = 0; i < size; i++) {
-		mem[i].param = 0;
-		mem[i].status = 0;
-		mem[i].control = 0;
-	}
+	zero_trbs(mem, size);
 	r->trb = mem;
 	r->phys = phys;
 	r->size = size;
