@@ -34,6 +34,8 @@
 #define BUF_CONTROL_MAX 2048
 #define CONTROL_TIMEOUT_NS 1000000000ull
 #define PORT_RESET_MS 500
+#define RESET_RECOVERY_MS 10            /* after a port reset, USB 2.0 7.1.7.3 (TRSTRCY) */
+#define SET_ADDRESS_RECOVERY_MS 2       /* after SET_ADDRESS, USB 2.0 9.2.6.3 */
 
 /* Hub class requests and features (USB 2.0, 11.24.2 and table 11-17). */
 #define HUB_RT_PORT_OUT (USB_TYPE_CLASS | USB_RECIP_OTHER)
@@ -333,6 +335,7 @@ static void enumerate(struct xhci *x, struct usb_dev *parent, uint8_t port, uint
 	const char *step = "address device";
 	if (!address_device(x, d))
 		goto failed;
+	xhci_pause_ms(x, SET_ADDRESS_RECOVERY_MS);
 	step = "device descriptor";
 	if (get_descriptor(x, d, USB_DT_DEVICE, 8) < 0)
 		goto failed;
@@ -449,6 +452,7 @@ void usb_port_changed(struct xhci *x, uint8_t port)
 		kprintf("usb: port %u: the port reset failed\n", port);
 		return;
 	}
+	xhci_pause_ms(x, RESET_RECOVERY_MS);
 	v = xhci_op_read(x, XHCI_PORTSC(port));
 	enumerate(x, NULL, port, (uint8_t)PORTSC_SPEED(v), port);
 }
@@ -493,6 +497,7 @@ static void hub_port_changed(struct xhci *x, struct usb_dev *hub, uint8_t port)
 			break;
 	}
 	usb_control(x, hub, HUB_RT_PORT_OUT, USB_REQ_CLEAR_FEATURE, HUB_FEAT_C_PORT_RESET, port, 0);
+	xhci_pause_ms(x, RESET_RECOVERY_MS);
 	uint8_t speed = (status & HUB_PORT_LOW_SPEED) ? XHCI_SPEED_LOW
 	                : (status & HUB_PORT_HIGH_SPEED) ? XHCI_SPEED_HIGH : XHCI_SPEED_FULL;
 	enumerate(x, hub, port, speed, hub->root_port);
