@@ -34,6 +34,7 @@
 #include "mm/pageref.h"
 #include "mm/tlb.h"
 #include "mm/vmm.h"
+#include "pci/pci.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "shell/shell.h"
@@ -43,6 +44,7 @@
 #include "time/timer.h"
 #include "tty/pacer.h"
 #include "tty/tty.h"
+#include "usb/xhci.h"
 
 void kmain(struct bootinfo *bi, uint64_t tsc_entry);
 
@@ -117,6 +119,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	syscall_init_cpu();                    // SYSCALL enters syscall_entry
 	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac
 	acpi_boot_init();                      // ACPI tables, each one validated
+	pci_init();                            // PCI devices, through the MCFG's ECAM windows
 	irq_init();                            // 8259s masked, local APIC, I/O APICs
 	clock_init();                          // TSC frequency, HPET, monotonic clock
 	timer_init();                          // periodic local APIC timer tick
@@ -137,6 +140,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	memdev_init();                         // /dev/null, zero, full, random, urandom
 	pacer_start();                         // screen redraws at most once a frame ("console" thread)
 	terminals_init();                      // the terminals: tty0 (screen), ttyS0 (serial)
+	xhci_init();                           // USB keyboards, one thread per xHCI controller
 
 	ktest_run_from_cmdline();              // test=NAME: run it and exit QEMU
 	run_init();                            // /init as process 1, as Linux does

@@ -517,3 +517,34 @@ struct acpi_fadt_info {
 
 /* Decode the first valid FADT, zero-extending short revisions. */
 int acpi_parse_fadt(const struct acpi *a, struct acpi_fadt_info *out);
+
+/* ---- MCFG (PCI Express memory-mapped configuration space) ------------ */
+
+/* MCFG, PCI Firmware Specification 3.2 section 4.1.2: a header, 8 reserved
+ * bytes, then one allocation per ECAM range. */
+struct acpi_mcfg {
+	struct acpi_sdt_header hdr;
+	uint64_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG layout");
+
+struct acpi_mcfg_alloc {
+	uint64_t base;       /* ECAM base: bus 0 of this segment, even if start_bus > 0 */
+	uint16_t segment;
+	uint8_t start_bus;
+	uint8_t end_bus;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation layout");
+
+#define ACPI_MAX_MCFG 8
+
+struct acpi_mcfg_info {
+	uint32_t count, seen; /* stored, and present in the table */
+	struct acpi_mcfg_alloc allocs[ACPI_MAX_MCFG];
+	uint32_t rejected;    /* allocations with end_bus < start_bus or base 0 */
+};
+
+/* Decode the first valid MCFG (kernel/acpi/mcfg.c). ACPI_ERR_NOT_FOUND when
+ * the firmware has none (a PC without PCI Express, or QEMU's i440fx). */
+int acpi_parse_mcfg(const struct acpi *a, struct acpi_mcfg_info *out);

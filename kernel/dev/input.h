@@ -1,14 +1,17 @@
 /*
  * The input queue: the one stream of bytes the kernel reads, fed by the PS/2
- * keyboard (i8042.c, already translated to terminal bytes by kbd_decode.c)
- * and by the serial port's receive interrupt. Each byte remembers its
+ * keyboard (i8042.c, already translated to terminal bytes by kbd_decode.c),
+ * USB keyboards (usb/usbkbd.c, through the same keymap) and by the serial
+ * port's receive interrupt. Each byte remembers its
  * source: the kernel shell reads them all as one stream (a person at either
  * sees the same shell), the terminals (tty.h) split them again, keyboard to
  * tty0 and serial to ttyS0.
  *
  * Concurrency contract (input.c explains the memory orders):
  *  - Producers call input_push from interrupt handlers on one CPU, with
- *    interrupts not nested, so at most one producer runs at any time. A
+ *    interrupts not nested, or from a thread on that CPU with interrupts
+ *    off (the USB keyboard's, usb/usbkbd.c), so at most one producer runs
+ *    at any time. A
  *    producer on a second CPU (say, the serial IRQ routed elsewhere) would
  *    race with the first and needs a spinlock around input_push.
  *  - One consumer (the console, in normal context) calls input_getc. It never

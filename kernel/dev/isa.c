@@ -15,6 +15,10 @@
 #define ISA_IRQ_KEYBOARD 1
 #define ISA_IRQ_COM1 4
 
+static bool ps2_keyboard;
+
+bool isa_ps2_keyboard(void) { return ps2_keyboard; }
+
 static void keyboard_irq(struct trap_frame *tf)
 {
 	(void)tf;
@@ -39,6 +43,7 @@ void isa_input_init(void)
 		 * triggered line high; with no new edge IRQ 1 would never fire.
 		 * Interrupts are still off here, so drain it by hand. */
 		i8042_irq();
+		ps2_keyboard = true;
 		kprintf("keyboard: PS/2 keyboard ready (scancode set 1 via translation)\n");
 	} else {
 		kprintf("keyboard: %s\n", msg);

@@ -1,6 +1,6 @@
 /*
  * Shell commands that show what the kernel knows: mem, mmap, cpus, irq,
- * acpi, bootinfo. They only read; none of them changes kernel state.
+ * acpi, pci, usb, bootinfo. They only read; none of them changes kernel state.
  */
 #include "acpi/boot.h"
 #include "arch/x86_64/cpu.h"
@@ -14,13 +14,16 @@
 #include "boot/boot.h"
 #include "boot/summary.h"
 #include "dev/i8042.h"
+#include "dev/isa.h"
 #include "dev/input.h"
 #include "core/kprintf.h"
 #include "mm/heap.h"
 #include "mm/mm.h"
+#include "pci/pci.h"
 #include "shell/shell.h"
 #include "time/clock.h"
 #include "time/timer.h"
+#include "usb/xhci.h"
 
 #define MIB (1024ull * 1024)
 
@@ -239,5 +242,29 @@ int cmd_bootinfo(int argc, char **argv)
 	        (unsigned long long)bi->kernel_phys_base, bi->exit_attempts,
 	        bi->exit_attempts == 1 ? "" : "s");
 	boot_print_timing();
+	return 0;
+}
+
+int cmd_pci(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	if (pci_count() == 0) {
+		kprintf("no PCI functions (no MCFG table?)\n");
+		return 0;
+	}
+	for (unsigned i = 0; i < pci_count(); i++) {
+		const struct pci_dev *d = pci_get(i);
+		kprintf("%04x:%02x:%02x.%u %04x:%04x class %02x%02x%02x %s%s%s\n", d->segment, d->bus,
+		        d->dev, d->fn, d->vendor, d->device, d->class_code, d->subclass, d->prog_if,
+		        pci_class_name(d), d->driver ? " driver " : "", d->driver ? d->driver : "");
+	}
+	return 0;
+}
+
+int cmd_usb(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	kprintf("PS/2 keyboard: %s\n", isa_ps2_keyboard() ? "ready (IRQ 1)" : "none");
+	xhci_report();
 	return 0;
 }

@@ -35,6 +35,8 @@ const struct shell_cmd shell_cmds[] = {
 	{"uptime", "", "time since the clock started", 0, 0, cmd_uptime},
 	{"date", "", "date and time from the CMOS real-time clock", 0, 0, cmd_date},
 	{"acpi", "", "the ACPI tables found, with OEM ids", 0, 0, cmd_acpi},
+	{"pci", "", "the PCI functions found, and their drivers", 0, 0, cmd_pci},
+	{"usb", "", "the USB controllers and devices, and which keyboard is in use", 0, 0, cmd_usb},
 	{"bootinfo", "", "framebuffer mode, command line, boot timing", 0, 0, cmd_bootinfo},
 	{"threads", "", "kernel threads", 0, 0, cmd_threads},
 	{"ls", "[path]", "list a directory of the root file system (default /)", 0, 1, cmd_ls},

@@ -36,6 +36,8 @@ int cmd_mmap(int argc, char **argv);
 int cmd_cpus(int argc, char **argv);
 int cmd_irq(int argc, char **argv);
 int cmd_acpi(int argc, char **argv);
+int cmd_pci(int argc, char **argv);
+int cmd_usb(int argc, char **argv);
 int cmd_bootinfo(int argc, char **argv);
 int cmd_threads(int argc, char **argv);
 int cmd_test(int argc, char **argv);

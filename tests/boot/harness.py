@@ -1010,6 +1010,11 @@ def parse_args(argv):
                         "when the screen stands still; at most once")
     k.add_argument("--nmi-after", metavar="REGEX", **step,
                    help="once REGEX matches, send an NMI to every CPU (QMP inject-nmi)")
+    k.add_argument("--qmp-after", metavar="REGEX", **step,
+                   help="once REGEX matches the serial log, run --qmp's command")
+    k.add_argument("--qmp", metavar="JSON", **step,
+                   help='one QMP command as {"execute": NAME, "arguments": {...}}, e.g. '
+                        'device_del or device_add to unplug or plug a USB device')
     k.add_argument("--serial-after-typing", metavar="TEXT",
                    help="write TEXT to the guest's serial input right after the last "
                         "--type/--burst step")

@@ -8,6 +8,8 @@ order given, whatever their kind:
   --burst-after REGEX --burst N        a burst of N keys (keys.py)
   --screendump-after REGEX             a QMP screendump (--screen-matches-serial)
   --nmi-after REGEX                    an NMI to every CPU (QMP inject-nmi)
+  --qmp-after REGEX --qmp JSON         one QMP command, {"execute": ..., "arguments": ...}
+                                       (device_del/device_add: USB hot-unplug and plug)
 
 Step i's REGEX is searched in the cleaned serial log only after the end of
 step i-1's match, as --expect patterns are; a partial last line (a prompt
@@ -24,6 +26,7 @@ them into Steps with actions, and Script runs them while QEMU does.
 """
 
 import collections
+import json
 import re
 import threading
 import time
@@ -37,19 +40,21 @@ TRIGGERS = {
     "--burst-after": "--burst",
     "--screendump-after": None,
     "--nmi-after": None,
+    "--qmp-after": "--qmp",
 }
 PAYLOADS = {payload: trigger for trigger, payload in TRIGGERS.items() if payload}
 KIND_OF = {"--serial-after": "serial", "--type-after": "type", "--burst-after": "burst",
            "--screendump-after": "screendump", "--nmi-after": "nmi", "--serial": "serial",
-           "--type": "type",
+           "--type": "type", "--qmp-after": "qmp", "--qmp": "qmp",
            "--burst": "burst", "--serial-after-typing": "serial"}
 
 # One step, as parsed.
-#   kind     "serial", "type", "burst", "screendump" or "nmi"
+#   kind     "serial", "type", "burst", "screendump", "nmi" or "qmp"
 #   option   the option that starts it ("--serial-after", or "--serial" for a
 #            step without a trigger), for messages
 #   trigger  the REGEX, or None: right after the previous step
-#   payload  bytes (serial), a list of key chords (type), N (burst), None (screendump, nmi)
+#   payload  bytes (serial), a list of key chords (type), N (burst), None (screendump, nmi),
+#            (command, arguments) (qmp)
 #   text     the payload as given, for messages
 Spec = collections.namedtuple("Spec", "kind option trigger payload text")
 
@@ -125,6 +130,16 @@ def _payload(option, value):
             return keys.parse_text(value)
     except ValueError as e:
         raise ValueError("%s: %s" % (option, e)) from None
+    if kind == "qmp":
+        try:
+            obj = json.loads(value)
+        except ValueError as e:
+            raise ValueError("--qmp %r is not JSON: %s" % (value, e)) from None
+        if (not isinstance(obj, dict) or not isinstance(obj.get("execute"), str)
+                or not isinstance(obj.get("arguments", {}), dict)
+                or set(obj) - {"execute", "arguments"}):
+            raise ValueError('--qmp %r: want {"execute": NAME, "arguments": {...}}' % value)
+        return obj["execute"], obj.get("arguments", {})
     if kind == "burst":
         if value < 1:
             raise ValueError("--burst must be at least 1")
@@ -142,6 +157,8 @@ def describe(spec):
         return "a burst of %d keys" % spec.payload
     if spec.kind == "nmi":
         return "an NMI"
+    if spec.kind == "qmp":
+        return "QMP %s %s" % (spec.payload[0], json.dumps(spec.payload[1]))
     return "a screendump"
 
 
@@ -284,6 +301,10 @@ def make_steps(specs, write_serial, burst_sent, screendump):
             settle = keys.BURST_PAUSE_SECONDS
         elif spec.kind == "nmi":
             action = lambda execute, sleep: execute("inject-nmi")
+            settle = 0.0
+        elif spec.kind == "qmp":
+            action = (lambda cmd, arguments: lambda execute, sleep:
+                      execute(cmd, **arguments))(*spec.payload)
             settle = 0.0
         else:
             action = screendump

@@ -15,6 +15,10 @@ caught in review rather than discovered as a cycle later:
   mm/      never shell/, test/, sched/
   tty/     terminals: never proc/, shell/, test/, boot/ (processes are above
            them: the signal keys reach proc/ through a registered function)
+  pci/     PCI configuration space and enumeration: never usb/, sched/, proc/,
+           fs/, tty/ (drivers sit above it)
+  usb/     the xHCI driver and USB keyboards: never proc/, fs/, tty/ (it feeds
+           dev/input, which the terminals read)
   only main.c, shell/ and test/ include test/ and shell/ (the top layer)
 """
 import os
@@ -28,6 +32,8 @@ RULES = {
     "sync": {"allow": {"arch", "core", "lib", "sync"}},
     "mm": {"deny": {"shell", "test", "sched"}},
     "tty": {"deny": {"proc", "shell", "test", "boot"}},
+    "pci": {"deny": {"usb", "sched", "proc", "fs", "tty", "shell", "test"}},
+    "usb": {"deny": {"proc", "fs", "tty", "shell", "test"}},
 }
 EVERYWHERE_DENY = {"test": {"test", "shell"}, "shell": {"shell", "test"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z0-9_]+)/')

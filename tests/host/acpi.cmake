@@ -8,3 +8,8 @@ kestrel_host_test(test_acpi
 # The \_S5 package scan used by poweroff (kernel/acpi/s5.c).
 kestrel_host_test(test_s5
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_s5.c ${PROJECT_SOURCE_DIR}/kernel/acpi/s5.c)
+
+# The MCFG decoder (kernel/acpi/mcfg.c): where PCI configuration space is.
+kestrel_host_test(test_mcfg
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mcfg.c ${PROJECT_SOURCE_DIR}/kernel/acpi/mcfg.c
+          ${PROJECT_SOURCE_DIR}/kernel/acpi/tables.c ${PROJECT_SOURCE_DIR}/kernel/lib/vsnprintf.c)

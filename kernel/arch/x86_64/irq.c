@@ -11,6 +11,8 @@
  */
 #include "arch/x86_64/irq.h"
 
+#include <stdatomic.h>
+
 #include "acpi/boot.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
@@ -85,3 +87,28 @@ bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name)
 }
 
 const struct acpi_madt_info *irq_madt(void) { return &madt; }
+
+/* MSI address and data, Intel SDM vol. 3A 11.11.1 and 11.11.2: the address
+ * names the destination APIC (bits 19:12; redirection hint and destination
+ * mode 0: exactly that CPU, physical), the data the vector (delivery mode
+ * 000 fixed, trigger 0 edge). An x2APIC ID above 255 would need interrupt
+ * remapping; the boot CPU's ID fits on every machine this kernel runs on,
+ * and a larger one is refused rather than delivered elsewhere. */
+#define MSI_ADDRESS_BASE 0xfee00000u
+#define MSI_DEST_SHIFT 12
+
+bool irq_alloc_msi(trap_handler_fn fn, const char *name, struct irq_msi *out)
+{
+	static _Atomic unsigned next = VEC_MSI_BASE;
+	unsigned v = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed); /* only unique */
+	uint32_t dest = lapic_id();
+
+	if (v >= VEC_MSI_END || dest > 0xff)
+		return false;
+	trap_register((uint8_t)v, fn, name, TRAP_EOI);
+	out->vector = (uint8_t)v;
+	out->address = MSI_ADDRESS_BASE | (dest << MSI_DEST_SHIFT);
+	out->data = v;
+	kprintf("irq: MSI vector 0x%x -> APIC id %u: %s\n", v, dest, name);
+	return true;
+}

@@ -19,3 +19,16 @@ const struct acpi_madt_info *irq_madt(void);
 /* Route ISA IRQ n (0-15) to vector VEC_ISA_BASE + n on this CPU and install
  * the handler (EOI'd by the dispatcher). False if no I/O APIC serves it. */
 bool irq_route_isa(uint8_t irq, trap_handler_fn fn, const char *name);
+
+/* A message-signalled interrupt (PCI MSI, PCI Local Bus 3.0 section 6.8):
+ * the address and data a device writes to raise it. */
+struct irq_msi {
+	uint8_t vector;
+	uint64_t address;
+	uint32_t data;
+};
+/* Take the next free vector from VEC_MSI_BASE up, install fn there (EOI'd
+ * by the dispatcher) and say what a device must write to deliver it to this
+ * CPU: fixed delivery, edge, physical destination (Intel SDM vol. 3A,
+ * 11.11). False when the MSI vectors are all taken. */
+bool irq_alloc_msi(trap_handler_fn fn, const char *name, struct irq_msi *out);

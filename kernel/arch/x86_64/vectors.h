@@ -13,6 +13,8 @@
 #define VEC_PIC_SPURIOUS_SLAVE 0x2f
 #define VEC_ISA_BASE 0x30        /* 0x30-0x3f: ISA IRQ n via the I/O APIC is 0x30 + n */
 #define VEC_LAPIC_TIMER 0x40
+#define VEC_MSI_BASE 0x50        /* 0x50-0x5f: message-signalled interrupts (irq_alloc_msi) */
+#define VEC_MSI_END 0x60
 #define VEC_TEST 0x80            /* self-tests raise this with int $0x80 */
 #define VEC_RESCHEDULE 0xf1     /* IPI: run the scheduler (sched/) */
 #define VEC_TLB_SHOOTDOWN 0xf2  /* IPI: invalidate a page (mm/tlb.c) */
