@@ -193,6 +193,15 @@ __attribute__((noinline)) void spin_unlock_slow(struct spinlock *l)
 
 void spin_assert_may_sleep(const char *what, uintptr_t site)
 {
+	/* Interrupts on: no spinlock or interrupts-off section is held (each
+	 * turns interrupts off) and no interrupt handler runs, so sleeping is
+	 * allowed. It also means this thread may be moved to another CPU at
+	 * any moment, so it must not read "its" CPU's counters then: they
+	 * could be another CPU's, which a thread there is changing (a false
+	 * report, or a fault while making one). With interrupts off the
+	 * thread stays where it is and the counters are its own. */
+	if (cpu_read_rflags() & RFLAGS_IF)
+		return;
 	struct cpu *c = this_cpu();
 	if (c->irq_nesting)
 		panic("%s in interrupt context on CPU %u (called at %s)", what, c->index, sym(site));
