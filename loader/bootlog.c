@@ -105,7 +105,7 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 	if (!root)
 		return; /* the volume never opened: nowhere to write */
 	if (!bootlog.buf) {
-		ldr_info(L"warning: boot log %s not written: no memory for its buffer",
+		ldr_warn(L"boot log %s not written: no memory for its buffer",
 		         LDR_BOOTLOG_PATH);
 		return;
 	}
@@ -113,7 +113,7 @@ void ldr_bootlog_write(EFI_FILE_HANDLE root)
 	EFI_STATUS st = bootlog_store(root, LDR_BOOTLOG_PATH);
 	if (EFI_ERROR(st)) {
 		/* A warning, not an error: the boot goes on without the file. */
-		ldr_info(L"warning: boot log %s not written: %s (EFI status 0x%lx)", LDR_BOOTLOG_PATH,
+		ldr_warn(L"boot log %s not written: %s (EFI status 0x%lx)", LDR_BOOTLOG_PATH,
 		         ldr_status_str(st), (UINT64)st);
 	}
 }

@@ -83,6 +83,22 @@ static int copy_path(char *dst, const char *v, size_t len)
 	return 0;
 }
 
+/* yes/no, with the spellings people use for them: 1 for yes, true, on and 1;
+ * 0 for no, false, off and 0; -1 for anything else. */
+static int parse_bool(const char *v, size_t vlen)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (key_is(v, vlen, yes[i]))
+			return 1;
+		if (key_is(v, vlen, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
 static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen, const char *v,
                 size_t vlen)
 {
@@ -125,9 +141,16 @@ static void set(struct ldr_config *c, unsigned line, const char *k, size_t klen,
 			return;
 		}
 		c->timeout_s = (uint32_t)t;
+	} else if (key_is(k, klen, "verbose")) {
+		int on = parse_bool(v, vlen);
+		if (on < 0) {
+			warn(c, line, "verbose: expected yes or no; line ignored");
+			return;
+		}
+		c->verbose = on;
 	} else {
-		warn(c, line, "unknown key (known: kernel, initrd, cmdline, resolution, timeout); "
-		              "ignored");
+		warn(c, line, "unknown key (known: kernel, initrd, cmdline, resolution, timeout, "
+		              "verbose); ignored");
 	}
 }
 
@@ -140,6 +163,7 @@ void cfg_parse(struct ldr_config *c, const char *text, size_t len)
 	c->has_cmdline = 0;
 	c->width = c->height = 0;
 	c->timeout_s = 10;
+	c->verbose = 0;
 	c->nwarnings = 0;
 	c->nwarnings_dropped = 0;
 

@@ -3,7 +3,8 @@
  * "key = value" per line, '#' starts a comment, blank lines are ignored.
  * Keys: kernel (path on the boot volume), initrd (path of the initramfs, or
  * empty for none), cmdline (kernel command line), resolution (WIDTHxHEIGHT),
- * timeout (seconds to show an error, 0-600).
+ * timeout (seconds to show an error, 0-600), verbose (yes: every loader line
+ * on the screen too, not only in the boot log).
  * Unknown keys and bad values produce a warning naming the line, and the line
  * is ignored (the default, or an earlier line's value, stays). Pure C (no UEFI), so the host tests run the same parser.
  */
@@ -25,6 +26,7 @@ struct ldr_config {
 	int has_cmdline;
 	uint32_t width, height;    /* 0 = choose automatically */
 	uint32_t timeout_s;        /* error wait, default 10 */
+	int verbose;               /* 1: info lines on the screen as well; default 0 */
 	unsigned nwarnings;
 	unsigned nwarnings_dropped; /* beyond CFG_MAX_WARNINGS: counted, not kept */
 	char warnings[CFG_MAX_WARNINGS][CFG_WARNING_LEN];

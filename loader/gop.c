@@ -86,7 +86,7 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 
 	if (EFI_ERROR(gBS->AllocatePool(EfiLoaderData, (n ? n : 1) * sizeof(*modes),
 	                                (void **)&modes))) {
-		ldr_info(L"warning: GOP: no memory to list %u modes; keeping mode %u", n,
+		ldr_warn(L"GOP: no memory to list %u modes; keeping mode %u", n,
 		         gop->Mode->Mode);
 		return;
 	}
@@ -109,14 +109,14 @@ static void choose_mode(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, UINT32 want_w, UINT32
 	         gop->Mode->Mode, gop->Mode->Info->HorizontalResolution,
 	         gop->Mode->Info->VerticalResolution);
 	if (want_w && !c.configured_found)
-		ldr_info(L"GOP: the configured resolution %ux%u is not offered; choosing automatically",
+		ldr_warn(L"GOP: the configured resolution %ux%u is not offered; choosing automatically",
 		         want_w, want_h);
 	if (c.index == gop->Mode->Mode)
 		return;
 	EFI_STATUS st = gop->SetMode(gop, c.index);
 	if (EFI_ERROR(st)) {
 		/* Not fatal: the current mode still works. */
-		ldr_info(L"warning: GOP: SetMode(%u) failed: %s; keeping mode %u", c.index,
+		ldr_warn(L"GOP: SetMode(%u) failed: %s; keeping mode %u", c.index,
 		         ldr_status_str(st),
 		         gop->Mode->Mode);
 	}
@@ -138,7 +138,7 @@ static UINT64 framebuffer_size(UINT64 reported, const struct bootinfo_framebuffe
 	UINT64 need = (UINT64)fb->pitch * fb->height * 4;
 	if (reported >= need)
 		return reported;
-	ldr_info(L"warning: GOP reports a framebuffer of %lu bytes, but a %ux%u mode with pitch %u "
+	ldr_warn(L"GOP reports a framebuffer of %lu bytes, but a %ux%u mode with pitch %u "
 	         L"needs %lu: using %lu", reported, fb->width, fb->height, fb->pitch, need, need);
 	return need;
 }
@@ -185,7 +185,7 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 		struct mode_info mi;
 		describe(info, &mi);
 		if (!mode_usable(&mi)) {
-			ldr_info(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x x=0x%x "
+			ldr_warn(L"GOP mode %u has unusable colour masks r=0x%x g=0x%x b=0x%x x=0x%x "
 			         L"(overlapping, empty, or not a 32-bit pixel): serial only",
 			         gop->Mode->Mode, m->RedMask, m->GreenMask, m->BlueMask, m->ReservedMask);
 			return;
@@ -194,7 +194,7 @@ void ldr_get_framebuffer(struct bootinfo_framebuffer *fb, UINT32 want_width, UIN
 		break;
 	}
 	default:
-		ldr_info(L"GOP mode %u is BltOnly (no linear framebuffer): serial only",
+		ldr_warn(L"GOP mode %u is BltOnly (no linear framebuffer): serial only",
 		         gop->Mode->Mode);
 		return;
 	}

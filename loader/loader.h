@@ -43,9 +43,14 @@ const CHAR16 *ldr_status_str(EFI_STATUS st);
 EFI_STATUS ldr_file_info(EFI_FILE_HANDLE f, EFI_FILE_INFO **info);
 int ldr_mem_equal(const void *a, const void *b, UINTN n);
 
-/* log.c: every message goes to ConOut, which OVMF also mirrors to serial. */
+/* log.c: messages. All go to the boot log; on the screen (ConOut, which OVMF
+ * also mirrors to serial) only notices, warnings and errors, and info lines
+ * too with "verbose = yes" in KESTREL.CFG. */
 void ldr_info(const CHAR16 *fmt, ...);
+void ldr_notice(const CHAR16 *fmt, ...);
+void ldr_warn(const CHAR16 *fmt, ...); /* "warning: " and the message */
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...);
+void ldr_set_verbose(int on);
 void ldr_wait_before_return(void);
 void ldr_disable_watchdog(void); /* before that wait: see log.c */
 /* How long ldr_wait_before_return waits without a key (config "timeout"). */

@@ -1,32 +1,74 @@
 /*
- * Loader messages. Everything goes through the firmware console (ConOut),
- * which on OVMF is both the screen and the serial port, so a person at a real
- * machine and a test reading serial see the same text. Errors end by waiting
- * for a key or ten seconds, so the message can be read before the firmware
- * moves on to the next boot option. Every line also goes to the boot log
- * (bootlog.c), which the loader writes to the ESP.
+ * Loader messages, in three kinds:
+ *  - info (ldr_info): what the loader did. It always goes to the boot log
+ *    (bootlog.c), which the loader writes to the ESP; the screen gets it only
+ *    with "verbose = yes" in KESTREL.CFG.
+ *  - notice (ldr_notice): always on the screen too. Only the first line is
+ *    one, so a person at the machine sees that the loader started and where
+ *    its details are.
+ *  - problems (ldr_warn, ldr_error): always on the screen too.
+ * Why not print everything: the firmware's console is slow. On OVMF each line
+ * goes through the text console, the graphics console's font rendering and
+ * the serial port, which cost the loader far more than its own work
+ * (scripts/bench measures it as "messages and boot log"); real firmware
+ * drawing into a large framebuffer is slower still. The boot log costs only a
+ * copy into memory.
+ * The screen is ConOut, which on OVMF is both the display and the serial
+ * port, so a person at a real machine and a test reading serial see the same
+ * text. Errors end by waiting for a key or ten seconds, so the message can be
+ * read before the firmware moves on to the next boot option.
  */
 #include "loader.h"
 #include "cpu.h"
 
 
 static UINT64 error_wait_us = 10ull * 1000 * 1000;
+static int verbose; /* KESTREL.CFG "verbose": info lines on the screen too */
 
 void ldr_set_error_timeout(UINT32 seconds) { error_wait_us = (UINT64)seconds * 1000 * 1000; }
 
-void ldr_info(const CHAR16 *fmt, ...)
+void ldr_set_verbose(int on) { verbose = on; }
+
+/* One line: "kestrel: " and the prefix and message to the screen when
+ * on_screen, the prefix and message to the boot log always. */
+static void message(int on_screen, const CHAR16 *prefix, const CHAR16 *fmt, va_list ap)
 {
 	UINT64 t0 = ldr_rdtsc();
+	va_list copy;
+
+	if (on_screen) {
+		va_copy(copy, ap);
+		ldr_print(L"kestrel: %s", prefix);
+		ldr_vprint(fmt, copy);
+		ldr_print(L"\n");
+		va_end(copy);
+	}
+	ldr_bootlog_vline(prefix, fmt, ap);
+	ldr_log_ticks += ldr_rdtsc() - t0;
+}
+
+void ldr_info(const CHAR16 *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	ldr_print(L"kestrel: ");
-	ldr_vprint(fmt, ap);
-	ldr_print(L"\n");
+	message(verbose, L"", fmt, ap);
 	va_end(ap);
+}
+
+void ldr_notice(const CHAR16 *fmt, ...)
+{
+	va_list ap;
 	va_start(ap, fmt);
-	ldr_bootlog_vline(L"", fmt, ap);
+	message(1, L"", fmt, ap);
 	va_end(ap);
-	ldr_log_ticks += ldr_rdtsc() - t0;
+}
+
+void ldr_warn(const CHAR16 *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	message(1, L"warning: ", fmt, ap);
+	va_end(ap);
 }
 
 EFI_STATUS ldr_error(EFI_STATUS status, const CHAR16 *fmt, ...)
@@ -58,7 +100,7 @@ void ldr_disable_watchdog(void)
 {
 	EFI_STATUS st = gBS->SetWatchdogTimer(0, 0, 0, NULL);
 	if (EFI_ERROR(st))
-		ldr_info(L"warning: cannot disable the firmware's watchdog: %s (EFI status 0x%lx); "
+		ldr_warn(L"cannot disable the firmware's watchdog: %s (EFI status 0x%lx); "
 		         L"a long wait may end in a reset", ldr_status_str(st), (UINT64)st);
 	else
 		ldr_detail(L"firmware watchdog: disabled for the wait before returning");

@@ -66,10 +66,10 @@ static void release_all(void)
 	UINT64 left;
 	EFI_STATUS st = ldr_freed_pages_in_use(&left);
 	if (EFI_ERROR(st))
-		ldr_info(L"warning: cannot check that the loader's memory is freed (memory map: "
+		ldr_warn(L"cannot check that the loader's memory is freed (memory map: "
 		         L"EFI status 0x%lx)", (UINT64)st);
 	else if (left)
-		ldr_info(L"warning: %lu pages the loader allocated are still allocated", left);
+		ldr_warn(L"%lu pages the loader allocated are still allocated", left);
 	else
 		ldr_info(L"all memory the loader allocated for the kernel is freed");
 }
@@ -111,10 +111,11 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root)
 		return st;
 	cfg_parse(&config, data, size);
 	gBS->FreePool(data);
+	ldr_set_verbose(config.verbose);
 	for (unsigned i = 0; i < config.nwarnings; i++)
-		ldr_info(L"warning: %s %a", LDR_CONFIG_PATH, config.warnings[i]);
+		ldr_warn(L"%s %a", LDR_CONFIG_PATH, config.warnings[i]);
 	if (config.nwarnings_dropped)
-		ldr_info(L"warning: %s: %u more lines with problems not listed", LDR_CONFIG_PATH,
+		ldr_warn(L"%s: %u more lines with problems not listed", LDR_CONFIG_PATH,
 		         config.nwarnings_dropped);
 	ldr_set_error_timeout(config.timeout_s);
 	return EFI_SUCCESS;
@@ -270,10 +271,11 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	void *kernel_file;
 	EFI_STATUS st;
 
-	ldr_info(L"loader starting");
+	/* The one line the screen always gets (log.c says why the rest go to
+	 * the boot log unless KESTREL.CFG asks for them). */
+	ldr_notice(L"loader starting (log: %s)", LDR_BOOTLOG_PATH);
 	ldr_report_firmware();
 	ldr_report_cpu();
-	int secure = ldr_secure_boot_state();
 
 	st = ldr_open_volume(image, &root);
 	if (EFI_ERROR(st))
@@ -282,6 +284,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	st = read_config(root);
 	if (EFI_ERROR(st))
 		return st;
+	int secure = ldr_secure_boot_state();
 	st = read_cmdline(root, &cmdline, &cmdline_len);
 	if (EFI_ERROR(st))
 		return st;
@@ -374,7 +377,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	                               !secure && has_word(cmdline, "loader.test=fb-size-zero")));
 	bi->rsdp_phys = ldr_find_rsdp();
 	if (!bi->rsdp_phys)
-		ldr_info(L"warning: no ACPI RSDP in the configuration table");
+		ldr_warn(L"no ACPI RSDP in the configuration table");
 	ldr_report_acpi(bi->rsdp_phys);
 
 	EFI_PHYSICAL_ADDRESS stack;
@@ -393,7 +396,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	/* The kernel's fixed windows start 64 TiB above the direct map's base:
 	 * a machine with memory up there gets its first 64 TiB mapped. */
 	if (dm > BOOTINFO_DIRECT_MAP_MAX) {
-		ldr_info(L"warning: physical addresses reach 0x%lx; the direct map stops at 64 TiB",
+		ldr_warn(L"physical addresses reach 0x%lx; the direct map stops at 64 TiB",
 		         dm);
 		dm = BOOTINFO_DIRECT_MAP_MAX;
 	}
@@ -419,7 +422,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	 * The command line is not covered by the signature, so under Secure
 	 * Boot the hooks are ignored. */
 	if (!secure && has_word(cmdline, "loader.test=fault")) {
-		ldr_info(L"loader.test=fault: executing ud2 on purpose");
+		ldr_notice(L"loader.test=fault: executing ud2 on purpose");
 		__builtin_trap();
 	}
 	/* Hand over the structure as a version-1 loader would have (224 bytes,

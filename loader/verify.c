@@ -48,7 +48,7 @@ int ldr_secure_boot_state(void)
 		return 0;
 	}
 	if (EFI_ERROR(st)) {
-		ldr_info(L"Secure Boot: state unknown (SecureBoot variable: EFI status 0x%lx); "
+		ldr_warn(L"Secure Boot: state unknown (SecureBoot variable: EFI status 0x%lx); "
 		         L"checking the kernel as if it were on", (UINT64)st);
 		return 1;
 	}

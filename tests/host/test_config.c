@@ -27,6 +27,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.has_cmdline, 0);
 	assert_int_equal(c.width, 0);
 	assert_int_equal(c.timeout_s, 10);
+	assert_int_equal(c.verbose, 0);
 	assert_int_equal(c.nwarnings, 0);
 }
 
@@ -66,7 +67,34 @@ static void test_initrd(void **state)
 	assert_string_equal(c.initrd, "\\EFI\\X");
 	parse(&c, "colour = blue\n");
 	assert_string_equal(c.warnings[0], "line 1: unknown key (known: kernel, initrd, cmdline, "
-	                                   "resolution, timeout); ignored");
+	                                   "resolution, timeout, verbose); ignored");
+}
+
+/* verbose: the usual spellings of yes and no; anything else warns and keeps
+ * the earlier value. */
+static void test_verbose(void **state)
+{
+	(void)state;
+	struct ldr_config c;
+	static const char *const yes[] = {"verbose = yes\n", "verbose=true\n", "verbose = on",
+	                                  "verbose = 1\r\n"};
+	static const char *const no[] = {"verbose = yes\nverbose = no\n", "verbose=false",
+	                                 "verbose = off\n", "verbose = 0\n"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		parse(&c, yes[i]);
+		assert_int_equal(c.verbose, 1);
+		assert_int_equal(c.nwarnings, 0);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		parse(&c, no[i]);
+		assert_int_equal(c.verbose, 0);
+		assert_int_equal(c.nwarnings, 0);
+	}
+	parse(&c, "verbose = yes\nverbose = loud\nverbose =\n");
+	assert_int_equal(c.verbose, 1);
+	assert_int_equal(c.nwarnings, 2);
+	assert_string_equal(c.warnings[0], "line 2: verbose: expected yes or no; line ignored");
+	assert_string_equal(c.warnings[1], "line 3: verbose: expected yes or no; line ignored");
 }
 
 static void test_bad_values_warn_with_line(void **state)
@@ -152,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_initrd),
+		cmocka_unit_test(test_verbose),
 		cmocka_unit_test(test_bad_values_warn_with_line),
 		cmocka_unit_test(test_long_values_never_overflow),
 		cmocka_unit_test(test_bad_line_keeps_earlier_value),
