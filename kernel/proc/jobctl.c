@@ -21,6 +21,24 @@
  * on as restart_syscall, which sleeps only what was left of it (the
  * deadline its task kept, task.h), and rt_sigtimedwait returns EINTR, as
  * signal(7) says it does on Linux after a stop.
+ *
+ * Orphaned process groups. A stopped job needs someone to continue it:
+ * the shell that started it, a process of the same session in another
+ * group. A group with no member whose parent is such a process is
+ * "orphaned" (POSIX, "orphaned process group"): nobody is left who would
+ * send SIGCONT, so a stopped member would stay stopped for ever. When an
+ * exit makes a group orphaned and a member of it is stopped, POSIX has
+ * every member sent SIGHUP and then SIGCONT: the default action of SIGHUP
+ * ends them, and a member that handles it runs on. An exit can orphan two
+ * kinds of group: its own (it was a member whose parent gave the link),
+ * and a child's (it was the parent giving the link):
+ *
+ *   session 1:  shell (group 1)                 shell exits: group 7 has
+ *                 `-- job (group 7, stopped)    no link left, and a
+ *                                               stopped member: SIGHUP,
+ *                                               SIGCONT to group 7
+ *
+ * As on Linux, init (the new parent of orphans) never counts as a link.
  */
 #include "arch/x86_64/syscall.h"
 #include "lib/errno.h"
@@ -111,6 +129,54 @@ void jobctl_park(struct task *t, struct trap_frame *tf)
 		nr = NR_RESTART_SYSCALL; /* only the rest of the sleep */
 	tf->rax = (uint64_t)nr;
 	tf->rip -= 2; /* the syscall instruction again */
+}
+
+/* Under the tree lock: does group pgid have a member, other than the
+ * exiting process gone, whose parent links it to its session (a live
+ * parent, not gone and not init, in another group of the same session)? */
+static bool pgrp_has_link(int pgid, const struct proc *gone, const struct proc *init)
+{
+	for (struct proc *q = proc_all(); q; q = q->all_next) {
+		if (q->pgid != pgid || q == gone || q->state != PROC_ALIVE)
+			continue;
+		const struct proc *par = q->parent;
+		if (par && par != gone && par != init && par->state == PROC_ALIVE &&
+		    par->pgid != pgid && par->sid == q->sid)
+			return true;
+	}
+	return false;
+}
+
+/* Under the tree lock: group pgid, which gone's exit may have orphaned.
+ * If it is orphaned now and a live member is stopped, SIGHUP and SIGCONT
+ * to every live member. */
+static void hangup_if_orphaned(int pgid, const struct proc *gone, const struct proc *init)
+{
+	bool stopped = false;
+	for (struct proc *q = proc_all(); q && !stopped; q = q->all_next)
+		stopped = q->pgid == pgid && q != gone && q->state == PROC_ALIVE && q->stopped;
+	if (!stopped || pgrp_has_link(pgid, gone, init))
+		return;
+	uint64_t info = sig_info(SI_KERNEL, 0, 0);
+	for (struct proc *q = proc_all(); q; q = q->all_next)
+		if (q->pgid == pgid && q != gone && q->state == PROC_ALIVE) {
+			proc_kill_info(q, SIGHUP, info);
+			proc_kill_info(q, SIGCONT, info);
+		}
+}
+
+void jobctl_exit_orphans(struct proc *p, const struct proc *init)
+{
+	/* p's own group, when p's parent linked it. */
+	const struct proc *par = p->parent;
+	if (par && par != init && par->pgid != p->pgid && par->sid == p->sid)
+		hangup_if_orphaned(p->pgid, p, init);
+	/* Its children's groups that p linked. Once a group got its
+	 * signals nothing in it is stopped, so a second child of the same
+	 * group sends nothing twice. */
+	for (struct proc *c = p->children; c; c = c->sibling)
+		if (c->state == PROC_ALIVE && c->pgid != p->pgid && c->sid == p->sid)
+			hangup_if_orphaned(c->pgid, p, init);
 }
 
 void jobctl_stop(struct task *t, int sig, struct trap_frame *tf)

@@ -254,6 +254,7 @@ void proc_end(struct proc *p, int wait_status)
 	spin_lock(&proc_tree_lock);
 	bool is_init = p == init_proc;
 	struct proc *reaper = is_init ? NULL : init_proc;
+	jobctl_exit_orphans(p, init_proc);
 	if (is_init)
 		init_proc = NULL; /* no more adoptions */
 	/* Children go to init; with init itself gone, they have no parent and
@@ -785,14 +786,15 @@ static int kill_pid(int pid, int sig, uint64_t info)
 	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
 	for (struct proc *q = all_procs; q && r; q = q->all_next) {
-		if (q->state != PROC_ALIVE)
-			continue;
-		/* Any thread's id names its process, as on Linux. */
+		/* Any thread's id names its process, as on Linux. A zombie
+		 * keeps its id until it is reaped: it is found, and the signal
+		 * has nobody to reach (kill(pid, 0) tells a parent the child
+		 * has not been waited for). */
 		bool hit = q->pid == pid;
 		for (struct task *t = q->tasks; t && !hit; t = t->group_next)
 			hit = t->tid == pid;
 		if (hit) {
-			if (sig)
+			if (sig && q->state == PROC_ALIVE)
 				proc_kill_info(q, sig, info);
 			r = 0;
 		}
@@ -805,9 +807,11 @@ static int kill_pgrp(int pgrp, int sig, uint64_t info)
 {
 	int r = -ESRCH;
 	spin_lock(&proc_tree_lock);
+	/* A group whose members are all zombies still exists (as for
+	 * kill_pid): success, and nobody to signal. */
 	for (struct proc *q = all_procs; q; q = q->all_next)
-		if (q->pgid == pgrp && q->state == PROC_ALIVE) {
-			if (sig)
+		if (q->pgid == pgrp) {
+			if (sig && q->state == PROC_ALIVE)
 				proc_kill_info(q, sig, info);
 			r = 0;
 		}

@@ -207,6 +207,10 @@ struct task;
 /* The default action of stop signal sig, taken by task t: stop the
  * process, tell the parent, park until SIGCONT or SIGKILL. */
 void jobctl_stop(struct task *t, int sig, struct trap_frame *tf);
+/* Under the tree lock, p ending (its children not yet given to init):
+ * SIGHUP and SIGCONT to each process group p's exit orphans that has a
+ * stopped member (jobctl.c says when a group is orphaned). */
+void jobctl_exit_orphans(struct proc *p, const struct proc *init);
 /* Park t while its process is stopped (its way back to user mode). */
 void jobctl_park(struct task *t, struct trap_frame *tf);
 /* The current process's group, and whether it ignores or blocks sig (the

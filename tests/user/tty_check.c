@@ -11,14 +11,15 @@
 #include "sys.h"
 
 enum {
-	NR_open = 2, NR_rt_sigprocmask = 14, NR_setpgid = 109, NR_getpgrp = 111, NR_setsid = 112,
+	NR_open = 2, NR_rt_sigprocmask = 14, NR_pipe = 22, NR_setpgid = 109, NR_getpgrp = 111, NR_setsid = 112,
 	NR_getsid = 124,
 };
 enum { ESRCH = 3, ENXIO = 6, ENOTTY = 25 };
 enum { O_RDWR = 2, O_NOCTTY = 0400 };
 enum { TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422,
        TIOCGSID = 0x5429 };
-enum { SIGHUP = 1, SIGKILL = 9, SIGTTIN = 21, SIGTTOU = 22, WUNTRACED = 2 };
+enum { SIGHUP = 1, SIGKILL = 9, SIGSTOP = 19, SIGTTIN = 21, SIGTTOU = 22 };
+enum { WNOHANG = 1, WUNTRACED = 2 };
 
 static int checks, failures;
 
@@ -218,7 +219,65 @@ int main(int argc, char **argv, char **envp)
 	CHECK(st == 0, st >> 8);
 	CHECK(get_pgrp(fd) == lead, get_pgrp(fd));
 	CHECK(set_pgrp(fd, 1) == 0, set_pgrp(fd, 1));
+	/* Until it is reaped a zombie is still found by kill, alone and as
+	 * the last of its group: Linux answers 0 to both, and ESRCH after. */
+	CHECK(sys2(NR_kill, lead, 0) == 0, sys2(NR_kill, lead, 0));
+	CHECK(sys2(NR_kill, -lead, 0) == 0, sys2(NR_kill, -lead, 0));
 	wait_for(lead, &st, 0);
+	CHECK(sys2(NR_kill, lead, 0) == -ESRCH, sys2(NR_kill, lead, 0));
+	CHECK(sys2(NR_kill, -lead, 0) == -ESRCH, sys2(NR_kill, -lead, 0));
+
+	/* Orphaned process groups (POSIX): a child stops in a group of its
+	 * own; its parent, which linked the group to the session, ends. The
+	 * group is orphaned with a stopped member, so the kernel sends it
+	 * SIGHUP and SIGCONT, and SIGHUP's default action ends the child,
+	 * which came to process 1. A stopped child of process 1's own, whose
+	 * parent still links its group, is left alone. */
+	long kept = sys0(NR_fork);
+	if (kept == 0) {
+		sys2(NR_setpgid, 0, 0);
+		sys2(NR_kill, sys0(NR_getpid), SIGSTOP);
+		sys1(NR_exit_group, 3); /* after SIGCONT */
+	}
+	CHECK(wait_for(kept, &st, WUNTRACED) == kept && (st & 0xff) == 0x7f, st);
+	int fds[2];
+	CHECK(sys1(NR_pipe, fds) == 0, fds[0]);
+	long mid = sys0(NR_fork);
+	if (mid == 0) {
+		long job = sys0(NR_fork);
+		if (job == 0) {
+			sys2(NR_setpgid, 0, 0);
+			sys2(NR_kill, sys0(NR_getpid), SIGSTOP);
+			sys1(NR_exit_group, 4); /* continued but not hung up: wrong */
+		}
+		int s = 0;
+		long w = wait_for(job, &s, WUNTRACED);
+		sys3(NR_write, fds[1], &job, sizeof(job));
+		sys1(NR_exit_group, w == job && (s & 0xff) == 0x7f ? 0 : 1);
+	}
+	long job = 0;
+	CHECK(sys3(NR_read, fds[0], &job, sizeof(job)) == sizeof(job), job);
+	sys1(NR_close, fds[0]);
+	sys1(NR_close, fds[1]);
+	wait_for(mid, &st, 0);
+	CHECK(st == 0 && job > 0, st); /* the job had stopped when mid ended */
+	/* Its status: SIGHUP at once with the fix, stopped for ever without. */
+	long got = 0;
+	for (int tries = 0; tries < 5000 && got == 0; tries++) {
+		got = wait_for(-1, &st, WNOHANG);
+		if (got == 0) {
+			struct { long s, ns; } ts = {0, 1000000};
+			sys2(NR_nanosleep, &ts, 0);
+		}
+	}
+	CHECK(got == job && (st & 0x7f) == SIGHUP, got > 0 ? st : got);
+	if (got <= 0 && job > 0) { /* still stopped: do not leave it behind */
+		sys2(NR_kill, job, SIGKILL);
+		wait_for(job, &st, 0);
+	}
+	CHECK(wait_for(kept, &st, WNOHANG) == 0, st); /* still stopped */
+	sys2(NR_kill, kept, SIGKILL);
+	CHECK(wait_for(kept, &st, 0) == kept && (st & 0x7f) == SIGKILL, st);
 
 	/* Another session: it may not take a terminal session 1 has, except
 	 * by stealing (TIOCSCTTY 1, as root). When its leader ends, its
