@@ -15,7 +15,11 @@
  *     SIGTTOU.
  *   - When the session leader ends (or gives the terminal up with
  *     TIOCNOTTY), the foreground group gets SIGHUP and SIGCONT, and every
- *     process of the session loses the terminal.
+ *     process of the session loses the terminal. When it ends, the
+ *     terminal is also hung up (tty_hangup, Linux's vhangup): the files
+ *     open on it give end of file and EIO from then on, so a process
+ *     that ignored SIGHUP cannot go on using the terminal of a session
+ *     that is over.
  *
  *   session 7 (sh on ttyS0)             ttyS0
  *   ┌───────────────────────────┐      ┌──────────────┐
@@ -91,7 +95,12 @@ static void release(struct tty *t, int sid)
 	}
 }
 
-void tty_session_leader_exit(struct tty *t, int sid) { release(t, sid); }
+void tty_session_leader_exit(struct tty *t, int sid)
+{
+	if (atomic_load(&t->session) == sid)
+		tty_hangup(t);
+	release(t, sid);
+}
 
 int tty_background_check(struct tty *t, int sig)
 {

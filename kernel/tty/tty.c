@@ -24,6 +24,7 @@
 #include "fs/vfs.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
 #include "sync/spinlock.h"
@@ -36,6 +37,7 @@
 #define TCSBRK 0x5409
 #define TCXONC 0x540a
 #define TCFLSH 0x540b
+#define TIOCSPGRP 0x5410
 #define TIOCOUTQ 0x5411
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
@@ -192,21 +194,55 @@ static void start(void)
 
 struct ready_arg {
 	struct tty *t;
+	const struct file *f; /* NULL: the terminal, not one open file */
 	unsigned min;
 };
+
+/*
+ * An open file of a terminal: which one, and how many hang-ups it had
+ * when the file was opened. A hang-up (tty_hangup) counts one more, which
+ * makes every file opened before it hung up, in O(1) and without a list
+ * of files: reads give end of file, writes and settings EIO, poll says
+ * readable and hung up (Linux's hung_up_tty_fops). Files opened through
+ * /dev/console are never hung up, as on Linux: init's descriptors outlive
+ * the sessions on the console's terminal.
+ */
+struct tty_file {
+	struct tty *t;
+	uint32_t hangups;
+	bool console;
+};
+
+static struct tty *file_tty(const struct file *f) { return ((struct tty_file *)f->private)->t; }
+
+static bool hung_up(const struct file *f)
+{
+	const struct tty_file *tf = f->private;
+	return !tf->console && atomic_load(&tf->t->hangups) != tf->hangups;
+}
+
+void tty_hangup(struct tty *t)
+{
+	mutex_lock(&t->lock);
+	atomic_fetch_add(&t->hangups, 1);
+	ldisc_flush_input(&t->ld);
+	mutex_unlock(&t->lock);
+	wake_all(&t->readers); /* their reads now end */
+	vfs_poll_notify();
+}
 
 static bool readable(void *arg)
 {
 	struct ready_arg *a = arg;
 	/* Without the lock: a stale answer only means one more look, since
 	 * the input thread wakes the readers after every batch. */
-	return ldisc_read_ready(&a->t->ld, a->min);
+	return ldisc_read_ready(&a->t->ld, a->min) || (a->f && hung_up(a->f));
 }
 
 static int64_t tty_read(struct file *f, void *buf, size_t n)
 {
-	struct tty *t = f->private;
-	if (n == 0)
+	struct tty *t = file_tty(f);
+	if (n == 0 || hung_up(f))
 		return 0;
 	int bg = tty_background_check(t, SIGTTIN);
 	if (bg)
@@ -220,7 +256,7 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 	unsigned min = canon ? 1 : (vmin < n ? vmin : (unsigned)n);
 	if (!canon && vmin == 0)
 		min = vtime ? 1 : 0;
-	struct ready_arg a = {t, min};
+	struct ready_arg a = {t, f, min};
 	if (!readable(&a)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -243,15 +279,17 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 		}
 	}
 	mutex_lock(&t->lock);
-	size_t got = ldisc_read(&t->ld, buf, n);
+	size_t got = hung_up(f) ? 0 : ldisc_read(&t->ld, buf, n);
 	mutex_unlock(&t->lock);
 	return (int64_t)got;
 }
 
 static int64_t tty_write(struct file *f, const void *buf, size_t n)
 {
-	struct tty *t = f->private;
+	struct tty *t = file_tty(f);
 	const uint8_t *p = buf;
+	if (hung_up(f))
+		return -EIO;
 	if (t->ld.t.lflag & TTY_TOSTOP) {
 		int bg = tty_background_check(t, SIGTTOU);
 		if (bg)
@@ -271,7 +309,9 @@ static int64_t tty_write(struct file *f, const void *buf, size_t n)
 
 static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 {
-	struct tty *t = f->private;
+	struct tty *t = file_tty(f);
+	if (hung_up(f)) /* Linux's answer; TIOCSPGRP's is ENOTTY */
+		return req == TIOCSPGRP ? -ENOTTY : -EIO;
 	int64_t r = tty_session_ioctl(t, req, arg);
 	if (r != TTY_NOT_SESSION_IOCTL)
 		return r;
@@ -350,7 +390,9 @@ static int64_t tty_ioctl(struct file *f, unsigned long req, uint64_t arg)
 
 static unsigned tty_poll(struct file *f)
 {
-	struct ready_arg a = {f->private, 1};
+	if (hung_up(f))
+		return VFS_POLLIN | VFS_POLLOUT | VFS_POLLHUP;
+	struct ready_arg a = {file_tty(f), f, 1};
 	return (readable(&a) ? VFS_POLLIN : 0) | VFS_POLLOUT;
 }
 
@@ -377,14 +419,21 @@ static int tty_open(struct file *f, int flags)
 	} else {
 		return -ENXIO;
 	}
-	f->private = t;
+	struct tty_file *tf = kmalloc(sizeof(*tf));
+	if (!tf)
+		return -ENOMEM;
+	*tf = (struct tty_file){t, atomic_load(&t->hangups), major == TTYAUX_MAJOR && minor == 1};
+	f->private = tf;
 	start();
 	tty_session_open(t, noctty);
 	return 0;
 }
 
+static void tty_release(struct file *f) { kfree(f->private); }
+
 static const struct file_ops tty_ops = {
-	.open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+	.open = tty_open, .read = tty_read, .write = tty_write, .release = tty_release,
+	.ioctl = tty_ioctl, .poll = tty_poll,
 };
 
 static void tty_setup(struct tty *t, unsigned cols, unsigned rows)

@@ -33,10 +33,18 @@ struct tty {
 	 * Atomic: the input thread reads fg_pgrp without the lock. */
 	_Atomic int32_t session;
 	_Atomic int32_t fg_pgrp;
+	/* Hang-ups so far (session.c): an open file of the terminal made
+	 * before the last one is hung up (tty.c: end of file, EIO). */
+	_Atomic uint32_t hangups;
 };
 
 /* The process layer's answers (tty.h), or NULL before it registered. */
 extern const struct tty_job_ops *tty_jobs;
+
+/* tty.c: hang t up, for every file open on it now (its session leader
+ * ended): reads give end of file, writes and settings EIO; input typed
+ * for the old session is dropped. Files opened later work as usual. */
+void tty_hangup(struct tty *t);
 
 /* session.c */
 /* At open without O_NOCTTY: a session leader without a controlling

@@ -14,9 +14,9 @@ enum {
 	NR_open = 2, NR_rt_sigprocmask = 14, NR_pipe = 22, NR_setpgid = 109, NR_getpgrp = 111, NR_setsid = 112,
 	NR_getsid = 124,
 };
-enum { ESRCH = 3, ENXIO = 6, ENOTTY = 25 };
-enum { O_RDWR = 2, O_NOCTTY = 0400 };
-enum { TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422,
+enum { ESRCH = 3, EIO = 5, ENXIO = 6, ENOTTY = 25 };
+enum { O_RDWR = 2, O_NOCTTY = 0400, O_NONBLOCK = 04000, F_SETFL = 4 };
+enum { TCGETS = 0x5401, TIOCSCTTY = 0x540e, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCNOTTY = 0x5422,
        TIOCGSID = 0x5429 };
 enum { SIGHUP = 1, SIGKILL = 9, SIGSTOP = 19, SIGTTIN = 21, SIGTTOU = 22 };
 enum { WNOHANG = 1, WUNTRACED = 2 };
@@ -281,7 +281,11 @@ int main(int argc, char **argv, char **envp)
 
 	/* Another session: it may not take a terminal session 1 has, except
 	 * by stealing (TIOCSCTTY 1, as root). When its leader ends, its
-	 * foreground group gets SIGHUP, and session 1 has lost the terminal. */
+	 * foreground group gets SIGHUP, session 1 has lost the terminal, and
+	 * the terminal is hung up: every file open on it then reads end of
+	 * file and fails writes and ioctls with EIO (Linux's vhangup), also
+	 * for a process that ignored SIGHUP, and also this process's own
+	 * files; a file opened afterwards works, and so does /dev/console. */
 	pid = sys0(NR_fork);
 	if (pid == 0) {
 		long sid = sys0(NR_setsid);
@@ -298,18 +302,49 @@ int main(int argc, char **argv, char **envp)
 			sys2(NR_nanosleep, &ts, 0);
 			sys1(NR_exit_group, 99);
 		}
+		ignore(SIGHUP); /* before the fork: no window for the signal */
+		long h = sys0(NR_fork);
+		if (h == 0) { /* ignores SIGHUP, and finds the terminal hung up */
+			for (int tries = 0; tries < 5000 && sys0(NR_getppid) != 1; tries++) {
+				struct timespec_ { long s, ns; } ts = {0, 1000000};
+				sys2(NR_nanosleep, &ts, 0);
+			}
+			int hc = sys0(NR_getppid) == 1 ? 0 : 1;
+			sys3(NR_fcntl, t, F_SETFL, O_NONBLOCK); /* not hung up: EAGAIN */
+			char c;
+			hc |= sys3(NR_read, t, &c, 1) == 0 ? 0 : 2;
+			hc |= sys3(NR_write, t, "x", 1) == -EIO ? 0 : 4;
+			char tio[60];
+			hc |= sys3(NR_ioctl, t, TCGETS, tio) == -EIO ? 0 : 8;
+			long t2 = open_tty("/dev/ttyS0", O_RDWR | O_NOCTTY);
+			hc |= sys3(NR_ioctl, t2, TCGETS, tio) == 0 ? 0 : 16;
+			sys1(NR_exit_group, hc);
+		}
 		sys1(NR_exit_group, code);
 	}
 	wait_for(pid, &st, 0);
 	CHECK(st == 0, st >> 8);
-	/* The grandchild came to process 1 when its parent ended. */
-	long g = wait_for(-1, &st, 0);
-	CHECK(g > 0 && (st & 0x7f) == SIGHUP, g > 0 ? st : g);
-	CHECK(get_pgrp(fd) == -ENOTTY, get_pgrp(fd));
+	/* The grandchildren came to process 1 when their parent ended: one
+	 * died of SIGHUP, the other ignored it and checked the hang-up. */
+	int hung = 0, checked = 0;
+	for (int k = 0; k < 2; k++) {
+		long g = wait_for(-1, &st, 0);
+		if (g > 0 && (st & 0x7f) == SIGHUP)
+			hung++;
+		else if (g > 0 && (st & 0x7f) == 0)
+			CHECK(st == 0, st >> 8), checked++; /* the bits of the hang-up checks */
+	}
+	CHECK(hung == 1 && checked == 1, hung * 10 + checked);
+	/* This process's files on ttyS0 are hung up too. */
+	CHECK(get_pgrp(fd) == -EIO, get_pgrp(fd));
+	CHECK(sys3(NR_write, fd, "x", 1) == -EIO, sys3(NR_write, fd, "x", 1));
+	CHECK(sys3(NR_ioctl, fd, TIOCSPGRP, 0) == -ENOTTY, 0);
 	CHECK(open_tty("/dev/tty", O_RDWR) == -ENXIO, open_tty("/dev/tty", O_RDWR));
-	/* Free again once that session let go: it can be taken anew. */
-	CHECK(sys3(NR_ioctl, fd, TIOCSCTTY, 0) == 0, sys3(NR_ioctl, fd, TIOCSCTTY, 0));
-	CHECK(get_sid(fd) == 1, get_sid(fd));
+	/* Free again once that session let go: opened anew, it is taken. */
+	long fd2 = open_tty("/dev/ttyS0", O_RDWR);
+	CHECK(fd2 >= 0, fd2);
+	CHECK(get_sid(fd2) == 1, get_sid(fd2));
+	CHECK(get_pgrp(fd2) == 1, get_pgrp(fd2));
 
 	if (failures) {
 		t_puts("tty-check: ");
