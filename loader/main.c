@@ -273,6 +273,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	ldr_info(L"loader starting");
 	ldr_report_firmware();
 	ldr_report_cpu();
+	ldr_sha256_setup();
 	int secure = ldr_secure_boot_state();
 
 	st = ldr_open_volume(image, &root);
