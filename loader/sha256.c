@@ -36,8 +36,9 @@
  * (U-Boot), and the loader is built general-registers-only for them.
  * Whole blocks are hashed straight from the caller's buffer (only a partial
  * block is copied to ctx->buf), and the rounds are unrolled with the
- * variables renamed instead of shifted, so a..h stay in registers. The
- * instruction counts of each version are in docs/secure-boot.md.
+ * variables renamed instead of shifted, so a..h stay in registers.
+ * docs/secure-boot.md compares the versions; scripts/bench measures the one
+ * QEMU's CPU runs.
  */
 #include "sha256.h"
 
