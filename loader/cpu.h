@@ -35,13 +35,50 @@ static inline uint32_t ldr_cpuid_ext_edx(void)
 	return d;
 }
 
-#define CR4_LA57 (1ull << 12) /* Intel SDM vol. 3A, 2.5: 5-level paging active */
+#define CR4_LA57 (1ull << 12)   /* Intel SDM vol. 3A, 2.5: 5-level paging active */
+#define CR4_OSFXSR (1ull << 9)  /* Intel SDM vol. 3A, 2.5: the OS supports SSE (fxsave) */
+#define CR0_EM (1ull << 2)      /* Intel SDM vol. 3A, 2.5: no x87/SSE unit (SSE raises #UD) */
+#define CR0_TS (1ull << 3)      /* Intel SDM vol. 3A, 2.5: task switched (SSE raises #NM) */
+
+/* CPUID feature bits (Intel SDM vol. 2A, CPUID, tables 3-10 and 3-8). */
+#define CPUID_1_ECX_SSSE3 (1u << 9)
+#define CPUID_1_ECX_SSE41 (1u << 19)
+#define CPUID_7_EBX_BMI1 (1u << 3)
+#define CPUID_7_EBX_BMI2 (1u << 8)
+#define CPUID_7_EBX_SHA (1u << 29)
+
+static inline uint64_t ldr_read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
 
 static inline uint64_t ldr_read_cr4(void)
 {
 	uint64_t v;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+/* Whether SSE instructions may run: the firmware has enabled them
+ * (CR4.OSFXSR) and neither emulation nor a lazy-switch trap is armed
+ * (CR0.EM, CR0.TS). Intel SDM vol. 3A, 13.1.3. U-Boot's UEFI, for one,
+ * starts applications with OSFXSR clear. */
+static inline int ldr_sse_enabled(void)
+{
+	return (ldr_read_cr4() & CR4_OSFXSR) && !(ldr_read_cr0() & (CR0_EM | CR0_TS));
+}
+
+/* ECX of CPUID leaf 1 and EBX of leaf 7 (subleaf 0), 0 when leaf 7 is missing. */
+static inline void ldr_cpuid_features(uint32_t *ecx1, uint32_t *ebx7)
+{
+	uint32_t max, a, b, c, d;
+	ldr_cpuid(0, &max, &b, &c, &d);
+	ldr_cpuid(1, &a, &b, ecx1, &d);
+	*ebx7 = 0;
+	if (max >= 7)
+		ldr_cpuid(7, &a, ebx7, &c, &d);
 }
 
 static inline uint64_t ldr_rdmsr(uint32_t msr)

@@ -129,6 +129,9 @@ void ldr_report_acpi(UINT64 rsdp_phys);
  * initrd against the digests built into the loader (checked only when
  * enforce is set). */
 int ldr_secure_boot_state(void);
+/* Chooses the SHA-256 implementation from CPUID and the control registers,
+ * once, before anything is hashed; says which in the boot log. */
+void ldr_sha256_setup(void);
 EFI_STATUS ldr_verify_kernel(const void *file, UINTN size, const CHAR16 *path, int enforce);
 EFI_STATUS ldr_verify_initrd(const void *file, UINTN size, const CHAR16 *path, int enforce);
 

@@ -276,6 +276,7 @@ static EFI_STATUS ldr_boot(EFI_HANDLE image, UINT64 tsc_entry)
 	ldr_notice(L"loader starting (log: %s)", LDR_BOOTLOG_PATH);
 	ldr_report_firmware();
 	ldr_report_cpu();
+	ldr_sha256_setup();
 
 	st = ldr_open_volume(image, &root);
 	if (EFI_ERROR(st))

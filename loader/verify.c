@@ -18,6 +18,7 @@
  * the firmware enforces signatures; SetupMode 1 means no platform key yet.
  */
 #include "loader.h"
+#include "cpu.h"
 #include "sha256.h"
 
 extern const UINT8 ldr_kernel_digest[SHA256_DIGEST_SIZE];
@@ -56,6 +57,29 @@ int ldr_secure_boot_state(void)
 	ldr_info(L"Secure Boot: %s%s", sb == 1 ? L"on" : L"off",
 	         setup_mode ? L" (setup mode: no platform key enrolled)" : L"");
 	return sb == 1;
+}
+
+/* Picks the SHA-256 implementation for this CPU (sha256.c describes them).
+ * The SSE-based ones need SSE enabled by the firmware as well as the CPUID
+ * bits: an SSE instruction with CR4.OSFXSR clear raises #UD. */
+void ldr_sha256_setup(void)
+{
+	UINT32 ecx1, ebx7;
+	unsigned cpu = 0;
+	int sse = ldr_sse_enabled();
+
+	ldr_cpuid_features(&ecx1, &ebx7);
+	if ((ebx7 & CPUID_7_EBX_BMI1) && (ebx7 & CPUID_7_EBX_BMI2))
+		cpu |= SHA256_CPU_BMI2;
+	if (sse && (ecx1 & CPUID_1_ECX_SSSE3))
+		cpu |= SHA256_CPU_SSSE3;
+	if (sse && (ebx7 & CPUID_7_EBX_SHA) && (ecx1 & CPUID_1_ECX_SSE41))
+		cpu |= SHA256_CPU_SHA;
+	sha256_select(sha256_best(cpu));
+	ldr_detail(L"sha256: %a (cpu: sha=%u ssse3=%u bmi2=%u; SSE %a by the firmware)",
+	           sha256_impl_name(sha256_selected()), !!(ebx7 & CPUID_7_EBX_SHA),
+	           !!(ecx1 & CPUID_1_ECX_SSSE3), !!(ebx7 & CPUID_7_EBX_BMI2),
+	           sse ? "enabled" : "not enabled");
 }
 
 static void hex(CHAR16 *out, const UINT8 *d)

@@ -19,7 +19,14 @@
   loader-no-simd:     the same for the loader (loader.so, so the report names
                       functions): a firmware may start it with SSE disabled
                       (CR4.OSFXSR clear, as U-Boot does), and nothing it links
-                      (gnu-efi's crt0 and self-relocation) may use SSE either;
+                      (gnu-efi's crt0 and self-relocation) may use SSE either.
+                      The exceptions are SHA-256's two SSE block functions
+                      (loader/sha256.c), which run only when the loader has
+                      seen SSE enabled; as they may return to a firmware that
+                      expects XMM6-XMM15 preserved (Microsoft x64 convention),
+                      each must store every one of those it touches to the
+                      stack before its first use and load it back before
+                      returning;
   loader-relocs:      the loader's only dynamic relocations are
                       R_X86_64_RELATIVE (the firmware relocates a PE image;
                       anything needing a symbol lookup would be left unresolved)
@@ -64,13 +71,45 @@ def fail(msg, lines=()):
     sys.exit(1)
 
 
-def no_simd(path):
+# loader/sha256.c's SSE block functions (ms_abi, entered only with SSE on).
+LOADER_SSE_FUNCTIONS = ("blocks_ssse3", "blocks_shani")
+
+
+def xmm_callee_saved(function, lines):
+    """Problems with XMM6-15 in one function's instructions (AT&T syntax):
+    each register used must first be stored to the stack and, before every
+    ret, loaded back from the stack."""
+    problems, saved, restored = [], set(), set()
+    for l in lines:
+        ins = l.split(":", 1)[-1].strip()
+        m = re.match(r"mov(?:aps|dqa|ups|dqu)\s+%xmm(\d+),-?(?:0x[0-9a-f]+)?\(%r[sb]p\)", ins)
+        if m and int(m.group(1)) >= 6 and int(m.group(1)) not in saved:
+            saved.add(int(m.group(1)))
+            continue
+        m = re.match(r"mov(?:aps|dqa|ups|dqu)\s+-?(?:0x[0-9a-f]+)?\(%r[sb]p\),%xmm(\d+)$", ins)
+        if m and int(m.group(1)) >= 6:
+            restored.add(int(m.group(1)))
+            continue
+        for r in re.findall(r"%xmm(\d+)", ins):
+            if int(r) >= 6 and int(r) not in saved:
+                problems.append("%s: %%xmm%s used before it is saved: %s" % (function, r, ins))
+        if re.match(r"ret", ins):
+            if saved - restored:
+                problems.append("%s: returns without restoring %s" % (
+                    function, ", ".join("%%xmm%d" % r for r in sorted(saved - restored))))
+            restored = set()
+    return problems
+
+
+def no_simd(path, allowed=()):
     function = "?"
-    bad = []
+    bad, body = [], {}
     for l in disassembly(path):
         m = re.match(r"^[0-9a-f]+ <(.*)>:$", l)
         if m:
             function = m.group(1)
+        elif function in allowed:
+            body.setdefault(function, []).append(l)
         elif re.search(r"%[xyz]mm\d|%mm\d|\bf(ld|st|xsave|xrstor|ninit)|\bx(save|rstor|setbv)", l):
             if function.startswith("fpu_") and re.search(
                     r"\b(fxsave64|fxrstor64|xsave64|xrstor64|xsetbv|fninit)\b", l):
@@ -78,7 +117,18 @@ def no_simd(path):
             bad.append("%s: %s" % (function, l.strip()))
     if bad:
         fail("%d instructions use SSE/AVX/x87 state" % len(bad), bad)
-    print("ok: no SSE/AVX/x87 instruction in %s" % path)
+    for function in allowed:
+        if function not in body:
+            fail("no function %s in %s (renamed? update LOADER_SSE_FUNCTIONS)" % (function, path))
+        problems = xmm_callee_saved(function, body[function])
+        if problems:
+            fail("%s does not preserve XMM6-XMM15 for the firmware" % function, problems)
+    print("ok: no SSE/AVX/x87 instruction in %s%s" % (path, "".join(
+        ", except in %s (XMM6-15 preserved)" % ", ".join(allowed) if allowed else "")))
+
+
+def loader_no_simd(path):
+    no_simd(path, LOADER_SSE_FUNCTIONS)
 
 
 def kernel_no_red_zone(path):
@@ -205,7 +255,7 @@ def loader_signatures(unsigned, snakeoil, snakeoil_cert, esp_loader=None, user_c
 
 CHECKS = {
     "kernel-no-simd": no_simd,
-    "loader-no-simd": no_simd,
+    "loader-no-simd": loader_no_simd,
     "kernel-no-red-zone": kernel_no_red_zone,
     "kernel-layout": kernel_layout,
     "kernel-ksyms": kernel_ksyms,

@@ -3,16 +3,21 @@
  * two control bytes and a message: the message is hashed one-shot, then
  * again split at a point chosen by the first control byte, then again in
  * pieces whose size (1..256) is the second control byte; all three digests
- * must be equal. Digest comparison is checked on the way: a digest equals
- * itself and differs from itself with one bit flipped. ASan and UBSan catch
- * any read outside the message or overflow in the padding.
+ * must be equal. Then each other implementation of the block function that
+ * the host CPU can run (tests/host/sha256_cpu.h; the first run prints the
+ * ones it cannot) must give the same digest, one-shot and split at the same
+ * point. Digest comparison is checked on the way: a digest equals itself and
+ * differs from itself with one bit flipped. ASan and UBSan catch any read
+ * outside the message or overflow in the padding.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loader/sha256.h"
+#include "tests/host/sha256_cpu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(msg, data + 2, n);
 
+	sha256_select(SHA256_GENERIC);
 	sha256(msg, n, one_shot);
 
 	/* Split at a point scaled from the first control byte to 0..n. */
@@ -48,6 +54,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sha256_final(&c, split);
 	if (!sha256_equal(split, one_shot) || memcmp(split, one_shot, SHA256_DIGEST_SIZE) != 0)
 		abort();
+
+	static int reported;
+	for (int impl = SHA256_GENERIC + 1; impl < SHA256_NIMPL; impl++) {
+		if (!host_sha256_can((enum sha256_impl)impl)) {
+			if (!reported)
+				fprintf(stderr, "fuzz_sha256: not checking \"%s\": this CPU lacks it\n",
+				        sha256_impl_name((enum sha256_impl)impl));
+			continue;
+		}
+		sha256_select((enum sha256_impl)impl);
+		sha256(msg, n, split);
+		if (memcmp(split, one_shot, SHA256_DIGEST_SIZE) != 0)
+			abort();
+		sha256_init(&c);
+		sha256_update(&c, msg, at);
+		sha256_update(&c, msg + at, n - at);
+		sha256_final(&c, split);
+		if (memcmp(split, one_shot, SHA256_DIGEST_SIZE) != 0)
+			abort();
+	}
+	reported = 1;
+	sha256_select(SHA256_GENERIC);
 
 	split[data[1] % SHA256_DIGEST_SIZE] ^= (uint8_t)(1u << (data[0] & 7));
 	if (sha256_equal(split, one_shot))

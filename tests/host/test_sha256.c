@@ -5,6 +5,12 @@
  * every way of splitting a message into sha256_update calls, and the digest
  * comparison.
  *
+ * The digest tests run once for each implementation of the block function
+ * (sha256_select): the general-register one everywhere, the others where the
+ * host CPU has what they need (sha256_cpu.h), reported as skipped where it
+ * has not. test_impls_agree compares each with the general-register one on
+ * messages of every length up to 300 bytes and a few large ones.
+ *
  * The expected digests of the pattern messages were made with Python's
  * hashlib, the pattern being byte i = (i * 31 + 7) mod 256:
  *   import hashlib
@@ -23,6 +29,20 @@
 #include <cmocka.h>
 
 #include "loader/sha256.h"
+#include "sha256_cpu.h"
+
+/* Selects the implementation the test was registered with (its state), or
+ * skips the test, saying why, when the host CPU cannot run it. */
+static void use_impl(void **state)
+{
+	enum sha256_impl impl = *(const enum sha256_impl *)*state;
+
+	if (!host_sha256_can(impl)) {
+		print_message("skipped: this CPU lacks what \"%s\" needs\n", sha256_impl_name(impl));
+		skip();
+	}
+	sha256_select(impl);
+}
 
 static uint8_t pattern_byte(size_t i)
 {
@@ -74,13 +94,13 @@ static void check_message(const void *msg, size_t n, const char *hex)
 /* FIPS 180-4 examples: one block, ... */
 static void test_abc(void **state)
 {
-	(void)state;
+	use_impl(state);
 	check_message("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void test_empty(void **state)
 {
-	(void)state;
+	use_impl(state);
 	uint8_t out[SHA256_DIGEST_SIZE];
 
 	check_message("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -91,7 +111,7 @@ static void test_empty(void **state)
 /* ... 448 bits, whose padding needs a second block, ... */
 static void test_448_bits(void **state)
 {
-	(void)state;
+	use_impl(state);
 	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	check_message(m, strlen(m),
 	              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
@@ -100,7 +120,7 @@ static void test_448_bits(void **state)
 /* ... and 896 bits, two blocks of message and one of padding. */
 static void test_896_bits(void **state)
 {
-	(void)state;
+	use_impl(state);
 	const char *m = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
 	                "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
 	assert_int_equal(strlen(m), 112);
@@ -111,7 +131,7 @@ static void test_896_bits(void **state)
 /* One million 'a', one-shot and in 1000 updates of 1000 bytes. */
 static void test_million_a(void **state)
 {
-	(void)state;
+	use_impl(state);
 	const char *want = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
 	size_t n = 1000000;
 	uint8_t *m = malloc(n);
@@ -135,7 +155,7 @@ static void test_million_a(void **state)
  * boundaries in the second block. */
 static void test_padding_boundaries(void **state)
 {
-	(void)state;
+	use_impl(state);
 	static const struct {
 		size_t n;
 		const char *hex;
@@ -158,7 +178,7 @@ static void test_padding_boundaries(void **state)
  * caller's buffer, and a start that is not 4-byte aligned. */
 static void test_kernel_sized(void **state)
 {
-	(void)state;
+	use_impl(state);
 	const char *want = "e76b1a7d767af38dc9ecef3747e0fceb43280a70696c6ca4fa4487752b5668f8";
 	size_t n = 512 * 1024;
 	uint8_t *m = pattern(n);
@@ -191,7 +211,7 @@ static void digest_in_chunks(const uint8_t *msg, size_t n, size_t chunk,
  * the block size, in pieces of growing size, and with empty updates between. */
 static void test_split_consistency(void **state)
 {
-	(void)state;
+	use_impl(state);
 	static const size_t chunks[] = {1, 3, 63, 64, 65, 128};
 	uint8_t *m = pattern(300);
 
@@ -220,7 +240,7 @@ static void test_split_consistency(void **state)
  * the padding would make some of them collide. */
 static void test_lengths_differ(void **state)
 {
-	(void)state;
+	use_impl(state);
 	uint8_t *m = pattern(300);
 	uint8_t(*d)[SHA256_DIGEST_SIZE] = malloc(301 * SHA256_DIGEST_SIZE);
 
@@ -232,6 +252,61 @@ static void test_lengths_differ(void **state)
 			assert_memory_not_equal(d[i], d[j], SHA256_DIGEST_SIZE);
 	free(d);
 	free(m);
+}
+
+/* Every implementation the host can run gives the general-register one's
+ * digest, one-shot and in pieces that straddle the block edges, for every
+ * length up to 300 and for a few lengths around 64 KiB. */
+static void test_impls_agree(void **state)
+{
+	(void)state;
+	static const size_t big[] = {65535, 65536, 65537, 65536 + 63, 65536 + 65};
+	size_t nmax = 65536 + 65;
+	uint8_t *m = pattern(nmax);
+	int checked = 0;
+
+	for (int impl = SHA256_GENERIC + 1; impl < SHA256_NIMPL; impl++) {
+		if (!host_sha256_can((enum sha256_impl)impl)) {
+			print_message("not compared: this CPU lacks what \"%s\" needs\n",
+			              sha256_impl_name((enum sha256_impl)impl));
+			continue;
+		}
+		checked++;
+		for (size_t k = 0; k < 301 + sizeof(big) / sizeof(big[0]); k++) {
+			size_t n = k <= 300 ? k : big[k - 301];
+			uint8_t want[SHA256_DIGEST_SIZE], got[SHA256_DIGEST_SIZE];
+
+			sha256_select(SHA256_GENERIC);
+			sha256(m, n, want);
+			sha256_select((enum sha256_impl)impl);
+			sha256(m, n, got);
+			assert_memory_equal(got, want, SHA256_DIGEST_SIZE);
+			digest_in_chunks(m, n, 100, got);
+			assert_memory_equal(got, want, SHA256_DIGEST_SIZE);
+		}
+	}
+	sha256_select(SHA256_GENERIC);
+	free(m);
+	if (!checked) {
+		print_message("skipped: this CPU runs only the general-register implementation\n");
+		skip();
+	}
+}
+
+/* sha256_best picks the fastest implementation the CPU bits allow. */
+static void test_best(void **state)
+{
+	(void)state;
+	assert_int_equal(sha256_best(0), SHA256_GENERIC);
+	assert_int_equal(sha256_best(SHA256_CPU_BMI2), SHA256_BMI2);
+	/* SSSE3 alone does not do: the rounds of that path use BMI2. */
+	assert_int_equal(sha256_best(SHA256_CPU_SSSE3), SHA256_GENERIC);
+	assert_int_equal(sha256_best(SHA256_CPU_SSSE3 | SHA256_CPU_BMI2), SHA256_SSSE3);
+	assert_int_equal(sha256_best(SHA256_CPU_SHA), SHA256_SHANI);
+	assert_int_equal(sha256_best(SHA256_CPU_SHA | SHA256_CPU_SSSE3 | SHA256_CPU_BMI2),
+	                 SHA256_SHANI);
+	for (int i = 0; i < SHA256_NIMPL; i++)
+		assert_non_null(sha256_impl_name((enum sha256_impl)i));
 }
 
 static void test_equal(void **state)
@@ -262,18 +337,30 @@ static void test_equal(void **state)
 	assert_int_equal(sha256_equal(a, b), 1);
 }
 
+static const enum sha256_impl impl_generic = SHA256_GENERIC, impl_bmi2 = SHA256_BMI2,
+                              impl_ssse3 = SHA256_SSSE3, impl_shani = SHA256_SHANI;
+
+/* The digest tests, once per implementation. */
+#define DIGEST_TESTS(impl)                                                                         \
+	cmocka_unit_test_prestate(test_abc, (void *)&(impl)),                                      \
+	        cmocka_unit_test_prestate(test_empty, (void *)&(impl)),                            \
+	        cmocka_unit_test_prestate(test_448_bits, (void *)&(impl)),                         \
+	        cmocka_unit_test_prestate(test_896_bits, (void *)&(impl)),                         \
+	        cmocka_unit_test_prestate(test_million_a, (void *)&(impl)),                        \
+	        cmocka_unit_test_prestate(test_padding_boundaries, (void *)&(impl)),               \
+	        cmocka_unit_test_prestate(test_kernel_sized, (void *)&(impl)),                     \
+	        cmocka_unit_test_prestate(test_split_consistency, (void *)&(impl)),                \
+	        cmocka_unit_test_prestate(test_lengths_differ, (void *)&(impl))
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_abc),
-	        cmocka_unit_test(test_empty),
-	        cmocka_unit_test(test_448_bits),
-	        cmocka_unit_test(test_896_bits),
-	        cmocka_unit_test(test_million_a),
-	        cmocka_unit_test(test_padding_boundaries),
-	        cmocka_unit_test(test_kernel_sized),
-	        cmocka_unit_test(test_split_consistency),
-	        cmocka_unit_test(test_lengths_differ),
+	        DIGEST_TESTS(impl_generic),
+	        DIGEST_TESTS(impl_bmi2),
+	        DIGEST_TESTS(impl_ssse3),
+	        DIGEST_TESTS(impl_shani),
+	        cmocka_unit_test(test_impls_agree),
+	        cmocka_unit_test(test_best),
 	        cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
