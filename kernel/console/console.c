@@ -5,7 +5,7 @@
  * The terminal's cell grids are sized to the screen (at most TERM_MAX_COLS
  * x TERM_MAX_ROWS; a larger screen uses its top-left part). The wanted and
  * shown grids are needed from the first line on the screen, before the
- * page-frame allocator exists, so they come from boot_alloc_early; the
+ * page-frame allocator exists, so they come from mm_alloc_early; the
  * alternate screen's grid (vi, less) is only needed once programs run, and
  * comes from the heap (console_init_alt_screen). Static arrays for the
  * largest screen would be 480 KiB of .bss that the loader zeroes on every
@@ -54,7 +54,7 @@
  */
 #include "console/console.h"
 
-#include "boot/early.h"
+#include "mm/early.h"
 #include "core/panic.h"
 #include "lib/string.h"
 #include "mm/heap.h"
@@ -143,7 +143,7 @@ void console_init_framebuffer(const struct bootinfo_framebuffer *info)
 	uint32_t cols = console_fb.cols < TERM_MAX_COLS ? console_fb.cols : TERM_MAX_COLS;
 	uint32_t rows = console_fb.rows < TERM_MAX_ROWS ? console_fb.rows : TERM_MAX_ROWS;
 	size_t ncells = (size_t)cols * rows;
-	struct term_cell *want = boot_alloc_early(2 * ncells * sizeof(*want),
+	struct term_cell *want = mm_alloc_early(2 * ncells * sizeof(*want),
 	                                          "the console's cell grids");
 	memset(want, 0, 2 * ncells * sizeof(*want));
 	struct term_backend backend = {fb_draw_cell, &console_fb};

@@ -9,7 +9,7 @@
 #include "mm/mm.h"
 
 #include "boot/boot.h"
-#include "boot/early.h"
+#include "mm/early.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "arch/x86_64/percpu.h"
@@ -92,17 +92,17 @@ static void apply_bootinfo(const struct bootinfo *bi)
 		      !k || k->mclass != MEMMAP_KEEP_LOADER ? "kernel image" : "boot info");
 }
 
-/* What boot_alloc_early handed out before the allocator existed stays
+/* What mm_alloc_early handed out before the allocator existed stays
  * out of it, as the loader's ranges do, and must be in the direct map,
  * where its users keep reaching it. */
 static void keep_early_runs(bool check_direct_map)
 {
 	uint64_t start, end;
 	const char *what;
-	for (size_t i = 0; boot_early_range(i, &start, &end, &what); i++) {
+	for (size_t i = 0; mm_early_run(i, &start, &end, &what); i++) {
 		if (check_direct_map) {
 			if (!mm_is_direct_mapped(start, end - start))
-				panic("mm: %s at 0x%llx (boot_alloc_early) is outside the direct map",
+				panic("mm: %s at 0x%llx (mm_alloc_early) is outside the direct map",
 				      what, (unsigned long long)start);
 		} else if (memmap_reserve(&map, start, end, MEMMAP_KEEP_LOADER) != MEMMAP_OK) {
 			panic("mm: no room in the memory map (%d ranges) to keep %s at 0x%llx",

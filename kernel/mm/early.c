@@ -7,13 +7,13 @@
  * Only EfiConventionalMemory is taken: it is free after ExitBootServices,
  * whereas loader data may be the boot info, the kernel or the initrd, and
  * boot-services memory is only known free once the loader's ranges have
- * been applied (mm/memmap.c). A descriptor this has carved from is shrunk
- * in a private copy of its length, so a second run comes from below the
+ * been applied (mm/memmap.c). The runs already carved from a descriptor
+ * are taken off its top (taken_from), so a second run comes from below the
  * first. The lowest descriptor is chosen because the memory map keeps its
  * lowest ranges when it has to drop some, and the run must also lie in the
  * loader's direct map, the only way to reach it before vmm_init.
  */
-#include "boot/early.h"
+#include "mm/early.h"
 
 #include "boot/boot.h"
 #include "core/panic.h"
@@ -37,14 +37,14 @@ static uint64_t taken_from(uint64_t desc_start, uint64_t desc_end)
 	return taken;
 }
 
-void *boot_alloc_early(uint64_t bytes, const char *what)
+void *mm_alloc_early(uint64_t bytes, const char *what)
 {
 	uint64_t size = (bytes + 4095) & ~4095ull;
 	uint64_t limit = boot_info()->direct_map_size;
 	size_t n = boot_mmap_count();
 
 	if (nruns == EARLY_MAX_RUNS)
-		panic("boot: cannot allocate %llu KiB for %s: all %d early runs are taken",
+		panic("mm: cannot allocate %llu KiB for %s: all %d early runs are taken",
 		      (unsigned long long)(size / 1024), what, EARLY_MAX_RUNS);
 	uint64_t best = UINT64_MAX, best_end = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -62,12 +62,12 @@ void *boot_alloc_early(uint64_t bytes, const char *what)
 		runs[nruns].what = what;
 		return phys_to_virt(runs[nruns++].start);
 	}
-	panic("boot: cannot allocate %llu KiB for %s: no free range of the memory map above "
+	panic("mm: cannot allocate %llu KiB for %s: no free range of the memory map above "
 	      "1 MiB and inside the loader's direct map is that large",
 	      (unsigned long long)(size / 1024), what);
 }
 
-bool boot_early_range(size_t i, uint64_t *start, uint64_t *end, const char **what)
+bool mm_early_run(size_t i, uint64_t *start, uint64_t *end, const char **what)
 {
 	if (i >= nruns)
 		return false;
