@@ -54,9 +54,9 @@
  */
 #include "console/console.h"
 
-#include "mm/early.h"
 #include "core/panic.h"
 #include "lib/string.h"
+#include "mm/early.h"
 #include "mm/heap.h"
 #include "mm/phys.h"
 #include "console/fb.h"
@@ -144,7 +144,7 @@ void console_init_framebuffer(const struct bootinfo_framebuffer *info)
 	uint32_t rows = console_fb.rows < TERM_MAX_ROWS ? console_fb.rows : TERM_MAX_ROWS;
 	size_t ncells = (size_t)cols * rows;
 	struct term_cell *want = mm_alloc_early(2 * ncells * sizeof(*want),
-	                                          "the console's cell grids");
+	                                        "the console's cell grids");
 	memset(want, 0, 2 * ncells * sizeof(*want));
 	struct term_backend backend = {fb_draw_cell, &console_fb};
 	if (term_init(&console_term, cols, rows, want, want + ncells, ncells, &backend) != TERM_OK) {

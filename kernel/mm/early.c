@@ -50,7 +50,8 @@ void *mm_alloc_early(uint64_t bytes, const char *what)
 	for (size_t i = 0; i < n; i++) {
 		const struct bootinfo_mmap_desc *d = boot_mmap_entry(i);
 		uint64_t start = d->phys_start, end = start + d->num_pages * 4096;
-		if (d->type != BOOTINFO_EFI_CONVENTIONAL || start < MIB || end > limit || start >= best)
+		if (d->type != BOOTINFO_EFI_CONVENTIONAL || start < MIB || end > limit ||
+		    start >= best)
 			continue;
 		end -= taken_from(start, end);
 		if (end - start >= size)

@@ -251,7 +251,8 @@ static void map_direct_run(uint64_t s, uint64_t e, bool huge)
 	uint64_t bits = leaf_bits(VMM_WRITE); /* present, writable, NX, global */
 	for (uint64_t pa = s; pa < e;) {
 		int level = 1;
-		uint64_t size = 4096, next = SIZE_2M; /* the boundary where a larger size may start */
+		/* `next`: the boundary where a larger page size may start. */
+		uint64_t size = 4096, next = SIZE_2M;
 		if (huge && !(pa & (SIZE_1G - 1)) && e - pa >= SIZE_1G)
 			level = 3, size = SIZE_1G, next = 0;
 		else if (!(pa & (SIZE_2M - 1)) && e - pa >= SIZE_2M)
