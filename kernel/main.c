@@ -115,6 +115,7 @@ __attribute__((noreturn)) void kmain(struct bootinfo *bi, uint64_t tsc_entry)
 	console_set_framebuffer_mapping((void *)vmm_framebuffer()); // draw through WC
 	mm_reclaim_handoff();                  // the loader's page tables and stack are free
 	heap_init_kernel();                    // kmalloc/kfree: slab caches and page runs
+	console_init_alt_screen();             // the screen's alternate screen (vi, less)
 	pageref_init(mm_direct_map_end());     // sharing counts for copy-on-write pages
 	syscall_init_cpu();                    // SYSCALL enters syscall_entry
 	uaccess_init(vmm_smap());              // user copies open SMAP with stac/clac

@@ -2,11 +2,17 @@
  * The kernel console: fans text out to the serial port and to the
  * framebuffer terminal (term.c over fb.c with the built-in PSF2 font).
  *
- * The terminal's two cell grids live here as static arrays sized for the
- * largest supported screen (TERM_MAX_COLS x TERM_MAX_ROWS); a larger screen
- * uses its top-left part. They are in .bss, already zero, and a zero cell is
- * "blank, default colours", which is what the loader left on the screen, so
- * bringing the console up writes neither every cell nor every pixel.
+ * The terminal's cell grids are sized to the screen (at most TERM_MAX_COLS
+ * x TERM_MAX_ROWS; a larger screen uses its top-left part). The wanted and
+ * shown grids are needed from the first line on the screen, before the
+ * page-frame allocator exists, so they come from mm_alloc_early; the
+ * alternate screen's grid (vi, less) is only needed once programs run, and
+ * comes from the heap (console_init_alt_screen). Static arrays for the
+ * largest screen would be 480 KiB of .bss that the loader zeroes on every
+ * boot, for a 1920x1080 screen that uses a fifth of it. The grids start
+ * zeroed, and a zero cell is "blank, default colours", which is what the
+ * loader left on the screen, so bringing the console up writes neither
+ * every cell nor every pixel.
  *
  * One lock, `lock`, guards both outputs and the terminal state: a whole
  * kprintf holds it (console_begin/console_end), so lines from different
@@ -48,6 +54,10 @@
  */
 #include "console/console.h"
 
+#include "core/panic.h"
+#include "lib/string.h"
+#include "mm/early.h"
+#include "mm/heap.h"
 #include "mm/phys.h"
 #include "console/fb.h"
 #include "console/psf.h"
@@ -64,9 +74,6 @@
 
 extern const uint8_t console_font_psf[], console_font_psf_end[];
 
-static struct term_cell term_want[TERM_MAX_CELLS];
-static struct term_cell term_shown[TERM_MAX_CELLS];
-static struct term_cell term_alt[TERM_MAX_CELLS]; /* the alternate screen (vi, less) */
 static struct term console_term;
 static struct fb console_fb;
 static bool fb_ready;
@@ -135,14 +142,30 @@ void console_init_framebuffer(const struct bootinfo_framebuffer *info)
 
 	uint32_t cols = console_fb.cols < TERM_MAX_COLS ? console_fb.cols : TERM_MAX_COLS;
 	uint32_t rows = console_fb.rows < TERM_MAX_ROWS ? console_fb.rows : TERM_MAX_ROWS;
+	size_t ncells = (size_t)cols * rows;
+	struct term_cell *want = mm_alloc_early(2 * ncells * sizeof(*want),
+	                                        "the console's cell grids");
+	memset(want, 0, 2 * ncells * sizeof(*want));
 	struct term_backend backend = {fb_draw_cell, &console_fb};
-	if (term_init(&console_term, cols, rows, term_want, term_shown, TERM_MAX_CELLS, &backend) !=
-	    TERM_OK) {
+	if (term_init(&console_term, cols, rows, want, want + ncells, ncells, &backend) != TERM_OK) {
 		kprintf("console: terminal of %ux%u cells rejected; serial only\n", cols, rows);
 		return;
 	}
-	term_set_alt_screen(&console_term, term_alt, TERM_MAX_CELLS);
 	fb_ready = true;
+}
+
+void console_init_alt_screen(void)
+{
+	if (!fb_ready)
+		return;
+	size_t ncells = (size_t)console_term.cols * console_term.rows;
+	struct term_cell *alt = kcalloc(ncells, sizeof(*alt));
+	if (!alt)
+		panic("console: no memory for the alternate screen's cell grid (%zu KiB)",
+		      ncells * sizeof(*alt) / 1024);
+	console_begin();
+	term_set_alt_screen(&console_term, alt, ncells);
+	console_end();
 }
 
 bool console_has_framebuffer(void) { return fb_ready; }

@@ -15,6 +15,10 @@
 void console_init_serial(void);
 void console_init_framebuffer(const struct bootinfo_framebuffer *fb);
 bool console_has_framebuffer(void);
+/* Give the screen its alternate screen (ESC[?1049h: vi, less), whose grid
+ * comes from the heap; until then those sequences are ignored. Panics if
+ * the heap cannot hold it. After heap_init_kernel. */
+void console_init_alt_screen(void);
 /* Draw through another mapping of the same framebuffer from now on (the
  * write-combining one the kernel's page tables provide). */
 void console_set_framebuffer_mapping(void *base);

@@ -6,8 +6,8 @@
  *
  * Invariants:
  *  - The all-zero cell means "blank, default colours", and both grids start
- *    all zero: the caller hands in zeroed storage (static .bss in the kernel)
- *    and a screen that is already black (the loader clears it), so term_init
+ *    all zero: the caller hands in zeroed storage (sized to the screen) and
+ *    a screen that is already black (the loader clears it), so term_init
  *    touches neither cells nor pixels.
  *  - `shown` is exactly what the backend has drawn; term_flush draws the
  *    cells where the wanted grid (plus the cursor) differs from it, and only

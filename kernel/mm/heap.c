@@ -606,6 +606,7 @@ void kfree(void *p)
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
+#include "lib/string.h"
 #include "sync/spinlock.h"
 
 #define KMAG_SIZE 16
@@ -621,7 +622,10 @@ struct kmag {
 	void *obj[HEAP_NCLASSES][KMAG_SIZE];
 } __attribute__((aligned(64)));
 
-static struct kmag mags[MAX_CPUS];
+/* The boot CPU's magazine; each other CPU's comes from the heap when it is
+ * started (kheap_init_cpu), so only CPUs that exist have one, instead of
+ * MAX_CPUS of them (68 KiB) in .bss that the loader zeroes on every boot. */
+static struct kmag boot_mag;
 
 /* Taking is lock bts (a full barrier, so at least acquire), dropping a
  * release store: what one holder wrote to the magazine is seen by the
@@ -666,7 +670,9 @@ static __attribute__((noinline)) void mag_spill(struct kmag *m, unsigned ci, uin
 static void mags_drain(void)
 {
 	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++) {
-		struct kmag *m = &mags[cpu];
+		struct kmag *m = percpu_get(cpu)->kmag;
+		if (!m)
+			continue;
 		percpu_preempt_disable();
 		mag_take(m);
 		for (unsigned ci = 0; ci < HEAP_NCLASSES; ci++)
@@ -679,10 +685,12 @@ static void mags_drain(void)
 static uint64_t mags_bytes(void)
 {
 	uint64_t n = 0;
-	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++)
-		for (unsigned ci = 0; ci < HEAP_NCLASSES; ci++)
-			n += (uint64_t)__atomic_load_n(&mags[cpu].count[ci], __ATOMIC_RELAXED) *
+	for (uint32_t cpu = 0; cpu < percpu_count(); cpu++) {
+		struct kmag *m = percpu_get(cpu)->kmag;
+		for (unsigned ci = 0; m && ci < HEAP_NCLASSES; ci++)
+			n += (uint64_t)__atomic_load_n(&m->count[ci], __ATOMIC_RELAXED) *
 			     kernel_heap.cls[ci].size;
+	}
 	return n;
 }
 
@@ -825,12 +833,22 @@ void kfree(void *p)
 	mag_in(m, ci, p);
 }
 
-/* Every CPU's struct cpu points at its own magazine (the other CPUs have
+/* The boot CPU's struct cpu points at its magazine (the other CPUs have
  * not started). */
 static void mags_init(void)
 {
-	for (uint32_t i = 0; i < MAX_CPUS; i++)
-		percpu_get(i)->kmag = &mags[i];
+	this_cpu()->kmag = &boot_mag;
+}
+
+void kheap_init_cpu(struct cpu *c)
+{
+	if (c->kmag)
+		return;
+	struct kmag *m = kmalloc_aligned(sizeof(*m), _Alignof(struct kmag));
+	if (!m)
+		panic("heap: no memory for the kmalloc magazine of CPU %u", c->index);
+	memset(m, 0, sizeof(*m));
+	c->kmag = m;
 }
 #endif
 

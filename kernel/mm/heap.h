@@ -181,6 +181,11 @@ void kheap_trim(void);
 #ifndef KESTREL_HOST
 /* Start the kernel heap on the page-frame allocator (after mm_init). */
 void heap_init_kernel(void);
+/* Give CPU c its kmalloc magazine (a per-CPU cache of small objects) before
+ * it starts; panics if the heap cannot. The boot CPU has one from
+ * heap_init_kernel. */
+struct cpu;
+void kheap_init_cpu(struct cpu *c);
 #endif
 
 void *kmalloc(size_t size);

@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 
 #include "boot/boot.h"
+#include "mm/early.h"
 #include "core/kprintf.h"
 #include "core/panic.h"
 #include "arch/x86_64/percpu.h"
@@ -91,6 +92,25 @@ static void apply_bootinfo(const struct bootinfo *bi)
 		      !k || k->mclass != MEMMAP_KEEP_LOADER ? "kernel image" : "boot info");
 }
 
+/* What mm_alloc_early handed out before the allocator existed stays
+ * out of it, as the loader's ranges do, and must be in the direct map,
+ * where its users keep reaching it. */
+static void keep_early_runs(bool check_direct_map)
+{
+	uint64_t start, end;
+	const char *what;
+	for (size_t i = 0; mm_early_run(i, &start, &end, &what); i++) {
+		if (check_direct_map) {
+			if (!mm_is_direct_mapped(start, end - start))
+				panic("mm: %s at 0x%llx (mm_alloc_early) is outside the direct map",
+				      what, (unsigned long long)start);
+		} else if (memmap_reserve(&map, start, end, MEMMAP_KEEP_LOADER) != MEMMAP_OK) {
+			panic("mm: no room in the memory map (%d ranges) to keep %s at 0x%llx",
+			      MM_MAX_RANGES, what, (unsigned long long)start);
+		}
+	}
+}
+
 /* The direct map covers RAM up to the highest RAM range, but never more
  * than BOOTINFO_DIRECT_MAP_MAX: the kernel's windows begin there. */
 static void bound_direct_map(void)
@@ -147,8 +167,10 @@ void mm_init(void)
 		      map.bad_index);
 
 	apply_bootinfo(bi);
+	keep_early_runs(false);
 	reserve_low_pages();
 	bound_direct_map();
+	keep_early_runs(true);
 	struct pmm_config cfg = {
 		.virt_offset = BOOTINFO_DIRECT_MAP_OFFSET,
 		.phys_limit = direct_map_end,

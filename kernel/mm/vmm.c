@@ -128,13 +128,51 @@ static uint64_t leaf_bits(unsigned flags)
 
 static bool is_live(void) { return (cpu_read_cr3() & PTE_ADDR_MASK) == pml4_phys; }
 
+/*
+ * Map `count` pages of the size `level` maps (1: 4 KiB, 2: 2 MiB, 3: 1 GiB)
+ * from va to pa with leaf bits `bits` (PTE_HUGE added above level 1), none
+ * mapped before. The tables are walked once per table (512 entries), not
+ * once per page: boot maps thousands of pages (the kernel image, the ragged
+ * ends of RAM ranges, the framebuffer, gigabytes of direct map in 2 MiB
+ * pages where the CPU has no 1 GiB pages), and a walk for each was most of
+ * what building the page tables cost. Returns false if a table cannot be
+ * had or a page is already mapped (the earlier pages stay).
+ */
+static bool map_run_locked(uint64_t va, uint64_t pa, uint64_t count, int level, uint64_t bits)
+{
+	unsigned shift = 12 + 9 * (level - 1);
+	if (level > 1)
+		bits |= PTE_HUGE;
+	while (count) {
+		uint64_t *e = entry_for(va, level);
+		if (!e)
+			return false;
+		uint64_t n = 512 - ((va >> shift) & 511);
+		if (n > count)
+			n = count;
+		for (uint64_t i = 0; i < n; i++) {
+			if (e[i] & PTE_PRESENT)
+				return false;
+			e[i] = ((pa + (i << shift)) & PTE_ADDR_MASK) | bits;
+		}
+		va += n << shift;
+		pa += n << shift;
+		count -= n;
+	}
+	return true; /* not present before: nothing cached to flush */
+}
+
 static bool map_locked(uint64_t va, uint64_t pa, unsigned flags)
 {
-	uint64_t *e = entry_for(va, 1);
-	if (!e || (*e & PTE_PRESENT))
-		return false;
-	*e = (pa & PTE_ADDR_MASK) | leaf_bits(flags);
-	return true; /* not present before: nothing cached to flush */
+	return map_run_locked(va, pa, 1, 1, leaf_bits(flags));
+}
+
+static bool map_run(uint64_t va, uint64_t pa, uint64_t pages, unsigned flags)
+{
+	spin_lock(&lock);
+	bool ok = map_run_locked(va, pa, pages, 1, leaf_bits(flags));
+	spin_unlock(&lock);
+	return ok;
 }
 
 bool vmm_map(uint64_t va, uint64_t pa, unsigned flags)
@@ -186,33 +224,49 @@ bool vmm_protect(uint64_t va, unsigned flags)
 	return true;
 }
 
+/* A part of the kernel image, in runs between the guard pages (which stay
+ * unmapped). */
 static void map_range(const char *what, uint64_t start, uint64_t end, unsigned flags)
 {
 	const struct bootinfo *bi = boot_info();
-	for (uint64_t va = start & ~4095ull; va < end; va += 4096) {
-		if (stacks_guard_owner(va))
-			continue; /* guard pages stay unmapped */
-		uint64_t pa = bi->kernel_phys_base + (va - bi->kernel_virt_base);
-		if (!vmm_map(va, pa, flags))
-			panic("vmm: cannot map %s page %p", what, (void *)va);
+	uint64_t run = start & ~4095ull;
+	for (uint64_t va = run; va < end; va += 4096) {
+		bool guard = stacks_guard_owner(va) != NULL;
+		if (!guard && va + 4096 < end)
+			continue;
+		uint64_t stop = guard ? va : va + 4096;
+		uint64_t pa = bi->kernel_phys_base + (run - bi->kernel_virt_base);
+		if (stop > run && !map_run(run, pa, (stop - run) / 4096, flags))
+			panic("vmm: cannot map %s pages %p-%p", what, (void *)run, (void *)stop);
+		run = va + 4096;
 	}
 }
 
-/* [s, e) of the direct map, in the largest pages alignment allows. */
+/* [s, e) of the direct map, in the largest pages alignment allows, one run
+ * per page size: 4 KiB pages up to the first 2 MiB boundary, 2 MiB pages up
+ * to the first 1 GiB boundary, 1 GiB pages, then 2 MiB and 4 KiB pages for
+ * the tail. */
 static void map_direct_run(uint64_t s, uint64_t e, bool huge)
 {
+	uint64_t bits = leaf_bits(VMM_WRITE); /* present, writable, NX, global */
 	for (uint64_t pa = s; pa < e;) {
 		int level = 1;
-		uint64_t size = 4096, big = 0;
+		/* `next`: the boundary where a larger page size may start. */
+		uint64_t size = 4096, next = SIZE_2M;
 		if (huge && !(pa & (SIZE_1G - 1)) && e - pa >= SIZE_1G)
-			level = 3, size = SIZE_1G, big = PTE_HUGE;
+			level = 3, size = SIZE_1G, next = 0;
 		else if (!(pa & (SIZE_2M - 1)) && e - pa >= SIZE_2M)
-			level = 2, size = SIZE_2M, big = PTE_HUGE;
-		uint64_t *pte = entry_for(BOOTINFO_DIRECT_MAP_OFFSET + pa, level);
-		if (!pte)
+			level = 2, size = SIZE_2M, next = huge ? SIZE_1G : 0;
+		uint64_t stop = next ? (pa | (next - 1)) + 1 : e;
+		if (stop > e || stop < pa)
+			stop = e;
+		uint64_t count = (stop - pa) / size;
+		spin_lock(&lock);
+		bool ok = map_run_locked(BOOTINFO_DIRECT_MAP_OFFSET + pa, pa, count, level, bits);
+		spin_unlock(&lock);
+		if (!ok)
 			panic("vmm: out of memory for the direct map");
-		*pte = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | big;
-		pa += size;
+		pa += count * size;
 	}
 }
 
@@ -265,9 +319,13 @@ static void map_framebuffer(void)
 			*e = pa | PTE_PRESENT | PTE_WRITABLE | nx_bit | PTE_GLOBAL | PTE_PWT | PTE_HUGE;
 			pa += SIZE_2M;
 		} else {
-			if (!vmm_map(pa + offset, pa, VMM_WRITE | VMM_WC))
+			/* 4 KiB pages up to the next 2 MiB boundary or the end. */
+			uint64_t stop = (pa | (SIZE_2M - 1)) + 1;
+			if (stop > end)
+				stop = (end + 4095) & ~4095ull;
+			if (!map_run(pa + offset, pa, (stop - pa) / 4096, VMM_WRITE | VMM_WC))
 				panic("vmm: cannot map the framebuffer");
-			pa += 4096;
+			pa = stop;
 		}
 	}
 	fb_virt = VMM_FRAMEBUFFER_BASE + (fb->base_phys - base);
@@ -388,9 +446,8 @@ volatile void *vmm_map_phys(uint64_t phys, uint64_t size, unsigned flags, const 
 		panic("vmm: cannot map %llu bytes of %s at 0x%llx", (unsigned long long)size,
 		      what, (unsigned long long)phys);
 	uint64_t va = mmio_next;
-	for (uint64_t i = 0; i < pages; i++)
-		if (!map_locked(va + i * 4096, first + i * 4096, flags & ~(unsigned)VMM_EXEC))
-			panic("vmm: no page table for the %s", what);
+	if (!map_run_locked(va, first, pages, 1, leaf_bits(flags & ~(unsigned)VMM_EXEC)))
+		panic("vmm: no page table for the %s", what);
 	mmio_next = va + (pages + 1) * 4096; /* the next window starts after a gap */
 	spin_unlock(&lock);
 	return (volatile void *)(va + (phys - first));

@@ -3,8 +3,10 @@
  *
  * State: `reach[a]` is the set of classes taken (directly or through a
  * chain) while a class-a lock was held, i.e. the transitive closure of the
- * order graph, one 64-bit mask per class; `edge_site[a][b]` keeps the two
- * sites of the first direct a -> b acquisition. A new edge a -> b closes a
+ * order graph, one 64-bit mask per class; `edges` lists the direct a -> b
+ * acquisitions that added to it, with the two sites of the first one (a
+ * list, since a boot records a few hundred of the 63 x 63 possible: a
+ * matrix would be 64 KiB of .bss the loader zeroes on every boot). A new edge a -> b closes a
  * cycle exactly when a is already in reach[b]. Adding it updates the closure
  * in O(classes): every class that reaches a (or is a) now also reaches b and
  * everything b reaches.
@@ -30,9 +32,12 @@ static const char *class_name[LOCKDEP_MAX_CLASSES + 1]; /* class 0: none */
 static uint32_t nclasses;
 static _Atomic uint64_t reach[LOCKDEP_MAX_CLASSES + 1];
 static uint64_t reported[LOCKDEP_MAX_CLASSES + 1];
-static struct {
+#define LOCKDEP_MAX_EDGES 512
+static struct edge {
+	uint16_t held, taken; /* classes: `taken` was taken while `held` was held */
 	uintptr_t held_site, taken_site;
-} edge_site[LOCKDEP_MAX_CLASSES + 1][LOCKDEP_MAX_CLASSES + 1];
+} edges[LOCKDEP_MAX_EDGES];
+static uint32_t nedges; /* under graph_lock; reports read it after */
 static _Atomic uint32_t nreports;
 static bool overflow_said;
 
@@ -89,22 +94,26 @@ static void report(uint16_t a, uint16_t b, uintptr_t held_site, uintptr_t site)
 {
 	/* Earlier: b (held) then ... then a. Find the direct edge out of b on
 	 * the way to a, to name a real site. */
-	uint16_t via = 0;
-	if (edge_site[b][a].taken_site)
-		via = a;
-	else
-		for (uint32_t k = 1; k <= nclasses && !via; k++)
-			if (edge_site[b][k].taken_site &&
-			    (k == a || (atomic_load_explicit(&reach[k], memory_order_relaxed) >> a) & 1))
-				via = (uint16_t)k;
+	const struct edge *via = NULL;
+	for (uint32_t i = 0; i < nedges; i++) {
+		const struct edge *e = &edges[i];
+		if (e->held != b)
+			continue;
+		if (e->taken == a) {
+			via = e; /* the direct edge: the best name */
+			break;
+		}
+		if (!via && (atomic_load_explicit(&reach[e->taken], memory_order_relaxed) >> a) & 1)
+			via = e;
+	}
 	atomic_fetch_add_explicit(&nreports, 1, memory_order_relaxed);
 	kprintf("lockdep: lock order inversion on CPU %u\n"
 	        "  now:     %s (taken at %s) then %s (at %s)\n",
 	        this_cpu_index(), class_name[a], sym(held_site), class_name[b], sym(site));
 	if (via)
 		kprintf("  earlier: %s (taken at %s) then %s (at %s)%s\n", class_name[b],
-		        sym(edge_site[b][via].held_site), class_name[via],
-		        sym(edge_site[b][via].taken_site), via == a ? "" : ", which leads back");
+		        sym(via->held_site), class_name[via->taken], sym(via->taken_site),
+		        via->taken == a ? "" : ", which leads back");
 	kprintf("  two CPUs taking these in opposite orders can deadlock\n");
 }
 
@@ -124,10 +133,10 @@ static void add_order(uint16_t a, uintptr_t held_site, uint16_t b, uintptr_t sit
 			report(a, b, held_site, site);
 		return;
 	}
-	if (!edge_site[a][b].taken_site) {
-		edge_site[a][b].held_site = held_site;
-		edge_site[a][b].taken_site = site;
-	}
+	/* New to reach[a], so not listed yet; a full list only costs reports
+	 * their "earlier" line. */
+	if (nedges < LOCKDEP_MAX_EDGES)
+		edges[nedges++] = (struct edge){a, b, held_site, site};
 	uint64_t add = atomic_load_explicit(&reach[b], memory_order_relaxed) | (1ull << b);
 	for (uint32_t x = 1; x <= nclasses; x++)
 		if (x == a || ((atomic_load_explicit(&reach[x], memory_order_relaxed) >> a) & 1))

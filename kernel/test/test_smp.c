@@ -128,7 +128,7 @@ static struct {
 	uint32_t slot[QUEUE_SLOTS];
 	uint32_t head, count;
 	_Atomic uint32_t next_producer;
-	_Atomic uint8_t seen[PER_CPU * MAX_CPUS * ITEMS_PER_PRODUCER];
+	_Atomic uint8_t *seen; /* one count per item: from the heap, sized to the workers */
 } q = {.lock = MUTEX_INIT("test queue")};
 
 static void put(uint32_t v)
@@ -177,8 +177,9 @@ static bool test_queue(void)
 	cond_init(&q.not_empty);
 	q.head = q.count = 0;
 	atomic_store(&q.next_producer, 0);
-	for (uint32_t i = 0; i < nprod * ITEMS_PER_PRODUCER; i++)
-		atomic_store(&q.seen[i], 0);
+	q.seen = kcalloc(nprod * ITEMS_PER_PRODUCER, sizeof(*q.seen));
+	if (!q.seen)
+		panic("smp: no memory for the queue test's %u item counts", nprod * ITEMS_PER_PRODUCER);
 	for (uint32_t c = 0; c < ncpus(); c++)
 		if (percpu_get(c)->online && !(cons[ncons++] = thread_create("consumer", consumer,
 		                                                           NULL, THREAD_ANY_CPU)))
@@ -200,6 +201,8 @@ static bool test_queue(void)
 	kprintf("smp: %u producers, %u consumers, %u items through an %d-slot queue: %u consumed "
 	        "exactly once: %s\n", nprod, ncons, nprod * ITEMS_PER_PRODUCER, QUEUE_SLOTS, once,
 	        bad ? "WRONG" : "ok");
+	kfree((void *)q.seen);
+	q.seen = NULL;
 	return bad == 0;
 }
 

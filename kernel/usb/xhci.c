@@ -25,7 +25,9 @@
 #include "arch/x86_64/irq.h"
 #include "arch/x86_64/percpu.h"
 #include "core/kprintf.h"
+#include "core/panic.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "mm/phys.h"
 #include "mm/vmm.h"
@@ -41,7 +43,9 @@
 #define RESET_TIMEOUT_MS 1000
 #define MS_NS 1000000ull
 
-static struct xhci controllers[XHCI_MAX_CONTROLLERS];
+/* From the heap, one per controller found (a struct xhci is 4 KiB, and most
+ * machines have one controller or none). */
+static struct xhci *controllers[XHCI_MAX_CONTROLLERS];
 static unsigned ncontrollers;
 
 static uint32_t rd32(volatile uint8_t *base, uint32_t off)
@@ -198,7 +202,7 @@ static void xhci_irq(struct trap_frame *tf)
 {
 	(void)tf;
 	for (unsigned i = 0; i < ncontrollers; i++) {
-		struct xhci *x = &controllers[i];
+		struct xhci *x = controllers[i];
 		if (!x->msi)
 			continue;
 		/* With MSI the controller clears IMAN.IP itself (5.5.2.1); EINT
@@ -218,7 +222,7 @@ static void xhci_tick(void)
 		return;
 	uint64_t now = 0;
 	for (unsigned i = 0; i < ncontrollers; i++) {
-		struct xhci *x = &controllers[i];
+		struct xhci *x = controllers[i];
 		if (!atomic_load_explicit(&x->running, memory_order_acquire))
 			continue;
 		uint64_t at = atomic_load_explicit(&x->wake_at_ns, memory_order_relaxed);
@@ -440,7 +444,12 @@ void xhci_init(void)
 			        XHCI_MAX_CONTROLLERS);
 			break;
 		}
-		struct xhci *x = &controllers[ncontrollers];
+		struct xhci *x = controllers[ncontrollers];
+		if (x) /* left by a controller whose thread could not start */
+			memset(x, 0, sizeof(*x));
+		else if (!(x = controllers[ncontrollers] = kcalloc(1, sizeof(*x))))
+			panic("xhci: no memory for the state of the controller at %02x:%02x.%u",
+			      d->bus, d->dev, d->fn);
 		x->pci = d;
 		spin_init(&x->lock, "xhci devices");
 		wait_queue_init(&x->wq, "xhci events");
@@ -470,7 +479,7 @@ void xhci_report(void)
 		return;
 	}
 	for (unsigned i = 0; i < ncontrollers; i++) {
-		struct xhci *x = &controllers[i];
+		struct xhci *x = controllers[i];
 		kprintf("xhci %04x:%02x:%02x.%u: %u ports, %s, %llu events, %llu interrupts\n",
 		        x->pci->segment, x->pci->bus, x->pci->dev, x->pci->fn, x->max_ports,
 		        x->msix ? "MSI-X" : x->msi ? "MSI" : "polled on the tick", (unsigned long long)x->events,

@@ -32,6 +32,7 @@
 #include "core/panic.h"
 #include "lib/string.h"
 #include "lib/vsnprintf.h"
+#include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/mm.h"
 #include "mm/vmm.h"
@@ -170,6 +171,7 @@ static bool wait_for(struct cpu *c, uint64_t ns)
 /* Start one AP; true when it is online. */
 static bool start_one(uint8_t *page, uint64_t base, struct cpu *c, char *names)
 {
+	kheap_init_cpu(c);
 	uint64_t stack = kstack_alloc(names);
 	if (!stack)
 		return false;
