@@ -49,6 +49,10 @@ void *mm_alloc_early(uint64_t bytes, const char *what)
 	uint64_t best = UINT64_MAX, best_end = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct bootinfo_mmap_desc *d = boot_mmap_entry(i);
+		/* The map is not sanitized yet (mm_init does that): a descriptor
+		 * whose end would wrap or lie beyond the direct map is skipped. */
+		if (d->phys_start >= limit || d->num_pages > (limit - d->phys_start) / 4096)
+			continue;
 		uint64_t start = d->phys_start, end = start + d->num_pages * 4096;
 		if (d->type != BOOTINFO_EFI_CONVENTIONAL || start < MIB || end > limit ||
 		    start >= best)

@@ -147,8 +147,11 @@ void mm_reclaim_handoff(void)
 			      boot_mem_type_name(r->kind), (unsigned long long)r->phys);
 		pages += added;
 	}
-	kprintf("mm: %llu KiB of the loader's hand-off page tables and stack reclaimed\n",
-	        (unsigned long long)(pages * 4));
+	struct pmm_stats st;
+	pmm_stats(&pmm, &st);
+	kprintf("mm: %llu KiB of the loader's hand-off page tables and stack reclaimed; "
+	        "%llu KiB managed in all\n",
+	        (unsigned long long)(pages * 4), (unsigned long long)(st.total_pages * 4));
 }
 
 void mm_init(void)
