@@ -14,6 +14,10 @@
  * fuzzer). A child may block forever (read from the console, pause...):
  * the parent kills every child after its time budget.
  *
+ * The children's seeds are 1..4, or BASE+1..BASE+4 with a decimal BASE as
+ * the first argument (user.args=BASE), so that a person hunting bugs can
+ * run many different sequences; each is repeatable.
+ *
  * Each child is two threads: it starts a second one with clone (the flags
  * pthread_create passes) that fuzzes alongside it in the same address
  * space, so calls race with calls on the same descriptors, memory and
@@ -123,13 +127,22 @@ static void child(unsigned long seed)
 
 int main(int argc, char **argv, char **envp)
 {
-	(void)argc, (void)argv, (void)envp;
+	(void)envp;
+	unsigned long base = 0;
+	if (argc > 1)
+		for (const char *d = argv[1]; *d >= '0' && *d <= '9'; d++)
+			base = base * 10 + (unsigned long)(*d - '0');
+	t_puts("sysfuzz: seeds ");
+	t_putnum((long)base + 1);
+	t_puts("..");
+	t_putnum((long)base + CHILDREN);
+	t_puts("\n");
 	unsigned long before = t_free_ram();
 	long pids[CHILDREN];
 	for (int c = 0; c < CHILDREN; c++) {
 		pids[c] = sys0(NR_fork);
 		if (pids[c] == 0)
-			child((unsigned long)c + 1);
+			child(base + (unsigned long)c + 1);
 	}
 	struct { long s, ns; } budget = {5, 0};
 	sys2(NR_nanosleep, &budget, 0);
