@@ -229,6 +229,7 @@ int initramfs_unpack(const void *buf, size_t len, struct initramfs_stats *st,
 
 #ifndef KESTREL_HOST
 #include "boot/boot.h"
+#include "mm/mm.h"
 
 static bool loaded;
 
@@ -246,6 +247,9 @@ void initramfs_init(void)
 		return;
 	}
 	int err = initramfs_unpack(phys_to_virt(bi->initrd_phys), bi->initrd_size, &st, &r);
+	/* The files hold copies: the archive's pages are free now, as on
+	 * Linux, whether it unpacked or not. */
+	mm_reclaim_initrd();
 	if (err) {
 		kprintf("initramfs: malformed archive at offset %zu: %s\n", r.error_offset, r.message);
 		kprintf("initramfs: nothing unpacked; the kernel's shell starts instead of /init\n");

@@ -130,15 +130,39 @@ bool mm_is_direct_mapped(uint64_t phys, uint64_t len)
 	       memmap_is_ram(&map, phys & ~4095ull, (phys + len + 4095) & ~4095ull);
 }
 
+/* The initramfs's pages: usable in the map since mm_reclaim_handoff, not
+ * yet the allocator's (mm_reclaim_initrd adds them). */
+#define MM_MAX_INITRD_RANGES 4
+static struct {
+	uint64_t start, end;
+} initrd_ranges[MM_MAX_INITRD_RANGES];
+static unsigned n_initrd_ranges;
+
 /* Give the hand-off page tables and stack to the allocator: the kernel
  * switched stacks in _start and page tables in vmm_init, and no other CPU
- * ever used either. */
+ * ever used either.
+ *
+ * The initramfs's ranges change class in the map here too, while this is
+ * the only CPU: the map's array is rewritten when a range changes class
+ * (neighbours merge), and after the other CPUs start, code on them reads it
+ * without a lock (mm_is_direct_mapped, from fault reports). Its pages are
+ * RAM either way, and only the allocator hands pages out, so they stay
+ * untouched until mm_reclaim_initrd gives them to it, once the archive is
+ * unpacked. */
 void mm_reclaim_handoff(void)
 {
 	const struct bootinfo *bi = boot_info();
 	uint64_t pages = 0, added;
 	for (uint32_t i = 0; i < bi->nranges; i++) {
 		const struct bootinfo_range *r = &bi->ranges[i];
+		if (r->kind == BOOTINFO_MEM_INITRD && n_initrd_ranges < MM_MAX_INITRD_RANGES) {
+			if (memmap_release(&map, r->phys, r->phys + r->size) != MEMMAP_OK)
+				panic("mm: cannot release the initramfs's range at 0x%llx in the map",
+				      (unsigned long long)r->phys);
+			initrd_ranges[n_initrd_ranges].start = r->phys;
+			initrd_ranges[n_initrd_ranges++].end = r->phys + r->size;
+			continue;
+		}
 		if (r->kind != BOOTINFO_MEM_PAGE_TABLES && r->kind != BOOTINFO_MEM_STACK)
 			continue;
 		if (memmap_release(&map, r->phys, r->phys + r->size) != MEMMAP_OK ||
@@ -190,6 +214,25 @@ void mm_init(void)
 	kprintf("mm: %zu ranges; %llu MiB free in the page-frame allocator (%llu KiB metadata)\n",
 	        map.count, (unsigned long long)(st.free_pages / 256),
 	        (unsigned long long)(st.meta_pages * 4));
+}
+
+void mm_reclaim_initrd(void)
+{
+	uint64_t pages = 0, added;
+	for (unsigned i = 0; i < n_initrd_ranges; i++) {
+		if (pmm_reclaim_range(&pmm, initrd_ranges[i].start, initrd_ranges[i].end, &added) !=
+		    PMM_OK)
+			panic("mm: cannot reclaim the initramfs's pages at 0x%llx",
+			      (unsigned long long)initrd_ranges[i].start);
+		pages += added;
+	}
+	if (!n_initrd_ranges)
+		return;
+	n_initrd_ranges = 0; /* once */
+	struct pmm_stats st;
+	pmm_stats(&pmm, &st);
+	kprintf("mm: %llu KiB of the initramfs reclaimed; %llu KiB managed in all\n",
+	        (unsigned long long)(pages * 4), (unsigned long long)(st.total_pages * 4));
 }
 
 struct pmm *mm_pmm(void) { return &pmm; }

@@ -22,5 +22,10 @@ uint64_t mm_direct_map_end(void);
  * (ACPI tables in reserved memory, device registers) must be mapped. */
 bool mm_is_direct_mapped(uint64_t phys, uint64_t len);
 /* After vmm_init: the loader's hand-off page tables and stack go to the
- * page-frame allocator (the boot log says how much). */
+ * page-frame allocator (the boot log says how much), and the initramfs's
+ * pages become usable in the map, before the other CPUs start. */
 void mm_reclaim_handoff(void);
+/* Once the initramfs is unpacked (its archive is copied into files, and
+ * nothing reads it again): its pages go to the allocator. Only the first
+ * call does anything. */
+void mm_reclaim_initrd(void);
