@@ -152,6 +152,9 @@ struct file_ops {
 uint64_t vfs_poll_seq(void);
 void vfs_poll_notify(void);
 bool vfs_poll_wait(uint64_t seq);
+/* The same with a deadline (clock_ns; UINT64_MAX: none): also true once it
+ * has passed. */
+bool vfs_poll_wait_until(uint64_t seq, uint64_t deadline);
 
 #define VFS_POLLIN 0x1u  /* Linux's POLLIN */
 #define VFS_POLLOUT 0x4u /* POLLOUT */

@@ -27,14 +27,10 @@
  *
  * Timeouts. The scheduler's timed sleep cannot be cut short by a wake, so
  * a timed waiter blocks like any other (a wake reaches it at once) and
- * also puts itself on a list of deadlines. One kernel thread, "futex
- * timer", started at the first timed wait, looks at that list once a tick
- * (or at the earliest deadline, if sooner) while it is not empty, and ends
- * each expired wait the way a wake does: a flag, then a wake of the
- * waiter's queue, under the list's lock, which the waiter takes again
- * before it returns. So a deadline is met within a tick, and an idle list
- * costs nothing: the timer thread sleeps on a wait queue until a timed
- * wait arrives.
+ * arms a timeout on its own queue (sched/wait.h): at the deadline, to the
+ * tick, the timeout is marked fired and the queue woken. The waiter
+ * disarms it before it returns, so the timer never touches a frame that
+ * is gone.
  */
 #include "proc/futex.h"
 
@@ -58,9 +54,7 @@ struct futex_waiter {
 	uint64_t uaddr;
 	uint32_t bitset;
 	_Atomic bool woken;                    /* set under the bucket lock */
-	_Atomic bool timed_out;                /* set under timer_lock */
-	uint64_t deadline;                     /* clock_ns; 0: none */
-	struct futex_waiter *timer_next;       /* the deadline list (timer_lock) */
+	struct timeout deadline;               /* armed for a timed wait */
 	_Atomic(struct futex_bucket *) bucket; /* changed under both locks (requeue) */
 	struct futex_waiter *next, *prev;
 	struct wait_queue wq; /* only this waiter sleeps here */
@@ -74,80 +68,6 @@ struct futex_bucket {
 static struct futex_bucket buckets[FUTEX_BUCKETS] = {
 	[0 ... FUTEX_BUCKETS - 1] = {.lock = SPINLOCK_INIT("futex bucket")},
 };
-
-/* The waits with a deadline, unsorted (a handful at most in practice). */
-static struct spinlock timer_lock = SPINLOCK_INIT("futex timers"); /* guards timed */
-static struct futex_waiter *timed;
-static struct wait_queue timer_wait = WAIT_QUEUE_INIT("futex timer idle");
-static _Atomic int timer_state; /* 0: not started, 1: starting or running, -1: cannot start */
-
-static bool have_timed(void *arg)
-{
-	(void)arg;
-	return __atomic_load_n(&timed, __ATOMIC_ACQUIRE) != NULL;
-}
-
-static void timer_thread(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		wait_event(&timer_wait, have_timed, NULL);
-		uint64_t now = clock_ns(), next = now + TIMED_SLICE_NS;
-		spin_lock(&timer_lock);
-		for (struct futex_waiter **q = &timed; *q;) {
-			struct futex_waiter *w = *q;
-			if (w->deadline > now) {
-				if (w->deadline < next)
-					next = w->deadline;
-				q = &w->timer_next;
-				continue;
-			}
-			*q = w->timer_next;
-			atomic_store_explicit(&w->timed_out, true, memory_order_release);
-			wake_all(&w->wq);
-		}
-		spin_unlock(&timer_lock);
-		thread_sleep_until(next);
-	}
-}
-
-/* Start the timer thread once; false if it cannot run (no memory). */
-static bool timer_running(void)
-{
-	int s = atomic_load_explicit(&timer_state, memory_order_acquire);
-	if (s)
-		return s > 0;
-	int expected = 0;
-	if (!atomic_compare_exchange_strong(&timer_state, &expected, 1))
-		return expected > 0;
-	if (!thread_spawn_detached("futex timer", timer_thread, NULL, THREAD_ANY_CPU)) {
-		atomic_store(&timer_state, -1);
-		return false;
-	}
-	return true;
-}
-
-static void timer_add(struct futex_waiter *w)
-{
-	spin_lock(&timer_lock);
-	w->timer_next = timed;
-	__atomic_store_n(&timed, w, __ATOMIC_RELEASE);
-	spin_unlock(&timer_lock);
-	wake_one(&timer_wait);
-}
-
-/* Off the list unless the timer took it off already. */
-static void timer_remove(struct futex_waiter *w)
-{
-	spin_lock(&timer_lock);
-	if (!atomic_load_explicit(&w->timed_out, memory_order_relaxed))
-		for (struct futex_waiter **q = &timed; *q; q = &(*q)->timer_next)
-			if (*q == w) {
-				*q = w->timer_next;
-				break;
-			}
-	spin_unlock(&timer_lock);
-}
 
 static struct futex_bucket *bucket_of(struct vm *vm, uint64_t uaddr)
 {
@@ -219,7 +139,7 @@ static bool is_woken(void *arg)
 static bool woken_or_late(void *arg)
 {
 	struct futex_waiter *w = arg;
-	return is_woken(w) || atomic_load_explicit(&w->timed_out, memory_order_acquire);
+	return is_woken(w) || timeout_fired(&w->deadline);
 }
 
 /* Lock the bucket the waiter is in now (requeue may have moved it). */
@@ -253,13 +173,9 @@ int futex_wait(struct vm *vm, uint64_t uaddr, uint32_t val, uint32_t bitset, uin
 	bool interrupted = false;
 	if (!deadline) {
 		interrupted = !wait_event_interruptible(&w.wq, is_woken, &w);
-	} else if (timer_running()) {
-		w.deadline = deadline;
-		if (clock_ns() < deadline) {
-			timer_add(&w);
-			interrupted = !wait_event_interruptible(&w.wq, woken_or_late, &w);
-			timer_remove(&w);
-		}
+	} else if (timeout_arm(&w.deadline, &w.wq, deadline)) {
+		interrupted = !wait_event_interruptible(&w.wq, woken_or_late, &w);
+		timeout_disarm(&w.deadline);
 	} else { /* no timer thread: look for the wake between one-tick sleeps */
 		for (;;) {
 			if (is_woken(&w))

@@ -42,7 +42,6 @@
 #define FIONBIO 0x5421
 #define RENAME_NOREPLACE 1
 #define POLLNVAL 0x20
-#define POLL_STEP_NS (10 * 1000 * 1000)
 #define UTIME_NOW ((1l << 30) - 1)
 #define UTIME_OMIT ((1l << 30) - 2)
 
@@ -857,21 +856,15 @@ static unsigned ready(struct file *f)
 	return f->ops && f->ops->poll ? f->ops->poll(f) : VFS_POLLIN | VFS_POLLOUT;
 }
 
-/* Sleep one step of a readiness wait; false when the deadline passed or
+/* Wait for the next readiness change; false when the deadline passed or
  * the thread is interrupted. seq is vfs_poll_seq() from before the caller
- * looked at its files. Without a deadline the wait ends at the next
- * readiness change (fs/poll.c); with one, readiness is looked at every
- * 10 ms until the deadline (the scheduler's timed sleep cannot be cut
- * short by a wake-up). */
+ * looked at its files. The wait ends at a readiness change (fs/poll.c) or
+ * at the deadline, whichever comes first. */
 static bool wait_step(uint64_t deadline, uint64_t seq)
 {
-	if (deadline == UINT64_MAX)
-		return vfs_poll_wait(seq);
-	uint64_t now = clock_ns();
-	if (now >= deadline || thread_interrupted())
+	if (deadline != UINT64_MAX && (clock_ns() >= deadline || thread_interrupted()))
 		return false;
-	thread_sleep_until(deadline - now > POLL_STEP_NS ? now + POLL_STEP_NS : deadline);
-	return true;
+	return vfs_poll_wait_until(seq, deadline);
 }
 
 struct pollfd_user {

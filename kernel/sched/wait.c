@@ -7,6 +7,14 @@
  * the thread off the wait queue under the queue's lock, releases that, and
  * only then calls sched_wake, so no wait-queue lock is ever held with a
  * run-queue lock.
+ *
+ * Timeouts (at the end) are kept on one unsorted list: a handful are armed
+ * at any time in practice. One kernel thread, "timeouts", started by the
+ * first timeout_arm, looks at the list once a tick (or at the earliest
+ * deadline, if sooner) while it is not empty, and sleeps on a wait queue
+ * while it is; each expired timeout is taken off, marked fired and its
+ * queue woken, all under the list's lock, which timeout_disarm takes too.
+ * Lock order: the list's lock, then a wait queue's.
  */
 #include "sched/wait.h"
 
@@ -18,6 +26,7 @@
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "sched/thread_queue.h"
+#include "time/clock.h"
 
 void wait_queue_init(struct wait_queue *wq, const char *name)
 {
@@ -296,3 +305,88 @@ void cond_wait(struct condvar *cv, struct mutex *m)
 
 void cond_signal(struct condvar *cv) { wake_one(&cv->wq); }
 void cond_broadcast(struct condvar *cv) { wake_all(&cv->wq); }
+
+/* ---- Timeouts ---- */
+
+#define TIMEOUT_SLICE_NS (4 * 1000 * 1000) /* one tick at 250 Hz */
+
+static struct spinlock timeout_lock = SPINLOCK_INIT("timeouts");
+static struct timeout *timeouts; /* under timeout_lock */
+static struct wait_queue timeout_idle = WAIT_QUEUE_INIT("timeouts idle");
+static _Atomic int timeout_state; /* 0: not started, 1: starting or running, -1: cannot run */
+
+static bool have_timeouts(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&timeouts, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static void timeout_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		wait_event(&timeout_idle, have_timeouts, NULL);
+		uint64_t now = clock_ns(), next = now + TIMEOUT_SLICE_NS;
+		spin_lock(&timeout_lock);
+		for (struct timeout **q = &timeouts; *q;) {
+			struct timeout *t = *q;
+			if (t->deadline > now) {
+				if (t->deadline < next)
+					next = t->deadline;
+				q = &t->next;
+				continue;
+			}
+			*q = t->next;
+			atomic_store_explicit(&t->fired, true, memory_order_release);
+			wake_all(t->wq);
+		}
+		spin_unlock(&timeout_lock);
+		thread_sleep_until(next);
+	}
+}
+
+/* Start the thread once; false if it cannot run. */
+static bool timeout_running(void)
+{
+	int s = atomic_load_explicit(&timeout_state, memory_order_acquire);
+	if (s)
+		return s > 0;
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&timeout_state, &expected, 1))
+		return expected > 0;
+	if (!thread_spawn_detached("timeouts", timeout_thread, NULL, THREAD_ANY_CPU)) {
+		atomic_store(&timeout_state, -1);
+		return false;
+	}
+	return true;
+}
+
+bool timeout_arm(struct timeout *t, struct wait_queue *wq, uint64_t deadline)
+{
+	t->deadline = deadline;
+	t->wq = wq;
+	t->next = NULL;
+	if (!timeout_running())
+		return false;
+	atomic_store_explicit(&t->fired, clock_ns() >= deadline, memory_order_release);
+	if (timeout_fired(t))
+		return true;
+	spin_lock(&timeout_lock);
+	t->next = timeouts;
+	__atomic_store_n(&timeouts, t, __ATOMIC_RELEASE);
+	spin_unlock(&timeout_lock);
+	wake_one(&timeout_idle);
+	return true;
+}
+
+void timeout_disarm(struct timeout *t)
+{
+	spin_lock(&timeout_lock);
+	if (!atomic_load_explicit(&t->fired, memory_order_relaxed))
+		for (struct timeout **q = &timeouts; *q; q = &(*q)->next)
+			if (*q == t) {
+				*q = t->next;
+				break;
+			}
+	spin_unlock(&timeout_lock);
+}

@@ -44,6 +44,39 @@ bool wait_event_interruptible(struct wait_queue *wq, bool (*cond)(void *), void 
 void wake_one(struct wait_queue *wq);
 void wake_all(struct wait_queue *wq);
 
+/*
+ * A deadline for a wait on a wait queue. The scheduler's timed sleep
+ * cannot be cut short by a wake-up, so a wait that must end at a wake-up or
+ * at a deadline, whichever comes first, blocks on its queue as usual, with
+ * a condition that also looks at timeout_fired(), and arms a timeout on
+ * that queue: at the deadline (to the tick) the timer sets fired and wakes
+ * the queue. The struct lives in the waiter's frame; timeout_disarm, before
+ * the frame goes, guarantees the timer no longer touches it.
+ *
+ *   struct timeout t;
+ *   if (timeout_arm(&t, &wq, deadline)) {
+ *           ok = wait_event_interruptible(&wq, cond_or_fired, &t...);
+ *           timeout_disarm(&t);
+ *   } else { ...look at the clock in short sleeps... }
+ */
+struct timeout {
+	uint64_t deadline;     /* clock_ns */
+	struct wait_queue *wq; /* woken (wake_all) when the deadline passes */
+	_Atomic bool fired;    /* set by the timer, under its lock */
+	struct timeout *next;  /* the timer's list, under its lock */
+};
+
+/* Arm t for wq at deadline; a deadline already past fires at once. False,
+ * with nothing armed, when the timer thread cannot run (no memory for it):
+ * the caller then has to look at the clock itself. */
+bool timeout_arm(struct timeout *t, struct wait_queue *wq, uint64_t deadline);
+/* Off the timer's list, unless it fired already. */
+void timeout_disarm(struct timeout *t);
+static inline bool timeout_fired(const struct timeout *t)
+{
+	return atomic_load_explicit(&t->fired, memory_order_acquire);
+}
+
 /* A sleeping lock with an owner: only the owner may unlock. */
 struct mutex {
 	_Atomic(struct thread *) owner;

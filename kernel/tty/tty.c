@@ -28,6 +28,7 @@
 #include "sched/thread.h"
 #include "sched/wait.h"
 #include "sync/spinlock.h"
+#include "time/clock.h"
 #include "tty/tty_internal.h"
 
 #define TCGETS 0x5401
@@ -47,7 +48,7 @@
 #define SIGTTIN 21
 #define SIGTTOU 22
 #define SIGWINCH 28
-#define VTIME_STEP_NS (10u * 1000 * 1000) /* VTIME waits look every 10 ms */
+#define VTIME_STEP_NS (10u * 1000 * 1000) /* without a timer thread, VTIME looks every 10 ms */
 #define WRITE_CHUNK 512
 #define REPLY_MAX 128 /* queued answer bytes; more are dropped */
 #define SERIAL_COLS 80 /* a serial terminal's size until stty says otherwise */
@@ -196,6 +197,7 @@ struct ready_arg {
 	struct tty *t;
 	const struct file *f; /* NULL: the terminal, not one open file */
 	unsigned min;
+	struct timeout deadline; /* VTIME's, when armed */
 };
 
 /*
@@ -239,6 +241,12 @@ static bool readable(void *arg)
 	return ldisc_read_ready(&a->t->ld, a->min) || (a->f && hung_up(a->f));
 }
 
+static bool readable_or_late(void *arg)
+{
+	struct ready_arg *a = arg;
+	return readable(a) || timeout_fired(&a->deadline);
+}
+
 static int64_t tty_read(struct file *f, void *buf, size_t n)
 {
 	struct tty *t = file_tty(f);
@@ -256,7 +264,7 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 	unsigned min = canon ? 1 : (vmin < n ? vmin : (unsigned)n);
 	if (!canon && vmin == 0)
 		min = vtime ? 1 : 0;
-	struct ready_arg a = {t, f, min};
+	struct ready_arg a = {.t = t, .f = f, .min = min};
 	if (!readable(&a)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -266,13 +274,20 @@ static int64_t tty_read(struct file *f, void *buf, size_t n)
 			console_drain();
 		if (!canon && vtime) {
 			/* VTIME: from the call (VMIN 0) or, simplified, also
-			 * with VMIN > 0, a total wait; then what is there. */
-			uint64_t waited = 0, limit = (uint64_t)vtime * 100 * 1000 * 1000;
-			while (!readable(&a) && waited < limit) {
-				if (thread_interrupted())
+			 * with VMIN > 0, a total wait; then what is there.
+			 * Input ends the wait at once, the timer at the end. */
+			uint64_t deadline = clock_ns() + (uint64_t)vtime * 100 * 1000 * 1000;
+			if (timeout_arm(&a.deadline, &t->readers, deadline)) {
+				bool ok = wait_event_interruptible(&t->readers, readable_or_late, &a);
+				timeout_disarm(&a.deadline);
+				if (!ok)
 					return -EINTR;
-				thread_sleep_ns(VTIME_STEP_NS);
-				waited += VTIME_STEP_NS;
+			} else {
+				while (!readable(&a) && clock_ns() < deadline) {
+					if (thread_interrupted())
+						return -EINTR;
+					thread_sleep_ns(VTIME_STEP_NS);
+				}
 			}
 		} else if (!wait_event_interruptible(&t->readers, readable, &a)) {
 			return -EINTR;
@@ -392,7 +407,7 @@ static unsigned tty_poll(struct file *f)
 {
 	if (hung_up(f))
 		return VFS_POLLIN | VFS_POLLOUT | VFS_POLLHUP;
-	struct ready_arg a = {file_tty(f), f, 1};
+	struct ready_arg a = {.t = file_tty(f), .f = f, .min = 1};
 	return (readable(&a) ? VFS_POLLIN : 0) | VFS_POLLOUT;
 }
 

@@ -9,6 +9,9 @@
  *   pipe-pingpong  one byte there and back between two processes through
  *                two pipes (a round trip: two writes, two reads, two
  *                switches)
+ *   poll-pingpong  the same, each side waiting in poll() with a timeout
+ *                of 1 s before it reads: the wait must end when the byte
+ *                arrives, not when a timer next looks
  *   fork-exit    fork + the child's exit_group + the parent's wait4
  *   exec-true    fork + execve of ARGV[1] (busybox's true) + wait4
  *
@@ -130,6 +133,39 @@ int main(int argc, char **argv, char **envp)
 	}
 	report("pipe-pingpong", PINGS, rdtsc() - t0);
 	sys1(NR_close, there[1]); /* the echo sees end of file and exits */
+	sys4(NR_wait4, echo, &status, 0, 0);
+	sys1(NR_close, back[0]);
+
+	/* The same round trip, each read preceded by poll(POLLIN, 1000 ms). */
+	enum { POLL_PINGS = 200, POLLIN = 1, NR_poll = 7 };
+	sys1(22, there);
+	sys1(22, back);
+	echo = sys0(NR_fork);
+	if (echo == 0) {
+		sys1(NR_close, there[1]);
+		sys1(NR_close, back[0]);
+		struct { int fd; short events, revents; } p = {there[0], POLLIN, 0};
+		while (sys3(NR_poll, &p, 1, 1000) == 1 && sys3(NR_read, there[0], &c, 1) == 1)
+			sys3(NR_write, back[1], &c, 1);
+		sys1(NR_exit_group, 0);
+	}
+	sys1(NR_close, there[0]);
+	sys1(NR_close, back[1]);
+	struct { int fd; short events, revents; } pb = {back[0], POLLIN, 0};
+	sys3(NR_write, there[1], &c, 1);
+	sys3(NR_poll, &pb, 1, 1000);
+	sys3(NR_read, back[0], &c, 1);
+	t0 = rdtsc();
+	for (int i = 0; i < POLL_PINGS; i++) {
+		sys3(NR_write, there[1], &c, 1);
+		if (sys3(NR_poll, &pb, 1, 1000) != 1) {
+			t_puts("bench-syscall: poll timed out with a byte on its way\n");
+			return 1;
+		}
+		sys3(NR_read, back[0], &c, 1);
+	}
+	report("poll-pingpong", POLL_PINGS, rdtsc() - t0);
+	sys1(NR_close, there[1]);
 	sys4(NR_wait4, echo, &status, 0, 0);
 	sys1(NR_close, back[0]);
 
